@@ -1,0 +1,34 @@
+# oppstages: `make run` starts the mock on embedded defaults, `make test` runs every test.
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+REDOCLY     ?= @redocly/cli@2.77.0
+ARGS        ?=
+TARGET      ?= http://127.0.0.1:8080
+TOKEN       ?= any-token
+MODE        ?= readonly
+
+.PHONY: run test lint lint-spec contract bench fmt
+
+run:
+	$(GO) run ./cmd/mockserver $(ARGS)
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+lint-spec:
+	npx --yes $(REDOCLY) lint --format=stylish openapi.yaml
+
+contract:
+	$(GO) run ./cmd/contract -target $(TARGET) -token $(TOKEN) -mode $(MODE)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fmt:
+	gofmt -w .

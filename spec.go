@@ -1,0 +1,38 @@
+// Package oppstages holds the shared vocabulary of the oppstages mock server and contract
+// suite: the embedded OpenAPI contract, the Stage and User records, and the error codes the
+// vendor answers with.
+package oppstages
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// SpecYAML is the contract, openapi.yaml, exactly as it is in the repository.
+//
+//go:embed openapi.yaml
+var SpecYAML []byte
+
+// loadEmbedded parses the embedded contract once per process; the result is immutable.
+var loadEmbedded = sync.OnceValues(func() (*openapi3.T, error) { return ParseSpec(SpecYAML) })
+
+// Spec returns the embedded contract, parsed and validated. Every caller gets the same
+// document, so it must be treated as read-only.
+func Spec() (*openapi3.T, error) { return loadEmbedded() }
+
+// ParseSpec parses and validates an OpenAPI 3.0 document, examples included.
+func ParseSpec(data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse openapi document: %w", err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("validate openapi document: %w", err)
+	}
+	return doc, nil
+}

@@ -1,0 +1,331 @@
+package oppstages_test
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oppstages/oppstages"
+)
+
+var vendorSpecPath = flag.String("vendor-spec",
+	"../shared/reference/vendor/vendor-openapi-opportunityStages.json",
+	"the vendor's published OpenAPI extract for opportunityStages")
+
+func mustSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := oppstages.Spec()
+	if err != nil {
+		t.Fatalf("embedded openapi.yaml: %v", err)
+	}
+	return doc
+}
+
+func TestSpecIsValidOpenAPI303(t *testing.T) {
+	doc := mustSpec(t)
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi = %q, want 3.0.3 (3.1 changes nullable and is slower to validate)", doc.OpenAPI)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != "/api/v2" {
+		t.Errorf("servers = %v, want the single relative server /api/v2", doc.Servers)
+	}
+}
+
+// An example that breaks its schema must fail ParseSpec, or the validation above proves nothing.
+func TestParseSpecRejectsBadExample(t *testing.T) {
+	bad := strings.Replace(string(oppstages.SpecYAML),
+		"meta: {count: 8, count_truncated: false}", "meta: {count: eight, count_truncated: false}", 1)
+	if bad == string(oppstages.SpecYAML) {
+		t.Fatal("the example to break was not found; update this test")
+	}
+	if _, err := oppstages.ParseSpec([]byte(bad)); err == nil {
+		t.Fatal("ParseSpec accepted an example whose count is a string")
+	}
+}
+
+type operation struct {
+	method, path string
+	op           *openapi3.Operation
+}
+
+func operations(doc *openapi3.T) []operation {
+	var ops []operation
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for method, op := range doc.Paths.Value(path).Operations() {
+			ops = append(ops, operation{method, path, op})
+		}
+	}
+	return ops
+}
+
+func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
+	doc := mustSpec(t)
+	errorStatuses := []int{400, 401, 403, 404, 413, 415, 422, 429, 500, 502, 503}
+	want := map[string][]int{
+		"listOpportunityStages":  append([]int{200}, errorStatuses...),
+		"createOpportunityStage": append([]int{201, 409}, errorStatuses...),
+		"getOpportunityStage":    append([]int{200}, errorStatuses...),
+		"updateOpportunityStage": append([]int{200, 409}, errorStatuses...),
+		"deleteOpportunityStage": append([]int{204}, errorStatuses...),
+		"getUser":                append([]int{200}, errorStatuses...),
+	}
+	ops := operations(doc)
+	if len(ops) != len(want) {
+		t.Errorf("spec has %d operations, want %d", len(ops), len(want))
+	}
+	for _, o := range ops {
+		statuses, ok := want[o.op.OperationID]
+		if !ok {
+			t.Errorf("%s %s: unexpected operationId %q", o.method, o.path, o.op.OperationID)
+			continue
+		}
+		for _, status := range statuses {
+			ref := o.op.Responses.Status(status)
+			if ref == nil || ref.Value == nil {
+				t.Errorf("%s: status %d not documented", o.op.OperationID, status)
+				continue
+			}
+			resp := ref.Value
+			for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+				if resp.Headers[h] == nil || !resp.Headers[h].Value.Required {
+					t.Errorf("%s %d: header %s not declared as required", o.op.OperationID, status, h)
+				}
+			}
+			if status == 429 || status == 503 {
+				if resp.Headers["Retry-After"] == nil {
+					t.Errorf("%s %d: Retry-After not declared", o.op.OperationID, status)
+				}
+			}
+			if status == http.StatusNoContent {
+				if len(resp.Content) != 0 {
+					t.Errorf("%s 204 declares a body", o.op.OperationID)
+				}
+				continue
+			}
+			if len(resp.Content) != 1 {
+				t.Errorf("%s %d: want exactly one media type, got %d", o.op.OperationID, status, len(resp.Content))
+			}
+			for media, mt := range resp.Content {
+				wantMedia := "application/vnd.api+json"
+				if status == 401 {
+					wantMedia = "application/json"
+				}
+				if media != wantMedia {
+					t.Errorf("%s %d: media type %s, want %s", o.op.OperationID, status, media, wantMedia)
+				}
+				if len(mt.Examples) == 0 {
+					t.Errorf("%s %d: no named example", o.op.OperationID, status)
+				}
+			}
+		}
+	}
+}
+
+func TestEveryListParameterIsDeclared(t *testing.T) {
+	doc := mustSpec(t)
+	list := doc.Paths.Find("/opportunityStages").Get
+	want := []string{
+		"filter[name]", "filter[order]", "filter[isClosed]", "filter[createdAt]",
+		"filter[updatedAt]", "filter[id]", "sort", "page[size]", "page[after]", "page[before]",
+		"count", "fields[opportunityStage]", "fields[user]", "include",
+		"provideAuthorizationMeta", "provideDataConnections",
+	}
+	for _, name := range want {
+		if list.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) == nil {
+			t.Errorf("list does not declare query parameter %s", name)
+		}
+	}
+	size := list.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page[size]").Schema.Value
+	if *size.Min != 1 || *size.Max != 1000 || size.Default != 50.0 {
+		t.Errorf("page[size] = min %v max %v default %v, want 1, 1000, 50", *size.Min, *size.Max, size.Default)
+	}
+	for _, name := range []string{"filter[color]", "filter[creator]", "filter[opportunities]"} {
+		if list.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) != nil {
+			t.Errorf("list declares %s, which the vendor does not allow", name)
+		}
+	}
+}
+
+// exampleValues yields every named example of every response of every operation.
+func exampleValues(doc *openapi3.T, visit func(op string, status int, media, name string, value any)) {
+	for _, o := range operations(doc) {
+		for code, ref := range o.op.Responses.Map() {
+			status, _ := strconv.Atoi(code)
+			for media, mt := range ref.Value.Content {
+				for name, ex := range mt.Examples {
+					visit(o.op.OperationID, status, media, name, ex.Value.Value)
+				}
+			}
+		}
+	}
+}
+
+func TestErrorExamplesHaveTheVendorShape(t *testing.T) {
+	doc := mustSpec(t)
+	exampleValues(doc, func(op string, status int, media, name string, value any) {
+		if status < 400 {
+			return
+		}
+		m, _ := value.(map[string]any)
+		if status == 401 {
+			if s, _ := m["error"].(string); s == "" || len(m) != 2 {
+				t.Errorf("%s 401 %s: want exactly {error, description}, got %v", op, name, value)
+			}
+			return
+		}
+		errs, _ := m["errors"].([]any)
+		if len(m) != 1 || len(errs) == 0 {
+			t.Errorf("%s %d %s: want {errors: [...]}, got %v", op, status, name, value)
+			return
+		}
+		for _, e := range errs {
+			obj, _ := e.(map[string]any)
+			id, _ := obj["id"].(string)
+			title, _ := obj["title"].(string)
+			_, hasDetail := obj["detail"].(string)
+			_, hasDetails := obj["details"].(string)
+			if id == "" || title == "" || !(hasDetail || hasDetails) {
+				t.Errorf("%s %d %s: error lacks id, title or detail: %v", op, status, name, obj)
+			}
+			if code := oppstages.ErrorCode(id); code.Status() != status || code.Title() != title {
+				t.Errorf("%s %d %s: id %q has status %d and title %q in errors.go", op, status, name, id, code.Status(), code.Title())
+			}
+		}
+	})
+}
+
+func TestInferredFactsGiveAReason(t *testing.T) {
+	raw, err := json.Marshal(mustSpec(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["x-inferred"] == true {
+				found++
+				if reason, _ := v["x-inferred-reason"].(string); len(reason) < 20 || strings.Contains(reason, "\n") {
+					t.Errorf("%s: x-inferred needs a one-line x-inferred-reason, got %q", path, reason)
+				}
+			}
+			for k, child := range v {
+				walk(path+"/"+k, child)
+			}
+		case []any:
+			for i, child := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), child)
+			}
+		}
+	}
+	walk("", tree)
+	if found < 5 {
+		t.Errorf("found %d x-inferred marks; the spec should mark its guesses", found)
+	}
+}
+
+func loadVendorSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	data, err := os.ReadFile(*vendorSpecPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("vendor spec %s is absent; pass -vendor-spec to point at it", *vendorSpecPath)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		t.Fatalf("load vendor spec: %v", err)
+	}
+	return doc
+}
+
+func TestVendorCompatibility(t *testing.T) {
+	ours, vendor := mustSpec(t), loadVendorSpec(t)
+	checked := 0
+	for _, vo := range operations(vendor) {
+		item := ours.Paths.Find(vo.path)
+		if item == nil || item.GetOperation(vo.method) == nil {
+			t.Errorf("vendor operation %s %s is missing from openapi.yaml", vo.method, vo.path)
+			continue
+		}
+		op := item.GetOperation(vo.method)
+		for code, vref := range vo.op.Responses.Map() {
+			status, _ := strconv.Atoi(code)
+			ref := op.Responses.Status(status)
+			if ref == nil {
+				t.Errorf("%s: vendor declares %d, openapi.yaml does not", op.OperationID, status)
+				continue
+			}
+			for media, mt := range ref.Value.Content {
+				vmt := vref.Value.Content.Get(media)
+				if vmt == nil || vmt.Schema == nil {
+					t.Errorf("%s %d: vendor has no %s schema", op.OperationID, status, media)
+					continue
+				}
+				for name, ex := range mt.Examples {
+					checked++
+					if err := vmt.Schema.Value.VisitJSON(ex.Value.Value); err != nil {
+						t.Errorf("%s %d example %s does not validate against the vendor schema: %v", op.OperationID, status, name, err)
+					}
+				}
+			}
+		}
+		if op.RequestBody == nil != (vo.op.RequestBody == nil) {
+			t.Errorf("%s: request body presence differs from the vendor's", op.OperationID)
+			continue
+		}
+		if op.RequestBody != nil {
+			vmt := vo.op.RequestBody.Value.Content.Get("application/vnd.api+json")
+			for name, ex := range op.RequestBody.Value.Content.Get("application/vnd.api+json").Examples {
+				checked++
+				if err := vmt.Schema.Value.VisitJSON(ex.Value.Value); err != nil {
+					t.Errorf("%s request example %s does not validate against the vendor schema: %v", op.OperationID, name, err)
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d examples checked against the vendor spec", checked)
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	tests := []struct {
+		code   oppstages.ErrorCode
+		status int
+	}{
+		{oppstages.CodeResourceNotFound, 404},
+		{oppstages.CodeValidationError, 422},
+		{oppstages.CodeUnsupportedMediaType, 415},
+		{oppstages.CodeRateLimitExceeded, 429},
+		{oppstages.CodeUnauthorizedOauthScope, 403},
+		{oppstages.ErrorCode("noSuchCode"), 500},
+	}
+	for _, tt := range tests {
+		if got := tt.code.Status(); got != tt.status {
+			t.Errorf("%s.Status() = %d, want %d", tt.code, got, tt.status)
+		}
+	}
+	err := fmt.Errorf("wrapped: %w", oppstages.Errorf(oppstages.CodeConflict, "id %d", 3).AtPointer("/data/id"))
+	if got := oppstages.ErrorCodeOf(err); got != oppstages.CodeConflict {
+		t.Errorf("ErrorCodeOf = %q, want conflict", got)
+	}
+	if got := oppstages.ErrorCodeOf(errors.New("plain")); got != "" {
+		t.Errorf("ErrorCodeOf(plain) = %q, want empty", got)
+	}
+}
