@@ -1,0 +1,177 @@
+// Command mockserver runs the oppstages mock of the Outreach opportunity stages API.
+//
+// Every flag can also be set through the environment as MOCKSERVER_<FLAG>, upper case with
+// "-" as "_" (for example MOCKSERVER_BASE_URL); a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/mock"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "mockserver:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+}
+
+// config is the parsed command line.
+type config struct {
+	addr, baseURL, fixtures, tokens, logFormat string
+	seed                                       uint64
+	generate, rateLimit                        int
+	rateWindow                                 time.Duration
+	validateResponses                          bool
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.baseURL, "base-url", "", "public URL used in links (default http://<addr>)")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed for fake data and cursors; same seed, same data")
+	fs.IntVar(&c.generate, "generate", 0, "fake stages to add on top of the fixtures")
+	fs.StringVar(&c.fixtures, "fixtures", "", "directory with stages.json and users.json (default: embedded)")
+	fs.StringVar(&c.tokens, "tokens", "", `JSON file mapping bearer tokens to scopes, e.g. {"t1":["opportunityStages.read"]} (default: any token has opportunityStages.all)`)
+	fs.IntVar(&c.rateLimit, "rate-limit", mock.DefaultRateLimit, "requests per token per -rate-window; 0 disables")
+	fs.DurationVar(&c.rateWindow, "rate-window", mock.DefaultRateWindow, "rate-limit window")
+	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "MOCKSERVER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && !set[f.Name] && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return config{}, envErr
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return config{}, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)
+	}
+	if c.generate < 0 {
+		return config{}, fmt.Errorf("-generate must not be negative")
+	}
+	return c, nil
+}
+
+func loadTokens(path string) (map[string][]oppstages.Scope, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read tokens: %w", err)
+	}
+	var tokens map[string][]oppstages.Scope
+	if err := json.Unmarshal(data, &tokens); err != nil {
+		return nil, fmt.Errorf("tokens file %s: want {\"token\": [\"scope\", ...]}: %w", path, err)
+	}
+	return tokens, nil
+}
+
+// run starts the server and blocks until ctx is done, then drains requests and returns.
+// When ready is not nil it receives the listening address once the server accepts.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
+	c, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var handler slog.Handler = slog.NewTextHandler(stdout, nil)
+	if c.logFormat == "json" {
+		handler = slog.NewJSONHandler(stdout, nil)
+	}
+	logger := slog.New(handler)
+	tokens, err := loadTokens(c.tokens)
+	if err != nil {
+		return err
+	}
+	opts := mock.Options{
+		Seed:              c.seed,
+		Generate:          c.generate,
+		BaseURL:           c.baseURL,
+		Tokens:            tokens,
+		Logger:            logger,
+		ValidateResponses: c.validateResponses,
+		RateLimit:         c.rateLimit,
+		RateWindow:        c.rateWindow,
+	}
+	if c.rateLimit == 0 {
+		opts.RateLimit = -1
+	}
+	if c.fixtures != "" {
+		opts.Fixtures = os.DirFS(c.fixtures)
+	}
+	srv, err := mock.New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	url := c.baseURL
+	if url == "" {
+		url = "http://" + ln.Addr().String()
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	logger.Info(fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("mockserver stopped")
+	return nil
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func start(t *testing.T, args []string, env map[string]string) (addr string, stdout *syncBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout = &syncBuffer{}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, func(k string) string { return env[k] }, stdout, io.Discard, ready)
+	}()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run returned before serving: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("server did not start")
+	}
+	return addr, stdout, func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func get(t *testing.T, url, token string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&doc)
+	return resp, doc
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	addr, stdout, stop := start(t, []string{"-addr", "127.0.0.1:0", "-generate", "5", "-seed", "9", "-log-format", "json"}, nil)
+	resp, doc := get(t, "http://"+addr+"/api/v2/opportunityStages?page%5Bsize%5D=100", "t")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	data := doc["data"].([]any)
+	if len(data) != 13 {
+		t.Errorf("%d stages, want 8 fixtures + 5 generated", len(data))
+	}
+	self := data[0].(map[string]any)["links"].(map[string]any)["self"]
+	if self != "http://"+addr+"/api/v2/opportunityStages/1" {
+		t.Errorf("self link %v does not use the listening address", self)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "mockserver listening on http://"+addr+" with 13 stages (seed 9)") {
+		t.Errorf("no start-up line in:\n%s", out)
+	}
+	if !strings.Contains(out, `"method":"GET"`) || !strings.Contains(out, `"status":200`) {
+		t.Errorf("no JSON request log line in:\n%s", out)
+	}
+}
+
+func TestEnvironmentAndTokens(t *testing.T) {
+	tokens := filepath.Join(t.TempDir(), "tokens.json")
+	if err := os.WriteFile(tokens, []byte(`{"reader":["opportunityStages.read"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"MOCKSERVER_ADDR":     "127.0.0.1:0",
+		"MOCKSERVER_BASE_URL": "https://stages.example.test",
+		"MOCKSERVER_TOKENS":   tokens,
+	}
+	addr, _, stop := start(t, nil, env)
+	defer stop()
+	if resp, _ := get(t, "http://"+addr+"/api/v2/opportunityStages/1", "unknown"); resp.StatusCode != 401 {
+		t.Errorf("unknown token: %d, want 401", resp.StatusCode)
+	}
+	resp, doc := get(t, "http://"+addr+"/api/v2/opportunityStages/1", "reader")
+	if resp.StatusCode != 200 {
+		t.Fatalf("reader: %d", resp.StatusCode)
+	}
+	self := doc["data"].(map[string]any)["links"].(map[string]any)["self"]
+	if self != "https://stages.example.test/api/v2/opportunityStages/1" {
+		t.Errorf("self link %v does not use MOCKSERVER_BASE_URL", self)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown flag", []string{"-nope"}, nil, "flag provided but not defined"},
+		{"bad log format", []string{"-log-format", "xml"}, nil, "-log-format"},
+		{"bad env", nil, map[string]string{"MOCKSERVER_SEED": "abc"}, "MOCKSERVER_SEED"},
+		{"missing tokens file", []string{"-tokens", "/does/not/exist"}, nil, "read tokens"},
+		{"missing fixtures", []string{"-addr", "127.0.0.1:0", "-fixtures", "/does/not/exist"}, nil, "fixture"},
+		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,178 @@
+// Package apitest drives an API handler in tests and checks every response it gets
+// against openapi.yaml: status documented for the operation, headers, media type and body
+// schema. A response that breaks the contract fails the test that received it.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/validation"
+)
+
+// Token is the bearer token the client sends unless told otherwise.
+const Token = "test-token"
+
+// Client sends requests to a handler in memory.
+type Client struct {
+	t         testing.TB
+	handler   http.Handler
+	validator *validation.Validator
+	errorDoc  *openapi3.Schema
+}
+
+// New returns a client for h that validates every response it receives.
+func New(t testing.TB, h http.Handler) *Client {
+	t.Helper()
+	doc, err := oppstages.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := validation.New(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{t: t, handler: h, validator: v, errorDoc: doc.Components.Schemas["ErrorDocument"].Value}
+}
+
+// Response is a received response with its body decoded when it is JSON.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	JSON   map[string]any
+}
+
+// Request describes one request; Header holds extra headers, Token overrides the bearer
+// token ("-" sends no Authorization header).
+type Request struct {
+	Method, Target, Body string
+	ContentType          string
+	Token                string
+	Header               http.Header
+}
+
+// Get sends GET target with the default token.
+func (c *Client) Get(target string) *Response {
+	return c.Do(Request{Method: http.MethodGet, Target: target})
+}
+
+// Send sends a JSON:API body with the default token.
+func (c *Client) Send(method, target, body string) *Response {
+	return c.Do(Request{Method: method, Target: target, Body: body, ContentType: "application/vnd.api+json"})
+}
+
+// Do sends the request and validates the response.
+func (c *Client) Do(req Request) *Response {
+	c.t.Helper()
+	var body io.Reader
+	if req.Body != "" {
+		body = strings.NewReader(req.Body)
+	}
+	r := httptest.NewRequest(req.Method, req.Target, body)
+	switch req.Token {
+	case "":
+		r.Header.Set("Authorization", "Bearer "+Token)
+	case "-":
+	default:
+		r.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	if req.ContentType != "" {
+		r.Header.Set("Content-Type", req.ContentType)
+	}
+	for k, vs := range req.Header {
+		r.Header[k] = vs
+	}
+	rec := httptest.NewRecorder()
+	c.handler.ServeHTTP(rec, r)
+	resp := &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	if len(resp.Body) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(resp.Body, &resp.JSON); err != nil {
+			c.t.Errorf("%s %s: body is not a JSON object: %v\n%s", req.Method, req.Target, err, resp.Body)
+		}
+	}
+	if !strings.HasPrefix(r.URL.Path, "/__admin/") {
+		check := httptest.NewRequest(req.Method, req.Target, nil)
+		check.Header = r.Header.Clone()
+		if err := c.Validate(check, resp); err != nil {
+			c.t.Errorf("%s %s: response breaks openapi.yaml: %v\n%s", req.Method, req.Target, err, resp.Body)
+		}
+	}
+	return resp
+}
+
+// Validate checks a response to r against openapi.yaml. A request that matches no
+// operation must get the routeNotFound error document.
+func (c *Client) Validate(r *http.Request, resp *Response) error {
+	match, rerr := c.validator.Route(r)
+	if rerr != nil {
+		if resp.Status != http.StatusNotFound && resp.Status != http.StatusTooManyRequests {
+			return &unexpected{"unmatched route answered " + http.StatusText(resp.Status)}
+		}
+		for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			if resp.Header.Get(h) == "" {
+				return &unexpected{"missing header " + h}
+			}
+		}
+		var v any
+		if err := json.Unmarshal(resp.Body, &v); err != nil {
+			return err
+		}
+		return c.errorDoc.VisitJSON(v)
+	}
+	return c.validator.Response(context.Background(), r, match, resp.Status, resp.Header, bytes.Clone(resp.Body))
+}
+
+type unexpected struct{ msg string }
+
+func (e *unexpected) Error() string { return e.msg }
+
+// Error is one error object of a JSON:API error document.
+type Error struct {
+	ID, Title, Detail, Details, Pointer, Parameter string
+}
+
+// Errors decodes the error objects of the response.
+func (r *Response) Errors() []Error {
+	var doc struct {
+		Errors []struct {
+			ID      string `json:"id"`
+			Title   string `json:"title"`
+			Detail  string `json:"detail"`
+			Details string `json:"details"`
+			Source  struct {
+				Pointer   string `json:"pointer"`
+				Parameter string `json:"parameter"`
+			} `json:"source"`
+		} `json:"errors"`
+	}
+	_ = json.Unmarshal(r.Body, &doc)
+	out := make([]Error, len(doc.Errors))
+	for i, e := range doc.Errors {
+		out[i] = Error{e.ID, e.Title, e.Detail, e.Details, e.Source.Pointer, e.Source.Parameter}
+	}
+	return out
+}
+
+// Data decodes the response's data member into v.
+func (r *Response) Data(t testing.TB, v any) {
+	t.Helper()
+	var doc struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
+		t.Fatalf("decode document: %v\n%s", err, r.Body)
+	}
+	if err := json.Unmarshal(doc.Data, v); err != nil {
+		t.Fatalf("decode data: %v\n%s", err, r.Body)
+	}
+}

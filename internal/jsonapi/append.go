@@ -1,0 +1,105 @@
+package jsonapi
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oppstages/oppstages"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, oppstages.TimeFormat)
+	return append(b, '"')
+}
+
+func appendNullableString(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return AppendString(b, *s)
+}
+
+func appendNullableInt(b []byte, n *int64) []byte {
+	if n == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, *n, 10)
+}
+
+func appendNullableBool(b []byte, v *bool) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendBool(b, *v)
+}
+
+// members writes "{", then comma-separated members, then "}".
+type members struct {
+	b     []byte
+	count int
+}
+
+func (m *members) key(k string) {
+	if m.count == 0 {
+		m.b = append(m.b, '{')
+	} else {
+		m.b = append(m.b, ',')
+	}
+	m.count++
+	m.b = append(m.b, '"')
+	m.b = append(m.b, k...)
+	m.b = append(m.b, '"', ':')
+}
+
+func (m *members) close() []byte {
+	if m.count == 0 {
+		return append(m.b, '{', '}')
+	}
+	return append(m.b, '}')
+}

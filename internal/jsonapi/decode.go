@@ -1,0 +1,245 @@
+package jsonapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/oppstages/oppstages"
+)
+
+// WriteRequest is a decoded create or update document.
+type WriteRequest struct {
+	Type  string
+	ID    *int64 // nil when the document has no id
+	Attrs oppstages.StageAttributes
+}
+
+// DecodeWrite decodes a create or update body that has already passed schema validation;
+// it still reports, rather than trusts, anything it cannot represent.
+func DecodeWrite(body []byte) (WriteRequest, *oppstages.Error) {
+	var doc struct {
+		Data struct {
+			Type       string                     `json:"type"`
+			ID         json.RawMessage            `json:"id"`
+			Attributes map[string]json.RawMessage `json:"attributes"`
+		} `json:"data"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return WriteRequest{}, oppstages.Errorf(oppstages.CodeBadRequest, "The request body is not a valid JSON:API document.")
+	}
+	req := WriteRequest{Type: doc.Data.Type}
+	if len(doc.Data.ID) > 0 {
+		id, ok := decodeInt(doc.Data.ID)
+		if !ok || id == nil || *id < 1 {
+			return WriteRequest{}, oppstages.Errorf(oppstages.CodeValidationError, "Id must be a positive integer.").AtPointer("/data/id")
+		}
+		req.ID = id
+	}
+	var err *oppstages.Error
+	a := doc.Data.Attributes
+	if raw, ok := a["name"]; ok {
+		req.Attrs.Name, err = decodeString(raw, "/data/attributes/name")
+	}
+	if raw, ok := a["color"]; ok && err == nil {
+		req.Attrs.Color, err = decodeString(raw, "/data/attributes/color")
+	}
+	if raw, ok := a["isClosed"]; ok && err == nil {
+		var v *bool
+		if jerr := json.Unmarshal(raw, &v); jerr != nil {
+			err = oppstages.Errorf(oppstages.CodeValidationError, "IsClosed must be true or false.").AtPointer("/data/attributes/isClosed")
+		}
+		req.Attrs.IsClosed = oppstages.Optional[bool]{Present: true, Value: v}
+	}
+	if raw, ok := a["order"]; ok && err == nil {
+		n, ok := decodeInt(raw)
+		if !ok {
+			err = oppstages.Errorf(oppstages.CodeValidationError, "Order must be an integer.").AtPointer("/data/attributes/order")
+		}
+		req.Attrs.Order = oppstages.Optional[int64]{Present: true, Value: n}
+	}
+	if err != nil {
+		return WriteRequest{}, err
+	}
+	return req, nil
+}
+
+func decodeString(raw json.RawMessage, pointer string) (oppstages.Optional[string], *oppstages.Error) {
+	var s *string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return oppstages.Optional[string]{}, oppstages.Errorf(oppstages.CodeValidationError, "Must be a string.").AtPointer(pointer)
+	}
+	return oppstages.Optional[string]{Present: true, Value: s}, nil
+}
+
+// decodeInt decodes a JSON integer that fits in int64; null gives nil. 3.0 counts as 3.
+func decodeInt(raw json.RawMessage) (*int64, bool) {
+	if string(raw) == "null" {
+		return nil, true
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return nil, false
+	}
+	if i, err := n.Int64(); err == nil {
+		return &i, true
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		return nil, false
+	}
+	i := int64(f)
+	return &i, true
+}
+
+// Resource is a generic resource object, as found in fixture and state documents.
+type Resource struct {
+	Type          string                     `json:"type"`
+	ID            int64                      `json:"id"`
+	Attributes    map[string]json.RawMessage `json:"attributes"`
+	Relationships map[string]struct {
+		Data *struct {
+			Type string `json:"type"`
+			ID   int64  `json:"id"`
+		} `json:"data"`
+		Links json.RawMessage `json:"links"`
+	} `json:"relationships"`
+	Links json.RawMessage `json:"links"`
+	Meta  json.RawMessage `json:"meta"`
+}
+
+// Records is a decoded collection document of stages with their users in "included".
+type Records struct {
+	Stages []oppstages.Stage
+	Users  []oppstages.User
+}
+
+// DecodeRecords reads a document whose data holds stages or users and whose included
+// holds users, as written by AppendRecords, fixture files and state files.
+func DecodeRecords(body []byte) (Records, error) {
+	var doc struct {
+		Data     []Resource      `json:"data"`
+		Included []Resource      `json:"included"`
+		Links    json.RawMessage `json:"links"`
+		Meta     json.RawMessage `json:"meta"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return Records{}, fmt.Errorf("decode document: %w", err)
+	}
+	var recs Records
+	seen := map[string]bool{}
+	for _, r := range append(doc.Data, doc.Included...) {
+		key := fmt.Sprintf("%s/%d", r.Type, r.ID)
+		if seen[key] {
+			return Records{}, fmt.Errorf("%s %d appears twice", r.Type, r.ID)
+		}
+		seen[key] = true
+		if r.ID < 1 {
+			return Records{}, fmt.Errorf("%s has id %d; ids start at 1", r.Type, r.ID)
+		}
+		switch r.Type {
+		case oppstages.ResourceType:
+			st, err := r.stage()
+			if err != nil {
+				return Records{}, fmt.Errorf("opportunityStage %d: %w", r.ID, err)
+			}
+			recs.Stages = append(recs.Stages, st)
+		case oppstages.UserType:
+			u, err := r.user()
+			if err != nil {
+				return Records{}, fmt.Errorf("user %d: %w", r.ID, err)
+			}
+			recs.Users = append(recs.Users, u)
+		default:
+			return Records{}, fmt.Errorf("unknown resource type %q", r.Type)
+		}
+	}
+	return recs, nil
+}
+
+func (r Resource) stage() (oppstages.Stage, error) {
+	st := oppstages.Stage{ID: r.ID}
+	for name, raw := range r.Attributes {
+		var err error
+		switch name {
+		case "name":
+			err = json.Unmarshal(raw, &st.Name)
+		case "color":
+			err = json.Unmarshal(raw, &st.Color)
+		case "order":
+			err = json.Unmarshal(raw, &st.Order)
+		case "isClosed":
+			err = json.Unmarshal(raw, &st.IsClosed)
+		case "createdAt":
+			err = json.Unmarshal(raw, &st.CreatedAt)
+		case "updatedAt":
+			err = json.Unmarshal(raw, &st.UpdatedAt)
+		default:
+			err = fmt.Errorf("unknown attribute %q", name)
+		}
+		if err != nil {
+			return st, fmt.Errorf("attribute %s: %w", name, err)
+		}
+	}
+	if st.CreatedAt.IsZero() || st.UpdatedAt.IsZero() {
+		return st, fmt.Errorf("createdAt and updatedAt are required")
+	}
+	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
+	if rel, ok := r.Relationships["creator"]; ok && rel.Data != nil {
+		st.CreatorID = rel.Data.ID
+	}
+	return st, nil
+}
+
+func (r Resource) user() (oppstages.User, error) {
+	u := oppstages.User{ID: r.ID}
+	for name, raw := range r.Attributes {
+		var err error
+		switch name {
+		case "firstName":
+			err = json.Unmarshal(raw, &u.FirstName)
+		case "lastName":
+			err = json.Unmarshal(raw, &u.LastName)
+		case "email":
+			err = json.Unmarshal(raw, &u.Email)
+		case "title":
+			err = json.Unmarshal(raw, &u.Title)
+		case "username":
+			err = json.Unmarshal(raw, &u.Username)
+		case "locked":
+			err = json.Unmarshal(raw, &u.Locked)
+		case "createdAt":
+			err = json.Unmarshal(raw, &u.CreatedAt)
+		case "updatedAt":
+			err = json.Unmarshal(raw, &u.UpdatedAt)
+		case "name":
+			// Derived from firstName and lastName.
+		default:
+			err = fmt.Errorf("unknown attribute %q", name)
+		}
+		if err != nil {
+			return u, fmt.Errorf("attribute %s: %w", name, err)
+		}
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, nil
+}
+
+// AppendRecords appends a document holding stages in data and users in included, which
+// DecodeRecords reads back; links point below baseURL.
+func AppendRecords(b []byte, baseURL string, recs Records) []byte {
+	r := Render{BaseURL: baseURL}
+	return r.ListDocument(b, recs.Stages, nonNil(recs.Users), Links{}, ListMeta{})
+}
+
+func nonNil(users []oppstages.User) []oppstages.User {
+	if users == nil {
+		return []oppstages.User{}
+	}
+	return users
+}

@@ -1,0 +1,159 @@
+package jsonapi
+
+import (
+	"strconv"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/query"
+)
+
+// Render holds what shapes resource objects beyond the records themselves.
+type Render struct {
+	// BaseURL is the public root, e.g. "http://127.0.0.1:8080"; links are BaseURL+"/api/v2/...".
+	BaseURL     string
+	StageFields query.Fieldset
+	UserFields  query.Fieldset
+	// AuthzMeta adds meta.canWrite and meta.canDelete with the values given.
+	AuthzMeta           bool
+	CanWrite, CanDelete bool
+	// DataConnMeta adds meta.dataConnections.
+	DataConnMeta bool
+}
+
+// APIPrefix is the path of the API below the base URL.
+const APIPrefix = "/api/v2"
+
+// StageURL is the absolute URL of a stage.
+func (r *Render) StageURL(id int64) string {
+	return r.BaseURL + APIPrefix + "/opportunityStages/" + strconv.FormatInt(id, 10)
+}
+
+// UserURL is the absolute URL of a user.
+func (r *Render) UserURL(id int64) string {
+	return r.BaseURL + APIPrefix + "/users/" + strconv.FormatInt(id, 10)
+}
+
+// AppendStage appends a stage resource object.
+func (r *Render) AppendStage(b []byte, st *oppstages.Stage) []byte {
+	f := r.StageFields
+	b = append(b, `{"type":"opportunityStage","id":`...)
+	b = strconv.AppendInt(b, st.ID, 10)
+
+	attrs := members{b: append(b, `,"attributes":`...)}
+	if f.Has("color") {
+		attrs.key("color")
+		attrs.b = appendNullableString(attrs.b, st.Color)
+	}
+	if f.Has("createdAt") {
+		attrs.key("createdAt")
+		attrs.b = appendTime(attrs.b, st.CreatedAt)
+	}
+	if f.Has("isClosed") {
+		attrs.key("isClosed")
+		attrs.b = appendNullableBool(attrs.b, st.IsClosed)
+	}
+	if f.Has("name") {
+		attrs.key("name")
+		attrs.b = appendNullableString(attrs.b, st.Name)
+	}
+	if f.Has("order") {
+		attrs.key("order")
+		attrs.b = appendNullableInt(attrs.b, st.Order)
+	}
+	if f.Has("updatedAt") {
+		attrs.key("updatedAt")
+		attrs.b = appendTime(attrs.b, st.UpdatedAt)
+	}
+	b = attrs.close()
+
+	if f.Has("creator") || f.Has("opportunities") {
+		rels := members{b: append(b, `,"relationships":`...)}
+		if f.Has("creator") {
+			rels.key("creator")
+			if st.CreatorID == 0 {
+				rels.b = append(rels.b, `{"data":null}`...)
+			} else {
+				rels.b = append(rels.b, `{"data":{"type":"user","id":`...)
+				rels.b = strconv.AppendInt(rels.b, st.CreatorID, 10)
+				rels.b = append(rels.b, `},"links":{"related":`...)
+				rels.b = AppendString(rels.b, r.UserURL(st.CreatorID))
+				rels.b = append(rels.b, `}}`...)
+			}
+		}
+		if f.Has("opportunities") {
+			rels.key("opportunities")
+			rels.b = append(rels.b, `{"links":{"related":`...)
+			rels.b = AppendString(rels.b, r.BaseURL+APIPrefix+"/opportunities?filter%5BopportunityStage%5D%5Bid%5D="+strconv.FormatInt(st.ID, 10))
+			rels.b = append(rels.b, `}}`...)
+		}
+		b = rels.close()
+	}
+
+	b = append(b, `,"links":{"self":`...)
+	b = AppendString(b, r.StageURL(st.ID))
+	b = append(b, '}')
+
+	if r.AuthzMeta || r.DataConnMeta {
+		meta := members{b: append(b, `,"meta":`...)}
+		if r.AuthzMeta {
+			meta.key("canDelete")
+			meta.b = strconv.AppendBool(meta.b, r.CanDelete)
+			meta.key("canWrite")
+			meta.b = strconv.AppendBool(meta.b, r.CanWrite)
+		}
+		if r.DataConnMeta {
+			meta.key("dataConnections")
+			meta.b = append(meta.b, `[]`...)
+		}
+		b = meta.close()
+	}
+	return append(b, '}')
+}
+
+// AppendUser appends a user resource object.
+func (r *Render) AppendUser(b []byte, u *oppstages.User) []byte {
+	f := r.UserFields
+	b = append(b, `{"type":"user","id":`...)
+	b = strconv.AppendInt(b, u.ID, 10)
+	attrs := members{b: append(b, `,"attributes":`...)}
+	if f.Has("createdAt") {
+		attrs.key("createdAt")
+		attrs.b = appendTime(attrs.b, u.CreatedAt)
+	}
+	if f.Has("email") {
+		attrs.key("email")
+		attrs.b = AppendString(attrs.b, u.Email)
+	}
+	if f.Has("firstName") {
+		attrs.key("firstName")
+		attrs.b = AppendString(attrs.b, u.FirstName)
+	}
+	if f.Has("lastName") {
+		attrs.key("lastName")
+		attrs.b = AppendString(attrs.b, u.LastName)
+	}
+	if f.Has("locked") {
+		attrs.key("locked")
+		attrs.b = strconv.AppendBool(attrs.b, u.Locked)
+	}
+	if f.Has("name") {
+		attrs.key("name")
+		attrs.b = AppendString(attrs.b, u.Name())
+	}
+	if f.Has("title") {
+		attrs.key("title")
+		attrs.b = AppendString(attrs.b, u.Title)
+	}
+	if f.Has("updatedAt") {
+		attrs.key("updatedAt")
+		attrs.b = appendTime(attrs.b, u.UpdatedAt)
+	}
+	if f.Has("username") {
+		attrs.key("username")
+		attrs.b = AppendString(attrs.b, u.Username)
+	}
+	b = attrs.close()
+	b = append(b, `,"links":{"self":`...)
+	b = AppendString(b, r.UserURL(u.ID))
+	return append(b, `}}`...)
+}

@@ -1,0 +1,264 @@
+// Package store keeps opportunity stages and their creators in memory, safe for concurrent
+// use. Ids only grow and are never reused; list queries run in one pass over the records
+// with a bounded heap, so a page costs O(n log size) and never sorts the whole table.
+package store
+
+import (
+	"container/heap"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/query"
+)
+
+// CountLimit is where counting stops and meta.count_truncated becomes true, as the vendor does.
+const CountLimit = 2_000_000
+
+// Store holds one set of stages and users.
+type Store struct {
+	mu     sync.RWMutex
+	stages []oppstages.Stage // ordered by ascending id
+	users  []oppstages.User  // ordered by ascending id
+	nextID int64
+	shared bool // stages is shared with a Clone and must be copied before a write
+}
+
+// New returns a store holding copies of stages and users; the next id given out is one
+// above the largest id among the stages.
+func New(stages []oppstages.Stage, users []oppstages.User) *Store {
+	s := &Store{stages: slices.Clone(stages), users: slices.Clone(users)}
+	slices.SortFunc(s.stages, func(a, b oppstages.Stage) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(s.users, func(a, b oppstages.User) int { return compareIDs(a.ID, b.ID) })
+	s.nextID = 1
+	if n := len(s.stages); n > 0 {
+		s.nextID = s.stages[n-1].ID + 1
+	}
+	return s
+}
+
+func compareIDs(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Clone returns an independent store with the same records. The records are shared until
+// either store is written, so a clone costs almost nothing until then.
+func (s *Store) Clone() *Store {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shared = true
+	return &Store{stages: s.stages, users: s.users, nextID: s.nextID, shared: true}
+}
+
+// own makes the stages slice private to s before a write; the caller holds the write lock.
+func (s *Store) own() {
+	if s.shared {
+		s.stages = slices.Clip(slices.Clone(s.stages))
+		s.shared = false
+	}
+}
+
+func (s *Store) index(id int64) (int, bool) {
+	return slices.BinarySearchFunc(s.stages, id, func(st oppstages.Stage, id int64) int { return compareIDs(st.ID, id) })
+}
+
+func notFound(id int64) *oppstages.Error {
+	return oppstages.Errorf(oppstages.CodeResourceNotFound, "Could not find 'opportunityStage' with ID '%d'.", id)
+}
+
+// Create stores a new stage with the next id, creator and timestamps, and returns it.
+func (s *Store) Create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) oppstages.Stage {
+	now = now.UTC().Truncate(time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.own()
+	st := oppstages.Stage{ID: s.nextID, CreatorID: creatorID, CreatedAt: now, UpdatedAt: now}
+	attrs.Apply(&st)
+	s.nextID++
+	s.stages = append(s.stages, st)
+	return st
+}
+
+// Get returns the stage with the id.
+func (s *Store) Get(id int64) (oppstages.Stage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i, ok := s.index(id)
+	if !ok {
+		return oppstages.Stage{}, notFound(id)
+	}
+	return s.stages[i], nil
+}
+
+// Update writes the present attributes onto the stage and moves its updatedAt to now.
+func (s *Store) Update(id int64, attrs oppstages.StageAttributes, now time.Time) (oppstages.Stage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.index(id)
+	if !ok {
+		return oppstages.Stage{}, notFound(id)
+	}
+	s.own()
+	st := &s.stages[i]
+	attrs.Apply(st)
+	st.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	return *st, nil
+}
+
+// Delete removes the stage with the id.
+func (s *Store) Delete(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.index(id)
+	if !ok {
+		return notFound(id)
+	}
+	s.own()
+	s.stages = slices.Delete(s.stages, i, i+1)
+	return nil
+}
+
+// User returns the user with the id.
+func (s *Store) User(id int64) (oppstages.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i, ok := slices.BinarySearchFunc(s.users, id, func(u oppstages.User, id int64) int { return compareIDs(u.ID, id) })
+	if !ok {
+		return oppstages.User{}, oppstages.Errorf(oppstages.CodeResourceNotFound, "Could not find 'user' with ID '%d'.", id)
+	}
+	return s.users[i], nil
+}
+
+// Snapshot returns copies of every stage and user, in id order, and the next id.
+func (s *Store) Snapshot() (stages []oppstages.Stage, users []oppstages.User, nextID int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.stages), slices.Clone(s.users), s.nextID
+}
+
+// Len is the number of stages.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.stages)
+}
+
+// Page is one page of a list query.
+type Page struct {
+	Stages           []oppstages.Stage
+	HasPrev, HasNext bool
+	Count            int  // matches in all pages, when counted
+	CountTruncated   bool // Count stopped at CountLimit
+}
+
+// List runs a list query: the stages that match every filter, in sort order, starting
+// strictly after q.After (or ending strictly before q.Before), at most q.Size of them.
+func (s *Store) List(q query.List) Page {
+	sort := q.Sort.WithIDTiebreak()
+	backward := q.Before != nil
+	cursor := q.After
+	if backward {
+		cursor = q.Before
+	}
+	// h keeps the q.Size+1 records nearest the cursor: the page plus one to tell whether
+	// another page follows.
+	h := &boundedHeap{limit: q.Size + 1, less: func(a, b *oppstages.Stage) bool {
+		c := sort.Compare(a, b)
+		if backward {
+			return c > 0
+		}
+		return c < 0
+	}}
+	var page Page
+	s.mu.RLock()
+	for i := range s.stages {
+		st := &s.stages[i]
+		if !query.MatchAll(q.Filters, st) {
+			continue
+		}
+		if q.Count {
+			if page.Count < CountLimit {
+				page.Count++
+			} else {
+				page.CountTruncated = true
+			}
+		}
+		if cursor != nil {
+			c := sort.CompareToPosition(st, cursor)
+			if backward {
+				c = -c
+			}
+			if c <= 0 {
+				// On the far side of the cursor: it proves a page exists that way.
+				if backward {
+					page.HasNext = true
+				} else {
+					page.HasPrev = true
+				}
+				continue
+			}
+		}
+		h.offer(st)
+	}
+	found := h.sorted()
+	page.Stages = make([]oppstages.Stage, 0, min(len(found), q.Size))
+	for _, st := range found[:min(len(found), q.Size)] {
+		page.Stages = append(page.Stages, *st)
+	}
+	s.mu.RUnlock()
+	more := len(found) > q.Size
+	if backward {
+		slices.Reverse(page.Stages)
+		page.HasPrev = more
+	} else {
+		page.HasNext = more
+	}
+	return page
+}
+
+// boundedHeap keeps the limit smallest items offered, by less.
+type boundedHeap struct {
+	limit int
+	less  func(a, b *oppstages.Stage) bool
+	items []*oppstages.Stage // a max-heap by less, so the largest kept item is on top
+}
+
+func (h *boundedHeap) Len() int           { return len(h.items) }
+func (h *boundedHeap) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
+func (h *boundedHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *boundedHeap) Push(x any)         { h.items = append(h.items, x.(*oppstages.Stage)) }
+func (h *boundedHeap) Pop() any {
+	last := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return last
+}
+
+func (h *boundedHeap) offer(st *oppstages.Stage) {
+	if len(h.items) < h.limit {
+		heap.Push(h, st)
+		return
+	}
+	if h.less(st, h.items[0]) {
+		h.items[0] = st
+		heap.Fix(h, 0)
+	}
+}
+
+// sorted returns the kept items in ascending order by less.
+func (h *boundedHeap) sorted() []*oppstages.Stage {
+	out := slices.Clone(h.items)
+	slices.SortFunc(out, func(a, b *oppstages.Stage) int {
+		if h.less(a, b) {
+			return -1
+		}
+		return 1
+	})
+	return out
+}

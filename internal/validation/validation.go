@@ -1,0 +1,248 @@
+// Package validation matches requests to the operations of openapi.yaml and checks
+// requests and responses against it with kin-openapi, turning its findings into the
+// vendor's JSON:API errors rather than kin-openapi's text.
+package validation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/oppstages/oppstages"
+)
+
+// Validator checks requests and responses against one OpenAPI document.
+type Validator struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// New builds the router for doc once.
+func New(doc *openapi3.T) (*Validator, error) {
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("build router: %w", err)
+	}
+	return &Validator{doc: doc, router: router}, nil
+}
+
+// Doc is the document the validator checks against.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// Match is a request matched to an operation.
+type Match struct {
+	Route      *routers.Route
+	PathParams map[string]string
+}
+
+// OperationID is the id of the matched operation.
+func (m *Match) OperationID() string { return m.Route.Operation.OperationID }
+
+var errRouteNotFound = oppstages.Errorf(oppstages.CodeRouteNotFound,
+	"The request path does not match any known resource endpoints.")
+
+// Route finds the operation for a request; an unknown path or method is routeNotFound.
+func (v *Validator) Route(r *http.Request) (*Match, *oppstages.Error) {
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		return nil, errRouteNotFound
+	}
+	return &Match{Route: route, PathParams: params}, nil
+}
+
+// RequiredScopes lists the alternatives of the operation's security: the request is
+// authorized when the token holds every scope of any one alternative. An alternative
+// with no scopes needs only a valid token.
+func (m *Match) RequiredScopes() [][]string {
+	security := m.Route.Operation.Security
+	if security == nil {
+		security = &m.Route.Spec.Security
+	}
+	alternatives := make([][]string, 0, len(*security))
+	for _, req := range *security {
+		var scopes []string
+		for _, names := range req {
+			scopes = append(scopes, names...)
+		}
+		alternatives = append(alternatives, scopes)
+	}
+	return alternatives
+}
+
+// CheckQuery rejects query parameters the operation does not declare and parameters given
+// more than once; kin-openapi ignores the first and reads only one value of the second.
+// unknown explains an undeclared parameter (for example a filter on an unfilterable field).
+func (m *Match) CheckQuery(query url.Values, unknown func(name string) *oppstages.Error) *oppstages.Error {
+	names := make([]string, 0, len(query))
+	for name := range query {
+		names = append(names, name)
+	}
+	slices.Sort(names) // report the same parameter first every time
+	for _, name := range names {
+		if m.Route.Operation.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) == nil {
+			return unknown(name)
+		}
+		if len(query[name]) > 1 {
+			return oppstages.Errorf(oppstages.CodeBadRequest, "Parameter '%s' is given more than once.", name).AtParameter(name)
+		}
+	}
+	return nil
+}
+
+// Explainer says precisely why a parameter value is wrong, or returns nil when it cannot.
+type Explainer func(name, raw string) *oppstages.Error
+
+// Request validates parameters and body (already read, size-limited) against the
+// operation. Security is checked by the caller beforehand, so that its errors come first.
+func (v *Validator) Request(ctx context.Context, r *http.Request, m *Match, body []byte, explain Explainer) []*oppstages.Error {
+	req := r.Clone(ctx)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	input := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: m.PathParams,
+		Route:      m.Route,
+		Options: &openapi3filter.Options{
+			MultiError:          true,
+			SkipSettingDefaults: true,
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	err := openapi3filter.ValidateRequest(ctx, input)
+	if err == nil {
+		return nil
+	}
+	return convertRequestError(err, r, explain)
+}
+
+// Response validates a response the server is about to send, or has received. The
+// error lists every problem found; nil means the response conforms.
+func (v *Validator) Response(ctx context.Context, r *http.Request, m *Match, status int, header http.Header, body []byte) error {
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    r,
+			PathParams: m.PathParams,
+			Route:      m.Route,
+		},
+		Status: status,
+		Header: header,
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+		},
+	}
+	if status == http.StatusNoContent && len(body) > 0 {
+		return fmt.Errorf("204 response has a %d-byte body", len(body))
+	}
+	if err := openapi3filter.ValidateResponse(ctx, input); err != nil {
+		return fmt.Errorf("response %d to %s %s: %w", status, r.Method, r.URL.Path, err)
+	}
+	return nil
+}
+
+// flatten lists the errors of a MultiError tree; it does not look inside other errors.
+func flatten(err error) []error {
+	if me, ok := err.(openapi3.MultiError); ok {
+		var out []error
+		for _, e := range me {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+func convertRequestError(err error, r *http.Request, explain Explainer) []*oppstages.Error {
+	var out []*oppstages.Error
+	seen := map[string]bool{}
+	add := func(e *oppstages.Error) {
+		key := string(e.Code) + "|" + e.Pointer + "|" + e.Parameter + "|" + e.Detail
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, e)
+		}
+	}
+	for _, e := range flatten(err) {
+		var re *openapi3filter.RequestError
+		if !errors.As(e, &re) {
+			add(oppstages.Errorf(oppstages.CodeBadRequest, "The request is not valid."))
+			continue
+		}
+		switch {
+		case re.Parameter != nil:
+			add(parameterError(re.Parameter, r, explain))
+		case re.RequestBody != nil:
+			for _, be := range bodyErrors(re) {
+				add(be)
+			}
+		default:
+			add(oppstages.Errorf(oppstages.CodeBadRequest, "The request is not valid."))
+		}
+	}
+	return pickStatus(out)
+}
+
+// pickStatus keeps the errors of the most generally applicable status: a conflict over
+// everything, then bad requests, then validation errors.
+func pickStatus(errs []*oppstages.Error) []*oppstages.Error {
+	for _, status := range []int{http.StatusConflict, http.StatusBadRequest} {
+		var picked []*oppstages.Error
+		for _, e := range errs {
+			if e.Code.Status() == status {
+				picked = append(picked, e)
+			}
+		}
+		if len(picked) > 0 {
+			return picked
+		}
+	}
+	return errs
+}
+
+func parameterError(p *openapi3.Parameter, r *http.Request, explain Explainer) *oppstages.Error {
+	raw := ""
+	if p.In == openapi3.ParameterInQuery {
+		raw = r.URL.Query().Get(p.Name)
+	}
+	if explain != nil && p.In == openapi3.ParameterInQuery {
+		if e := explain(p.Name, raw); e != nil {
+			return e
+		}
+	}
+	return oppstages.Errorf(oppstages.CodeBadRequest, "Parameter '%s' %s.", p.Name, describeSchema(p.Schema.Value)).AtParameter(p.Name)
+}
+
+// describeSchema says what a parameter's schema accepts, in words.
+func describeSchema(s *openapi3.Schema) string {
+	switch {
+	case s.Type.Is(openapi3.TypeInteger) && s.Min != nil && s.Max != nil:
+		return fmt.Sprintf("must be an integer from %.0f to %.0f", *s.Min, *s.Max)
+	case s.Type.Is(openapi3.TypeInteger) && s.Min != nil:
+		return fmt.Sprintf("must be an integer of at least %.0f", *s.Min)
+	case s.Type.Is(openapi3.TypeInteger):
+		return "must be an integer"
+	case s.Type.Is(openapi3.TypeBoolean):
+		return "must be true or false"
+	case len(s.Enum) > 0:
+		vals := make([]string, len(s.Enum))
+		for i, v := range s.Enum {
+			vals[i] = fmt.Sprint(v)
+		}
+		return "must be one of: " + strings.Join(vals, ", ")
+	case s.Description != "":
+		return "is malformed: " + strings.TrimSuffix(s.Description, ".")
+	}
+	return "is malformed"
+}

@@ -1,0 +1,96 @@
+package validation
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/oppstages/oppstages"
+)
+
+func TestPointerEscapes(t *testing.T) {
+	tests := []struct {
+		path []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"data", "attributes", "name"}, "/data/attributes/name"},
+		{[]string{"a/b", "c~d"}, "/a~1b/c~0d"},
+	}
+	for _, tt := range tests {
+		if got := Pointer(tt.path); got != tt.want {
+			t.Errorf("Pointer(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
+func newValidator(t *testing.T) *Validator {
+	t.Helper()
+	doc, err := oppstages.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestRouteAndScopes(t *testing.T) {
+	v := newValidator(t)
+	tests := []struct {
+		method, target, op string
+		scopes             [][]string
+	}{
+		{"GET", "/api/v2/opportunityStages", "listOpportunityStages", [][]string{{"opportunityStages.read"}, {"opportunityStages.all"}}},
+		{"DELETE", "/api/v2/opportunityStages/3", "deleteOpportunityStage", [][]string{{"opportunityStages.delete"}, {"opportunityStages.all"}}},
+		{"GET", "/api/v2/users/3", "getUser", [][]string{{}}},
+	}
+	for _, tt := range tests {
+		m, err := v.Route(httptest.NewRequest(tt.method, tt.target, nil))
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.method, tt.target, err)
+		}
+		if m.OperationID() != tt.op {
+			t.Errorf("%s %s: operation %s, want %s", tt.method, tt.target, m.OperationID(), tt.op)
+		}
+		got := m.RequiredScopes()
+		if len(got) != len(tt.scopes) || len(got[0]) != len(tt.scopes[0]) || (len(got[0]) > 0 && got[0][0] != tt.scopes[0][0]) {
+			t.Errorf("%s: scopes %v, want %v", tt.op, got, tt.scopes)
+		}
+	}
+	for _, bad := range []struct{ method, target string }{{"GET", "/api/v2/nope"}, {"PUT", "/api/v2/opportunityStages/1"}, {"GET", "/opportunityStages"}} {
+		if _, err := v.Route(httptest.NewRequest(bad.method, bad.target, nil)); err == nil || err.Code != oppstages.CodeRouteNotFound {
+			t.Errorf("%s %s: %v, want routeNotFound", bad.method, bad.target, err)
+		}
+	}
+}
+
+func TestResponseValidation(t *testing.T) {
+	v := newValidator(t)
+	r := httptest.NewRequest("GET", "/api/v2/opportunityStages/1", nil)
+	m, _ := v.Route(r)
+	h := http.Header{"Content-Type": {"application/vnd.api+json"}, "X-Ratelimit-Limit": {"1"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1"}}
+	good := `{"data":{"type":"opportunityStage","id":1,"links":{"self":"http://x/api/v2/opportunityStages/1"}}}`
+	if err := v.Response(context.Background(), r, m, 200, h, []byte(good)); err != nil {
+		t.Errorf("conforming response rejected: %v", err)
+	}
+	tests := map[string]struct {
+		status int
+		header http.Header
+		body   string
+	}{
+		"id as string":      {200, h, `{"data":{"type":"opportunityStage","id":"1","links":{"self":"http://x/1"}}}`},
+		"undocumented 418":  {418, h, good},
+		"missing headers":   {200, http.Header{"Content-Type": {"application/vnd.api+json"}}, good},
+		"wrong media type":  {200, http.Header{"Content-Type": {"text/plain"}, "X-Ratelimit-Limit": {"1"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1"}}, good},
+		"error wrong shape": {404, h, `{"message":"not found"}`},
+	}
+	for name, tt := range tests {
+		if err := v.Response(context.Background(), r, m, tt.status, tt.header, []byte(tt.body)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

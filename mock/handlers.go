@@ -1,0 +1,199 @@
+package mock
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/query"
+)
+
+// pathID is the validated integer id of the path.
+func (x *exchange) pathID() (int64, *oppstages.Error) {
+	id, err := strconv.ParseInt(x.match.PathParams["id"], 10, 64)
+	if err != nil || id < 1 {
+		return 0, oppstages.Errorf(oppstages.CodeBadRequest, "Parameter 'id' must be a positive integer.").AtParameter("id")
+	}
+	return id, nil
+}
+
+// render builds the resource renderer for a request from its parsed parameters.
+func (s *Server) render(x *exchange, l query.List) *jsonapi.Render {
+	return &jsonapi.Render{
+		BaseURL:      s.baseURL(x.r),
+		StageFields:  l.StageFields,
+		UserFields:   l.UserFields,
+		AuthzMeta:    l.AuthzMeta,
+		CanWrite:     x.who.canWrite(),
+		CanDelete:    x.who.canDelete(),
+		DataConnMeta: l.DataConnMeta,
+	}
+}
+
+// params parses the query, which validation has already vetted, into a List.
+func (s *Server) params(x *exchange) (query.List, *oppstages.Error) {
+	values := x.r.URL.Query()
+	return query.ParseList(values, s.cursors)
+}
+
+func (s *Server) list(x *exchange) response {
+	l, err := s.params(x)
+	if err != nil {
+		return fail(err)
+	}
+	st := s.store()
+	page := st.List(l)
+	render := s.render(x, l)
+
+	var included []oppstages.User
+	if l.IncludeCreator {
+		included = []oppstages.User{}
+		seen := map[int64]bool{}
+		for _, stage := range page.Stages {
+			if stage.CreatorID == 0 || seen[stage.CreatorID] {
+				continue
+			}
+			seen[stage.CreatorID] = true
+			if u, err := st.User(stage.CreatorID); err == nil {
+				included = append(included, u)
+			}
+		}
+	}
+
+	self := render.BaseURL + x.r.URL.Path
+	values := x.r.URL.Query()
+	values.Del("page[after]")
+	values.Del("page[before]")
+	links := jsonapi.Links{First: withQuery(self, values)}
+	if page.HasNext && len(page.Stages) > 0 {
+		next := cloneValues(values)
+		next.Set("page[after]", s.cursors.Encode(l.Sort.PositionOf(&page.Stages[len(page.Stages)-1])))
+		links.Next = withQuery(self, next)
+	}
+	if page.HasPrev && len(page.Stages) > 0 {
+		prev := cloneValues(values)
+		prev.Set("page[before]", s.cursors.Encode(l.Sort.PositionOf(&page.Stages[0])))
+		links.Prev = withQuery(self, prev)
+	}
+	meta := jsonapi.ListMeta{Counted: l.Count, Count: page.Count, Truncated: page.CountTruncated}
+	return document(http.StatusOK, render.ListDocument(nil, page.Stages, included, links, meta))
+}
+
+func withQuery(u string, values url.Values) string {
+	if len(values) == 0 {
+		return u
+	}
+	return u + "?" + values.Encode()
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v)+1)
+	for k, vs := range v {
+		out[k] = vs
+	}
+	return out
+}
+
+func (s *Server) get(x *exchange) response {
+	id, err := x.pathID()
+	if err != nil {
+		return fail(err)
+	}
+	l, err := s.params(x)
+	if err != nil {
+		return fail(err)
+	}
+	st := s.store()
+	stage, gerr := st.Get(id)
+	if gerr != nil {
+		return failWith(gerr)
+	}
+	var creator *oppstages.User
+	if l.IncludeCreator && stage.CreatorID != 0 {
+		if u, err := st.User(stage.CreatorID); err == nil {
+			creator = &u
+		}
+	}
+	return document(http.StatusOK, s.render(x, l).StageDocument(nil, &stage, creator))
+}
+
+func (s *Server) create(x *exchange) response {
+	l, err := s.params(x)
+	if err != nil {
+		return fail(err)
+	}
+	req, err := jsonapi.DecodeWrite(x.body)
+	if err != nil {
+		return fail(err)
+	}
+	if req.ID != nil {
+		return fail(oppstages.Errorf(oppstages.CodeValidationError, "Client-generated ids are not supported.").AtPointer("/data/id"))
+	}
+	stage := s.store().Create(req.Attrs, s.creatorID, s.now())
+	return document(http.StatusCreated, s.render(x, l).StageDocument(nil, &stage, nil))
+}
+
+func (s *Server) update(x *exchange) response {
+	id, err := x.pathID()
+	if err != nil {
+		return fail(err)
+	}
+	l, err := s.params(x)
+	if err != nil {
+		return fail(err)
+	}
+	req, err := jsonapi.DecodeWrite(x.body)
+	if err != nil {
+		return fail(err)
+	}
+	if req.ID == nil || *req.ID != id {
+		got := "none"
+		if req.ID != nil {
+			got = strconv.FormatInt(*req.ID, 10)
+		}
+		return fail(oppstages.Errorf(oppstages.CodeConflict,
+			"The id '%s' in the document does not match the id '%d' in the path.", got, id).AtPointer("/data/id"))
+	}
+	stage, uerr := s.store().Update(id, req.Attrs, s.now())
+	if uerr != nil {
+		return failWith(uerr)
+	}
+	return document(http.StatusOK, s.render(x, l).StageDocument(nil, &stage, nil))
+}
+
+func (s *Server) delete(x *exchange) response {
+	id, err := x.pathID()
+	if err != nil {
+		return fail(err)
+	}
+	if derr := s.store().Delete(id); derr != nil {
+		return failWith(derr)
+	}
+	return noContent()
+}
+
+func (s *Server) getUser(x *exchange) response {
+	id, err := x.pathID()
+	if err != nil {
+		return fail(err)
+	}
+	l, err := s.params(x)
+	if err != nil {
+		return fail(err)
+	}
+	u, uerr := s.store().User(id)
+	if uerr != nil {
+		return failWith(uerr)
+	}
+	return document(http.StatusOK, s.render(x, l).UserDocument(nil, &u))
+}
+
+// failWith answers a store error: its own code when it has one, else a 500.
+func failWith(err error) response {
+	if e, ok := err.(*oppstages.Error); ok {
+		return fail(e)
+	}
+	return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
+}

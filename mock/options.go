@@ -1,0 +1,66 @@
+package mock
+
+import (
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/oppstages/oppstages"
+)
+
+// Options configure a Server. The zero value is a server on the embedded fixtures with
+// seed 0, any bearer token accepted with every scope, and the vendor's rate limit.
+type Options struct {
+	// Seed drives generated data and cursor signing: the same seed gives the same bytes.
+	Seed uint64
+	// Generate adds this many fake stages on top of the fixtures.
+	Generate int
+	// Fixtures holds stages.json and users.json; nil means the embedded defaults.
+	Fixtures fs.FS
+	// BaseURL is the public root used in links, e.g. "http://127.0.0.1:8080". Empty means
+	// "http://" plus the request's Host.
+	BaseURL string
+	// Tokens maps bearer tokens to their scopes. Nil accepts any bearer token with
+	// opportunityStages.all; otherwise unknown tokens get 401.
+	Tokens map[string][]oppstages.Scope
+	// Clock gives the time for timestamps and rate-limit windows; nil means time.Now.
+	Clock func() time.Time
+	// Logger receives one line per request; nil discards them.
+	Logger *slog.Logger
+	// ValidateResponses checks every outgoing response against openapi.yaml; a violation
+	// is logged and answered 500 mockContractViolation instead.
+	ValidateResponses bool
+	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
+	MaxBodyBytes int64
+	// RateLimit is the number of requests per token per RateWindow; 0 means the vendor's
+	// 10,000, and a negative value turns enforcement off (the headers are still sent).
+	RateLimit int
+	// RateWindow is the rate-limit window; 0 means one hour.
+	RateWindow time.Duration
+}
+
+// Defaults applied by New.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultRateLimit    = 10_000
+	DefaultRateWindow   = time.Hour
+)
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = DefaultRateLimit
+	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = DefaultRateWindow
+	}
+	return o
+}

@@ -1,0 +1,50 @@
+package mock
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/jsonapi"
+)
+
+// response is what a handler answers; serveHTTP checks and writes it, so every response
+// leaves through one place.
+type response struct {
+	status      int
+	contentType string
+	body        []byte
+	header      http.Header // extra headers, e.g. Retry-After
+}
+
+func document(status int, body []byte) response {
+	return response{status: status, contentType: jsonapi.MediaType, body: body}
+}
+
+// fail answers with the errors; they must share one status, the first's.
+func fail(errs ...*oppstages.Error) response {
+	return document(errs[0].Code.Status(), jsonapi.ErrorDocument(nil, errs))
+}
+
+func unauthorized(g jsonapi.GatewayError) response {
+	return response{status: http.StatusUnauthorized, contentType: "application/json", body: jsonapi.AppendGatewayError(nil, g)}
+}
+
+func noContent() response { return response{status: http.StatusNoContent} }
+
+func (resp response) write(w http.ResponseWriter) {
+	h := w.Header()
+	for k, vs := range resp.header {
+		h[k] = vs
+	}
+	if resp.contentType != "" {
+		h.Set("Content-Type", resp.contentType)
+	}
+	if resp.status != http.StatusNoContent {
+		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	}
+	w.WriteHeader(resp.status)
+	if len(resp.body) > 0 {
+		_, _ = w.Write(resp.body)
+	}
+}
