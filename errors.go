@@ -33,6 +33,7 @@ const (
 	CodeScheduledServerMaintenance ErrorCode = "scheduledServerMaintenance"
 	CodeMockBadPrefer              ErrorCode = "mockBadPrefer"
 	CodeMockContractViolation      ErrorCode = "mockContractViolation"
+	CodeMockBadHeader              ErrorCode = "mockBadHeader"
 )
 
 type codeInfo struct {
@@ -62,6 +63,7 @@ var codes = map[ErrorCode]codeInfo{
 	CodeScheduledServerMaintenance: {http.StatusServiceUnavailable, "Scheduled Server Maintenance"},
 	CodeMockBadPrefer:              {http.StatusBadRequest, "Bad Prefer Header"},
 	CodeMockContractViolation:      {http.StatusInternalServerError, "Mock Contract Violation"},
+	CodeMockBadHeader:              {http.StatusBadRequest, "Bad Mock Header"},
 }
 
 // Status is the HTTP status that goes with the code; unknown codes are 500.

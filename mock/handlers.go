@@ -43,7 +43,7 @@ func (s *Server) list(x *exchange) response {
 	if err != nil {
 		return fail(err)
 	}
-	st := s.store()
+	st := x.box.store()
 	page := st.List(l)
 	render := s.render(x, l)
 
@@ -105,7 +105,7 @@ func (s *Server) get(x *exchange) response {
 	if err != nil {
 		return fail(err)
 	}
-	st := s.store()
+	st := x.box.store()
 	stage, gerr := st.Get(id)
 	if gerr != nil {
 		return failWith(gerr)
@@ -131,7 +131,7 @@ func (s *Server) create(x *exchange) response {
 	if req.ID != nil {
 		return fail(oppstages.Errorf(oppstages.CodeValidationError, "Client-generated ids are not supported.").AtPointer("/data/id"))
 	}
-	stage := s.store().Create(req.Attrs, s.creatorID, s.now())
+	stage := x.box.store().Create(req.Attrs, s.creatorID, s.now())
 	return document(http.StatusCreated, s.render(x, l).StageDocument(nil, &stage, nil))
 }
 
@@ -156,7 +156,7 @@ func (s *Server) update(x *exchange) response {
 		return fail(oppstages.Errorf(oppstages.CodeConflict,
 			"The id '%s' in the document does not match the id '%d' in the path.", got, id).AtPointer("/data/id"))
 	}
-	stage, uerr := s.store().Update(id, req.Attrs, s.now())
+	stage, uerr := x.box.store().Update(id, req.Attrs, s.now())
 	if uerr != nil {
 		return failWith(uerr)
 	}
@@ -168,7 +168,7 @@ func (s *Server) delete(x *exchange) response {
 	if err != nil {
 		return fail(err)
 	}
-	if derr := s.store().Delete(id); derr != nil {
+	if derr := x.box.store().Delete(id); derr != nil {
 		return failWith(derr)
 	}
 	return noContent()
@@ -183,7 +183,7 @@ func (s *Server) getUser(x *exchange) response {
 	if err != nil {
 		return fail(err)
 	}
-	u, uerr := s.store().User(id)
+	u, uerr := x.box.store().User(id)
 	if uerr != nil {
 		return failWith(uerr)
 	}

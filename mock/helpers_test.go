@@ -143,3 +143,5 @@ func nextTarget(t testing.TB, link string) string {
 }
 
 func strp(s string) *string { return &s }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

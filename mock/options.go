@@ -37,6 +37,23 @@ type Options struct {
 	RateLimit int
 	// RateWindow is the rate-limit window; 0 means one hour.
 	RateWindow time.Duration
+	// SKUDisabled answers every API request with the disabled-SKU 403.
+	SKUDisabled bool
+	// Latency is added to every API request.
+	Latency Latency
+	// ErrorRate is the fraction of API requests answered with a random documented 5xx.
+	ErrorRate float64
+	// StateFile, when set, is loaded at start if it exists and written by SaveState and
+	// POST /__admin/snapshot.
+	StateFile string
+	// AdminToken, when set, must be sent as "Authorization: Bearer <token>" to /__admin/.
+	AdminToken string
+	// MaxSandboxes bounds the named sandboxes; the least recently used is evicted beyond
+	// it. 0 means 1000.
+	MaxSandboxes int
+	// MaxJournal bounds each sandbox's request journal; the oldest entry is evicted beyond
+	// it. 0 means 1000.
+	MaxJournal int
 }
 
 // Defaults applied by New.
@@ -62,5 +79,22 @@ func (o Options) withDefaults() Options {
 	if o.RateWindow <= 0 {
 		o.RateWindow = DefaultRateWindow
 	}
+	if o.MaxSandboxes <= 0 {
+		o.MaxSandboxes = 1000
+	}
+	if o.MaxJournal <= 0 {
+		o.MaxJournal = 1000
+	}
 	return o
+}
+
+// settings are the live settings every sandbox starts with.
+func (o Options) settings() Settings {
+	return Settings{
+		SKUDisabled: o.SKUDisabled,
+		RateLimit:   max(o.RateLimit, 0),
+		RateWindow:  Duration{o.RateWindow},
+		Latency:     o.Latency,
+		ErrorRate:   o.ErrorRate,
+	}
 }

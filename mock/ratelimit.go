@@ -9,11 +9,11 @@ import (
 	"github.com/oppstages/oppstages"
 )
 
-// rateLimiter counts requests per token in fixed windows, as the vendor's hourly limit.
+// rateLimiter counts requests per token in fixed windows, like the vendor's hourly limit.
 type rateLimiter struct {
-	limit   int // negative: count but never refuse
-	window  time.Duration
 	mu      sync.Mutex
+	limit   int // 0: count, report the vendor's limit, never refuse
+	window  time.Duration
 	buckets map[string]*bucket
 }
 
@@ -22,8 +22,21 @@ type bucket struct {
 	used  int
 }
 
+// maxBuckets bounds the tokens tracked at once; a flood of distinct tokens cannot exhaust
+// memory, it only restarts their counts.
+const maxBuckets = 100_000
+
 func newRateLimiter(limit int, window time.Duration) *rateLimiter {
 	return &rateLimiter{limit: limit, window: window, buckets: map[string]*bucket{}}
+}
+
+func (l *rateLimiter) configure(limit int, window time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if window != l.window {
+		clear(l.buckets)
+	}
+	l.limit, l.window = limit, window
 }
 
 func (l *rateLimiter) reset() {
@@ -32,34 +45,51 @@ func (l *rateLimiter) reset() {
 	clear(l.buckets)
 }
 
-// take counts one request for the key at now, sets the X-RateLimit headers and reports
+// take counts one request for the key at now, sets the X-RateLimit headers and returns
 // the 429 when the window's budget is spent.
 func (l *rateLimiter) take(key string, now time.Time, h http.Header) *response {
 	l.mu.Lock()
 	b := l.buckets[key]
 	if b == nil || !now.Before(b.reset) {
+		if len(l.buckets) >= maxBuckets {
+			clear(l.buckets)
+		}
 		b = &bucket{reset: now.Truncate(l.window).Add(l.window)}
 		l.buckets[key] = b
 	}
 	b.used++
-	used, reset := b.used, b.reset
+	used, reset, limit := b.used, b.reset, l.limit
 	l.mu.Unlock()
 
-	limit := l.limit
-	if limit < 0 {
-		limit = DefaultRateLimit
+	shown := limit
+	if shown == 0 {
+		shown = DefaultRateLimit
 	}
-	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(limit-used, 0)))
+	h.Set("X-RateLimit-Limit", strconv.Itoa(shown))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(shown-used, 0)))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-	if l.limit < 0 || used <= l.limit {
+	if limit == 0 || used <= limit {
 		return nil
 	}
 	resp := fail(oppstages.Errorf(oppstages.CodeRateLimitExceeded,
 		"You have exceeded your permitted rate limit of %s; please try again at %s.",
-		thousands(l.limit), reset.UTC().Format("2006-01-02T15:04:05")))
-	resp.header = http.Header{"Retry-After": {strconv.FormatInt(int64(max(reset.Sub(now).Round(time.Second)/time.Second, 0)), 10)}}
+		thousands(limit), reset.UTC().Format("2006-01-02T15:04:05")))
+	resp.header = http.Header{"Retry-After": {retryAfter(reset, now)}}
 	return &resp
+}
+
+// resetAt is when the key's current window ends.
+func (l *rateLimiter) resetAt(key string, now time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil && now.Before(b.reset) {
+		return b.reset
+	}
+	return now.Truncate(l.window).Add(l.window)
+}
+
+func retryAfter(reset, now time.Time) string {
+	return strconv.FormatInt(int64(max(reset.Sub(now).Round(time.Second)/time.Second, 0)), 10)
 }
 
 // thousands formats n with comma separators, as the vendor's messages do: 10,000.

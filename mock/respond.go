@@ -15,6 +15,7 @@ type response struct {
 	contentType string
 	body        []byte
 	header      http.Header // extra headers, e.g. Retry-After
+	drop        bool        // close the connection without answering
 }
 
 func document(status int, body []byte) response {
@@ -31,6 +32,8 @@ func unauthorized(g jsonapi.GatewayError) response {
 }
 
 func noContent() response { return response{status: http.StatusNoContent} }
+
+func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
 
 func (resp response) write(w http.ResponseWriter) {
 	h := w.Header()

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -18,36 +19,54 @@ import (
 // exchange is one request on its way through the server.
 type exchange struct {
 	r     *http.Request
+	box   *sandbox
 	match *validation.Match
 	who   principal
 	body  []byte
+	fault string // what the mock injected, for the journal
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if strings.HasPrefix(r.URL.Path, "/__admin/") {
+		resp := s.admin(r)
+		resp.write(w)
+		s.logRequest(r, resp.status, time.Since(start), "")
+		return
+	}
+	box, berr := s.sandboxFor(r)
+	if berr != nil {
+		resp := fail(berr)
+		s.main.limiter.take(bearerToken(r), s.now(), w.Header()) // every answer carries the rate-limit headers
+		resp.write(w)
+		s.logRequest(r, resp.status, time.Since(start), "")
+		return
+	}
+	x := &exchange{r: r, box: box}
 	var resp response
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
 			s.opts.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 			resp = fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 			resp.write(w)
 		}
-		s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
-			"status", resp.status, "duration", time.Since(start))
+		status := resp.status
+		if resp.drop {
+			status = 0
+		}
+		elapsed := time.Since(start)
+		box.journal.add(JournalEntry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Status: status, DurationMS: float64(elapsed.Microseconds()) / 1000, Fault: x.fault})
+		s.logRequest(r, status, elapsed, x.fault)
+		if resp.drop {
+			panic(http.ErrAbortHandler) // net/http closes the connection without a response
+		}
 	}()
-
-	if strings.HasPrefix(r.URL.Path, "/__admin/") {
-		resp = s.admin(r)
-		resp.write(w)
+	resp = s.handleAPI(x, w.Header())
+	if resp.drop {
 		return
 	}
-	if limited := s.limiter.take(bearerToken(r), s.now(), w.Header()); limited != nil {
-		resp = *limited
-		resp.write(w)
-		return
-	}
-	x := &exchange{r: r}
-	resp = s.handleAPI(x)
 	if s.opts.ValidateResponses && x.match != nil {
 		if err := s.validator.Response(r.Context(), r, x.match, resp.status, s.headersFor(w, resp), resp.body); err != nil {
 			s.opts.Logger.Error("response violates openapi.yaml", "method", r.Method, "path", r.URL.Path, "status", resp.status, "error", err)
@@ -56,6 +75,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	resp.write(w)
+}
+
+func (s *Server) logRequest(r *http.Request, status int, elapsed time.Duration, fault string) {
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "duration", elapsed}
+	if r.URL.RawQuery != "" {
+		attrs = append(attrs, "query", r.URL.RawQuery)
+	}
+	if name := r.Header.Get("X-Mock-Sandbox"); name != "" {
+		attrs = append(attrs, "sandbox", name)
+	}
+	if fault != "" {
+		attrs = append(attrs, "fault", fault)
+	}
+	s.opts.Logger.Info("request", attrs...)
 }
 
 // headersFor are the headers resp will be written with, for validation before writing.
@@ -70,20 +103,83 @@ func (s *Server) headersFor(w http.ResponseWriter, resp response) http.Header {
 	return h
 }
 
-// handleAPI runs a request through the checks in the order the vendor applies them:
-// route, authentication, scope, body size, media type, parameters and body, handler.
-func (s *Server) handleAPI(x *exchange) response {
-	r := x.r
-	match, rerr := s.validator.Route(r)
-	if rerr != nil {
-		return fail(rerr)
+// sleep waits for d or until the client goes away.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
 	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// handleAPI runs a request through the rate limit, the mock's controls (delay, fault
+// rules, Prefer, error rate) and then the checks the vendor applies, in the vendor's
+// order: route, authentication, SKU, scope, body size, media type, parameters and body,
+// and finally the operation.
+func (s *Server) handleAPI(x *exchange, h http.Header) response {
+	r := x.r
+	if limited := x.box.limiter.take(bearerToken(r), s.now(), h); limited != nil {
+		return *limited
+	}
+	settings := x.box.currentSettings()
+	delay := time.Duration(x.box.latency(settings.Latency))
+	if raw := r.Header.Get("X-Mock-Delay"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < 0 || d > MaxDelay {
+			return fail(oppstages.Errorf(oppstages.CodeMockBadHeader, "X-Mock-Delay must be a duration from 0 to %s, such as 250ms.", MaxDelay))
+		}
+		delay += d
+	}
+	sleep(r.Context(), min(delay, MaxDelay))
+
+	match, routeErr := s.validator.Route(r)
 	x.match = match
+	opID := ""
+	if match != nil {
+		opID = match.OperationID()
+	}
+	if rule, ok := x.box.faults.fire(r.Method, r.URL.Path, opID, x.box.float); ok {
+		x.fault = "rule " + itoa(rule.ID)
+		if rule.Delay != nil {
+			sleep(r.Context(), rule.Delay.D)
+		}
+		if rule.Drop {
+			return response{drop: true}
+		}
+		if rule.Status != 0 {
+			return s.faultResponse(x, rule)
+		}
+	}
+	if routeErr != nil {
+		return fail(routeErr)
+	}
+	if resp, label := s.preferred(x); resp != nil {
+		x.fault = label
+		return *resp
+	}
+	if settings.ErrorRate > 0 && x.box.float() < settings.ErrorRate {
+		fives := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
+		status := fives[x.box.intN(len(fives))]
+		x.fault = "error-rate " + itoa(int64(status))
+		return s.errorForStatus(x, status)
+	}
+
 	who, gerr := s.authenticate(r)
 	if gerr != nil {
 		return unauthorized(*gerr)
 	}
 	x.who = who
+	if settings.SKUDisabled {
+		x.fault = "sku-disabled"
+		if fx, ok := s.errors["skuDisabled"]; ok {
+			return s.fixtureResponse(x, fx)
+		}
+		return fail(oppstages.Errorf(oppstages.CodeUnauthorizedRequest, "You are not authorized to perform that request."))
+	}
 	if err := who.authorize(match.RequiredScopes()); err != nil {
 		return fail(err)
 	}
@@ -107,7 +203,7 @@ func (s *Server) handleAPI(x *exchange) response {
 	if errs := s.validator.Request(r.Context(), r, match, body, s.explain); len(errs) > 0 {
 		return fail(errs...)
 	}
-	switch match.OperationID() {
+	switch opID {
 	case "listOpportunityStages":
 		return s.list(x)
 	case "createOpportunityStage":
@@ -122,6 +218,29 @@ func (s *Server) handleAPI(x *exchange) response {
 		return s.getUser(x)
 	}
 	return fail(oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints."))
+}
+
+// faultResponse is the answer a fault rule with a status gives.
+func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
+	var resp response
+	switch {
+	case len(rule.Body) > 0:
+		resp = response{status: rule.Status, contentType: mediaTypeFor(rule.Status), body: rule.Body}
+	case rule.Example != "":
+		fx := s.errors[rule.Example]
+		fx.Status = rule.Status
+		resp = s.fixtureResponse(x, fx)
+	default:
+		resp = s.errorForStatus(x, rule.Status)
+	}
+	if resp.header == nil {
+		resp.header = http.Header{}
+	}
+	for k, v := range rule.Headers {
+		resp.header.Set(k, v)
+	}
+	s.addRetryAfter(x, &resp)
+	return resp
 }
 
 // checkMediaType requires exactly application/vnd.api+json: JSON:API forbids media type
@@ -148,7 +267,7 @@ func (s *Server) explainUnknown(name string) *oppstages.Error {
 	}
 	if strings.HasPrefix(name, "fields[") {
 		return oppstages.Errorf(oppstages.CodeUnknownResourceField,
-			"'%s' names a type this endpoint does not return; use fields[opportunityStage] or fields[user].", name).AtParameter(name)
+			"'%s' names a type this endpoint does not return; use fields[opportunityStage] or fields[user].", clip(name)).AtParameter(name)
 	}
-	return oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not a parameter of this endpoint.", name).AtParameter(name)
+	return oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not a parameter of this endpoint.", clip(name)).AtParameter(name)
 }

@@ -3,11 +3,12 @@ package mock
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/oppstages/oppstages"
@@ -17,23 +18,28 @@ import (
 	"github.com/oppstages/oppstages/internal/validation"
 )
 
-// Server is one mock API: its seed state, its live state and its settings.
+// Server is one mock API: its seed state, its sandboxes and their settings.
 type Server struct {
 	opts      Options
 	validator *validation.Validator
+	responses *documented
+	errors    map[string]fixtures.ErrorResponse
 	cursors   query.Cursors
-	seed      *store.Store // never written; live state starts as a clone of it
+	seed      *store.Store // never written; every sandbox starts as a clone of it
 	creatorID int64        // the user who creates stages made through the API
-	limiter   *rateLimiter
-
-	mu    sync.Mutex
-	state *store.Store
+	initial   Settings
+	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
+	named     *sandboxes
 }
 
-// New builds a server from opts: it loads the fixtures, generates extra stages and
-// prepares validation against the embedded contract.
+// New builds a server from opts: it loads the fixtures and error fixtures, generates extra
+// stages, loads the state file when there is one, and prepares validation against the
+// embedded contract.
 func New(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
+	if err := opts.settings().check(); err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
 	doc, err := oppstages.Spec()
 	if err != nil {
 		return nil, err
@@ -42,27 +48,70 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var data fixtures.Data
-	if opts.Fixtures != nil {
-		data, err = fixtures.Load(opts.Fixtures)
-	} else {
-		data, err = fixtures.Default()
-	}
+	data, errorFixtures, err := loadFixtures(opts.Fixtures)
 	if err != nil {
-		return nil, fmt.Errorf("load fixtures: %w", err)
+		return nil, err
 	}
 	data = fixtures.Generate(data, opts.Generate, opts.Seed)
 	seed := store.New(data.Stages, data.Users)
 	s := &Server{
 		opts:      opts,
 		validator: v,
+		responses: indexResponses(doc),
+		errors:    errorFixtures,
 		cursors:   query.NewCursors(cursorKey(opts.Seed)),
 		seed:      seed,
-		creatorID: slices.MinFunc(data.Users, func(a, b oppstages.User) int { return int(a.ID - b.ID) }).ID,
-		limiter:   newRateLimiter(opts.RateLimit, opts.RateWindow),
-		state:     seed.Clone(),
+		creatorID: slices.MinFunc(data.Users, func(a, b oppstages.User) int { return cmpID(a.ID, b.ID) }).ID,
+		initial:   opts.settings(),
+		named:     newSandboxes(opts.MaxSandboxes),
+	}
+	s.main = s.newSandbox("")
+	if opts.StateFile != "" {
+		st, err := loadStateFile(opts.StateFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			s.main.replace(st)
+		}
 	}
 	return s, nil
+}
+
+func cmpID(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// loadFixtures reads seed data and error fixtures from fsys, or the embedded ones when
+// fsys is nil; error fixtures in fsys add to and replace the embedded ones by name.
+func loadFixtures(fsys fs.FS) (fixtures.Data, map[string]fixtures.ErrorResponse, error) {
+	errs, err := fixtures.DefaultErrors()
+	if err != nil {
+		return fixtures.Data{}, nil, err
+	}
+	if fsys == nil {
+		data, err := fixtures.Default()
+		return data, errs, err
+	}
+	data, err := fixtures.Load(fsys)
+	if err != nil {
+		return fixtures.Data{}, nil, fmt.Errorf("load fixtures: %w", err)
+	}
+	own, err := fixtures.LoadErrors(fsys)
+	if err != nil {
+		return fixtures.Data{}, nil, err
+	}
+	for name, e := range own {
+		errs[name] = e
+	}
+	return data, errs, nil
 }
 
 func cursorKey(seed uint64) []byte {
@@ -75,21 +124,27 @@ func cursorKey(seed uint64) []byte {
 // Handler serves the API under /api/v2 and the admin API under /__admin/.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-// Stages is the number of stages the server holds now.
-func (s *Server) Stages() int { return s.store().Len() }
+// Stages is the number of stages in the default sandbox.
+func (s *Server) Stages() int { return s.main.store().Len() }
 
-// Reset puts the server's state back to the seed state.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.state = s.seed.Clone()
-	s.limiter.reset()
+// Reset puts the default sandbox back to the seed state.
+func (s *Server) Reset() { s.resetSandbox(s.main) }
+
+// SaveState writes the default sandbox's records to the state file, atomically.
+func (s *Server) SaveState() error {
+	if s.opts.StateFile == "" {
+		return errors.New("no state file configured")
+	}
+	return saveStateFile(s.opts.StateFile, s.main.store())
 }
 
-func (s *Server) store() *store.Store {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state
+// sandboxFor picks the sandbox a request names with X-Mock-Sandbox.
+func (s *Server) sandboxFor(r *http.Request) (*sandbox, *oppstages.Error) {
+	name := r.Header.Get("X-Mock-Sandbox")
+	if name == "" {
+		return s.main, nil
+	}
+	return s.named.get(name, s.newSandbox)
 }
 
 func (s *Server) baseURL(r *http.Request) string {

@@ -39,10 +39,12 @@ func main() {
 // config is the parsed command line.
 type config struct {
 	addr, baseURL, fixtures, tokens, logFormat string
+	state, adminToken, latency                 string
 	seed                                       uint64
 	generate, rateLimit                        int
 	rateWindow                                 time.Duration
-	validateResponses                          bool
+	errorRate                                  float64
+	validateResponses, skuDisabled             bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -57,6 +59,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.tokens, "tokens", "", `JSON file mapping bearer tokens to scopes, e.g. {"t1":["opportunityStages.read"]} (default: any token has opportunityStages.all)`)
 	fs.IntVar(&c.rateLimit, "rate-limit", mock.DefaultRateLimit, "requests per token per -rate-window; 0 disables")
 	fs.DurationVar(&c.rateWindow, "rate-window", mock.DefaultRateWindow, "rate-limit window")
+	fs.BoolVar(&c.skuDisabled, "sku-disabled", false, "answer every API request with the disabled-SKU 403")
+	fs.StringVar(&c.latency, "latency", "0", "added delay per request, e.g. 50ms or 20ms-200ms")
+	fs.Float64Var(&c.errorRate, "error-rate", 0, "fraction of requests that get a random documented 5xx")
+	fs.StringVar(&c.state, "state", "", "state file: loaded at start if present, written atomically on shutdown and on POST /__admin/snapshot")
+	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token>")
 	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -84,6 +91,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.generate < 0 {
 		return config{}, fmt.Errorf("-generate must not be negative")
+	}
+	if c.rateLimit < 0 {
+		return config{}, fmt.Errorf("-rate-limit must not be negative (0 disables it)")
+	}
+	if c.errorRate < 0 || c.errorRate > 1 {
+		return config{}, fmt.Errorf("-error-rate must be between 0 and 1")
+	}
+	if _, err := mock.ParseLatency(c.latency); err != nil {
+		return config{}, fmt.Errorf("-latency: %w", err)
 	}
 	return c, nil
 }
@@ -119,7 +135,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	latency, _ := mock.ParseLatency(c.latency) // checked by parseFlags
 	opts := mock.Options{
+		SKUDisabled:       c.skuDisabled,
+		Latency:           latency,
+		ErrorRate:         c.errorRate,
+		StateFile:         c.state,
+		AdminToken:        c.adminToken,
 		Seed:              c.seed,
 		Generate:          c.generate,
 		BaseURL:           c.baseURL,
@@ -171,6 +193,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if c.state != "" {
+		if err := srv.SaveState(); err != nil {
+			return err
+		}
+		logger.Info("state saved", "file", c.state, "stages", srv.Stages())
 	}
 	logger.Info("mockserver stopped")
 	return nil

@@ -136,6 +136,9 @@ func TestBadFlags(t *testing.T) {
 		{"missing tokens file", []string{"-tokens", "/does/not/exist"}, nil, "read tokens"},
 		{"missing fixtures", []string{"-addr", "127.0.0.1:0", "-fixtures", "/does/not/exist"}, nil, "fixture"},
 		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
+		{"bad latency", []string{"-latency", "slow"}, nil, "-latency"},
+		{"bad error rate", []string{"-error-rate", "2"}, nil, "-error-rate"},
+		{"negative rate limit", []string{"-rate-limit", "-1"}, nil, "-rate-limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,5 +147,38 @@ func TestBadFlags(t *testing.T) {
 				t.Errorf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestStateSavedOnShutdown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	addr, _, stop := start(t, []string{"-addr", "127.0.0.1:0", "-state", path, "-sku-disabled=false", "-latency", "1ms-2ms", "-error-rate", "0"}, nil)
+	req, _ := http.NewRequest("DELETE", "http://"+addr+"/api/v2/opportunityStages/3", nil)
+	req.Header.Set("Authorization", "Bearer t")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("delete: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no state file after shutdown: %v", err)
+	}
+	addr, _, stop = start(t, []string{"-addr", "127.0.0.1:0", "-state", path}, nil)
+	defer stop()
+	if resp, _ := get(t, "http://"+addr+"/api/v2/opportunityStages/3", "t"); resp.StatusCode != 404 {
+		t.Errorf("stage 3 after restart: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestSKUDisabledFlag(t *testing.T) {
+	addr, _, stop := start(t, []string{"-addr", "127.0.0.1:0", "-sku-disabled"}, nil)
+	defer stop()
+	resp, doc := get(t, "http://"+addr+"/api/v2/opportunityStages", "t")
+	errs, _ := doc["errors"].([]any)
+	if resp.StatusCode != 403 || len(errs) != 1 || errs[0].(map[string]any)["id"] != "unauthorizedRequest" {
+		t.Errorf("got %d %v, want the disabled-SKU 403", resp.StatusCode, doc)
 	}
 }

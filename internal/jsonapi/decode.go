@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/oppstages/oppstages"
 )
@@ -115,6 +116,8 @@ type Resource struct {
 type Records struct {
 	Stages []oppstages.Stage
 	Users  []oppstages.User
+	// NextID is the id the next new stage gets (meta.nextId), or 0 when not given.
+	NextID int64
 }
 
 // DecodeRecords reads a document whose data holds stages or users and whose included
@@ -132,6 +135,15 @@ func DecodeRecords(body []byte) (Records, error) {
 		return Records{}, fmt.Errorf("decode document: %w", err)
 	}
 	var recs Records
+	if len(doc.Meta) > 0 {
+		var meta struct {
+			NextID int64 `json:"nextId"`
+		}
+		if err := json.Unmarshal(doc.Meta, &meta); err != nil {
+			return Records{}, fmt.Errorf("decode meta: %w", err)
+		}
+		recs.NextID = meta.NextID
+	}
 	seen := map[string]bool{}
 	for _, r := range append(doc.Data, doc.Included...) {
 		key := fmt.Sprintf("%s/%d", r.Type, r.ID)
@@ -230,11 +242,17 @@ func (r Resource) user() (oppstages.User, error) {
 	return u, nil
 }
 
-// AppendRecords appends a document holding stages in data and users in included, which
-// DecodeRecords reads back; links point below baseURL.
+// AppendRecords appends a document holding stages in data, users in included and, when
+// set, meta.nextId; DecodeRecords reads it back. Links point below baseURL.
 func AppendRecords(b []byte, baseURL string, recs Records) []byte {
 	r := Render{BaseURL: baseURL}
-	return r.ListDocument(b, recs.Stages, nonNil(recs.Users), Links{}, ListMeta{})
+	b = r.ListDocument(b, recs.Stages, nonNil(recs.Users), Links{}, ListMeta{})
+	if recs.NextID == 0 {
+		return b
+	}
+	b = append(b[:len(b)-1], `,"meta":{"nextId":`...)
+	b = strconv.AppendInt(b, recs.NextID, 10)
+	return append(b, `}}`...)
 }
 
 func nonNil(users []oppstages.User) []oppstages.User {

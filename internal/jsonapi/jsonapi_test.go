@@ -36,7 +36,8 @@ func TestRecordsRoundTrip(t *testing.T) {
 			{ID: 3, Name: &name, Color: &color, Order: &order, IsClosed: &closed, CreatorID: 1, CreatedAt: ts, UpdatedAt: ts.Add(time.Hour)},
 			{ID: 4, CreatedAt: ts, UpdatedAt: ts},
 		},
-		Users: []oppstages.User{{ID: 1, FirstName: "Dana", LastName: "W", Email: "d@example.com", CreatedAt: ts, UpdatedAt: ts}},
+		Users:  []oppstages.User{{ID: 1, FirstName: "Dana", LastName: "W", Email: "d@example.com", CreatedAt: ts, UpdatedAt: ts}},
+		NextID: 12,
 	}
 	doc := AppendRecords(nil, "http://x", want)
 	got, err := DecodeRecords(doc)

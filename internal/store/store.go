@@ -38,6 +38,14 @@ func New(stages []oppstages.Stage, users []oppstages.User) *Store {
 	return s
 }
 
+// Restore is New with the next id given too, so that ids of deleted stages are not given
+// out again after a restart; a nextID at or below the largest id is raised above it.
+func Restore(stages []oppstages.Stage, users []oppstages.User, nextID int64) *Store {
+	s := New(stages, users)
+	s.nextID = max(s.nextID, nextID)
+	return s
+}
+
 func compareIDs(a, b int64) int {
 	switch {
 	case a < b:

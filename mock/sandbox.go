@@ -1,0 +1,141 @@
+package mock
+
+import (
+	"container/list"
+	"hash/fnv"
+	"math/rand/v2"
+	"regexp"
+	"sync"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/store"
+)
+
+// sandbox is one isolated copy of the mock's state with its own rate limits, fault rules,
+// request journal and settings. The default sandbox has the empty name.
+type sandbox struct {
+	name    string
+	limiter *rateLimiter
+	faults  faultSet
+	journal *journal
+
+	mu       sync.Mutex
+	state    *store.Store
+	settings Settings
+	rng      *rand.Rand // chaos: probability, latency and error-rate draws
+}
+
+func (s *Server) newSandbox(name string) *sandbox {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	settings := s.initial
+	return &sandbox{
+		name:     name,
+		limiter:  newRateLimiter(settings.RateLimit, settings.RateWindow.D),
+		journal:  newJournal(s.opts.MaxJournal),
+		state:    s.seed.Clone(),
+		settings: settings,
+		rng:      rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),
+	}
+}
+
+func (b *sandbox) store() *store.Store {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state
+}
+
+func (b *sandbox) replace(st *store.Store) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.state = st
+}
+
+func (b *sandbox) currentSettings() Settings {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.settings
+}
+
+func (b *sandbox) setSettings(s Settings) {
+	b.mu.Lock()
+	b.settings = s
+	b.mu.Unlock()
+	b.limiter.configure(s.RateLimit, s.RateWindow.D)
+}
+
+// float draws from the sandbox's seeded generator.
+func (b *sandbox) float() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rng.Float64()
+}
+
+func (b *sandbox) intN(n int) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rng.IntN(n)
+}
+
+func (b *sandbox) latency(l Latency) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return int64(l.draw(b.rng))
+}
+
+// reset puts the sandbox back to the seed state and clears its journal, faults, limits
+// and settings.
+func (s *Server) resetSandbox(b *sandbox) {
+	b.mu.Lock()
+	b.state = s.seed.Clone()
+	b.settings = s.initial
+	b.mu.Unlock()
+	b.limiter.configure(s.initial.RateLimit, s.initial.RateWindow.D)
+	b.limiter.reset()
+	b.faults.clear()
+	b.journal.clear()
+}
+
+var sandboxName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// sandboxes holds the named sandboxes, evicting the least recently used beyond a limit.
+type sandboxes struct {
+	mu      sync.Mutex
+	limit   int
+	byName  map[string]*list.Element // of *sandbox
+	recent  *list.List               // most recently used first
+	evicted int
+}
+
+func newSandboxes(limit int) *sandboxes {
+	return &sandboxes{limit: limit, byName: map[string]*list.Element{}, recent: list.New()}
+}
+
+// get returns the named sandbox, creating it with create on first use.
+func (ss *sandboxes) get(name string, create func(string) *sandbox) (*sandbox, *oppstages.Error) {
+	if !sandboxName.MatchString(name) {
+		return nil, oppstages.Errorf(oppstages.CodeMockBadHeader,
+			"X-Mock-Sandbox must be 1 to 64 letters, digits, '.', '_' or '-'.")
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if el, ok := ss.byName[name]; ok {
+		ss.recent.MoveToFront(el)
+		return el.Value.(*sandbox), nil
+	}
+	b := create(name)
+	ss.byName[name] = ss.recent.PushFront(b)
+	for ss.recent.Len() > ss.limit {
+		oldest := ss.recent.Back()
+		ss.recent.Remove(oldest)
+		delete(ss.byName, oldest.Value.(*sandbox).name)
+		ss.evicted++
+	}
+	return b, nil
+}
+
+func (ss *sandboxes) stats() (count, evicted int) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.recent.Len(), ss.evicted
+}

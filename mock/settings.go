@@ -1,0 +1,148 @@
+package mock
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// Settings are the per-sandbox switches that can change while the server runs, through
+// PATCH /__admin/settings.
+type Settings struct {
+	// SKUDisabled answers every API request with the disabled-SKU 403.
+	SKUDisabled bool `json:"skuDisabled"`
+	// RateLimit is requests per token per RateWindow; 0 turns enforcement off.
+	RateLimit int `json:"rateLimit"`
+	// RateWindow is the length of a rate-limit window.
+	RateWindow Duration `json:"rateWindow"`
+	// Latency is added to every API request.
+	Latency Latency `json:"latency"`
+	// ErrorRate is the fraction of API requests answered with a random documented 5xx.
+	ErrorRate float64 `json:"errorRate"`
+}
+
+func (s Settings) check() error {
+	if s.RateLimit < 0 {
+		return fmt.Errorf("rateLimit must not be negative")
+	}
+	if s.RateWindow.D <= 0 {
+		return fmt.Errorf("rateWindow must be positive")
+	}
+	if s.ErrorRate < 0 || s.ErrorRate > 1 {
+		return fmt.Errorf("errorRate must be between 0 and 1")
+	}
+	return nil
+}
+
+// settingsPatch is a partial update of Settings; absent members stay as they are.
+type settingsPatch struct {
+	SKUDisabled *bool     `json:"skuDisabled"`
+	RateLimit   *int      `json:"rateLimit"`
+	RateWindow  *Duration `json:"rateWindow"`
+	Latency     *Latency  `json:"latency"`
+	ErrorRate   *float64  `json:"errorRate"`
+}
+
+func (p settingsPatch) apply(s Settings) Settings {
+	if p.SKUDisabled != nil {
+		s.SKUDisabled = *p.SKUDisabled
+	}
+	if p.RateLimit != nil {
+		s.RateLimit = *p.RateLimit
+	}
+	if p.RateWindow != nil {
+		s.RateWindow = *p.RateWindow
+	}
+	if p.Latency != nil {
+		s.Latency = *p.Latency
+	}
+	if p.ErrorRate != nil {
+		s.ErrorRate = *p.ErrorRate
+	}
+	return s
+}
+
+// Duration is a time.Duration written as a string such as "250ms" in JSON.
+type Duration struct{ D time.Duration }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.D.String()) }
+
+// UnmarshalJSON reads a string such as "250ms".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"250ms\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration such as \"250ms\"", s)
+	}
+	d.D = v
+	return nil
+}
+
+// MaxDelay bounds every delay the mock adds, so that no setting can hang a client forever.
+const MaxDelay = 5 * time.Minute
+
+// Latency is a fixed delay ("50ms") or a range drawn uniformly ("20ms-200ms").
+type Latency struct{ Min, Max time.Duration }
+
+// ParseLatency reads "", "0", "50ms" or "20ms-200ms".
+func ParseLatency(s string) (Latency, error) {
+	if s == "" || s == "0" {
+		return Latency{}, nil
+	}
+	lo, hi, isRange := strings.Cut(s, "-")
+	min, err := time.ParseDuration(strings.TrimSpace(lo))
+	if err != nil {
+		return Latency{}, fmt.Errorf("latency %q: want a duration such as 50ms or a range such as 20ms-200ms", s)
+	}
+	max := min
+	if isRange {
+		if max, err = time.ParseDuration(strings.TrimSpace(hi)); err != nil {
+			return Latency{}, fmt.Errorf("latency %q: want a duration such as 50ms or a range such as 20ms-200ms", s)
+		}
+	}
+	if min < 0 || max < min || max > MaxDelay {
+		return Latency{}, fmt.Errorf("latency %q: want 0 <= min <= max <= %s", s, MaxDelay)
+	}
+	return Latency{Min: min, Max: max}, nil
+}
+
+func (l Latency) String() string {
+	switch {
+	case l.Max == 0:
+		return "0"
+	case l.Min == l.Max:
+		return l.Min.String()
+	}
+	return l.Min.String() + "-" + l.Max.String()
+}
+
+// draw picks a delay from the latency with rng.
+func (l Latency) draw(rng *rand.Rand) time.Duration {
+	if l.Max <= l.Min {
+		return l.Min
+	}
+	return l.Min + time.Duration(rng.Int64N(int64(l.Max-l.Min)+1))
+}
+
+// MarshalJSON writes the latency as its string form.
+func (l Latency) MarshalJSON() ([]byte, error) { return json.Marshal(l.String()) }
+
+// UnmarshalJSON reads the string form.
+func (l *Latency) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("latency is a string such as \"50ms\" or \"20ms-200ms\"")
+	}
+	v, err := ParseLatency(s)
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}

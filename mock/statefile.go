@@ -1,0 +1,93 @@
+package mock
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/store"
+)
+
+// decodeState reads a state document (the format of GET /__admin/state) into a store;
+// every creator must be among the document's users, or among fallbackUsers when the
+// document has none.
+func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
+	recs, err := jsonapi.DecodeRecords(doc)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs.Users) == 0 && fallback != nil {
+		_, recs.Users, _ = fallback.Snapshot()
+	}
+	known := map[int64]bool{}
+	for _, u := range recs.Users {
+		known[u.ID] = true
+	}
+	if len(known) == 0 {
+		return nil, fmt.Errorf("the document holds no users; stages need a creator")
+	}
+	for _, st := range recs.Stages {
+		if st.CreatorID != 0 && !known[st.CreatorID] {
+			return nil, fmt.Errorf("opportunityStage %d names creator %d, who is not among the users", st.ID, st.CreatorID)
+		}
+	}
+	return store.Restore(recs.Stages, recs.Users, recs.NextID), nil
+}
+
+// encodeState writes a store as a state document.
+func encodeState(st *store.Store, baseURL string) []byte {
+	stages, users, next := st.Snapshot()
+	return jsonapi.AppendRecords(nil, baseURL, jsonapi.Records{Stages: stages, Users: users, NextID: next})
+}
+
+// stateBaseURL is the base of links written into state files; links are ignored on load.
+const stateBaseURL = "http://127.0.0.1:8080"
+
+// loadStateFile reads a state file. A file that exists but cannot be read or decoded is an
+// error that says so, and the file is left as it is.
+func loadStateFile(path string) (*store.Store, error) {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state file: %w", err)
+	}
+	st, err := decodeState(doc, nil)
+	if err != nil {
+		return nil, fmt.Errorf("state file %s is not a valid state document (%w); fix or remove it, it was not changed", path, err)
+	}
+	return st, nil
+}
+
+// saveStateFile replaces the state file atomically: it writes a temporary file beside it,
+// syncs it and renames it over the old one, so a crash at any point leaves either the old
+// file or the new one, whole.
+func saveStateFile(path string, st *store.Store) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(encodeState(st, stateBaseURL)); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("sync state: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("close state: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replace state file: %w", err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync() // make the rename durable where the platform allows
+		d.Close()
+	}
+	return nil
+}
