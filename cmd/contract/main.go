@@ -1,0 +1,94 @@
+// Command contract checks a server against openapi.yaml: every exchange against the
+// contract, then the behaviour of the opportunity stages API.
+//
+//	contract -target URL [-token T] [-mode full|readonly] [-run REGEX] [-junit FILE] [-json FILE] [-spec FILE] [-seed N]
+//
+// It prints a line per check and "N passed, N failed" last. It exits 0 when every check
+// passes, 1 when any fails or a created record could not be deleted, and 2 when the
+// target cannot be reached or the flags are wrong.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/oppstages/oppstages/contract"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("contract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg contract.Config
+	var mode, junitPath, jsonPath, specPath string
+	fs.StringVar(&cfg.Target, "target", "", "server root, e.g. https://api.outreach.io or http://127.0.0.1:8080 (required)")
+	fs.StringVar(&cfg.Token, "token", "", "bearer token")
+	fs.StringVar(&mode, "mode", "readonly", "readonly (GETs only, safe against production) or full")
+	fs.StringVar(&cfg.Run, "run", "", "run only checks whose names match this regular expression")
+	fs.StringVar(&junitPath, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&jsonPath, "json", "", "write a JSON report to this file")
+	fs.StringVar(&specPath, "spec", "", "check against this OpenAPI file instead of the embedded openapi.yaml")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "contract: unexpected arguments %v\n", fs.Args())
+		return 2
+	}
+	cfg.Mode = contract.Mode(mode)
+	if specPath != "" {
+		spec, err := os.ReadFile(specPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "contract: %v\n", err)
+			return 2
+		}
+		cfg.Spec = spec
+	}
+	cfg.Progress = func(r contract.Result) { fmt.Fprintln(stdout, contract.Line(r)) }
+	report, err := contract.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
+		return 2
+	}
+	for _, left := range report.Leftovers {
+		fmt.Fprintf(stdout, "LEFT BEHIND %s\n", left)
+	}
+	for path, write := range map[string]func(io.Writer, contract.Report) error{junitPath: contract.WriteJUnit, jsonPath: contract.WriteJSON} {
+		if path == "" {
+			continue
+		}
+		if err := writeFile(path, report, write); err != nil {
+			fmt.Fprintf(stderr, "contract: %v\n", err)
+			return 2
+		}
+	}
+	fmt.Fprintln(stdout, report.Summary())
+	if !report.OK() {
+		return 1
+	}
+	return 0
+}
+
+func writeFile(path string, report contract.Report, write func(io.Writer, contract.Report) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := write(f, report); err != nil {
+		f.Close()
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	return errors.Join(f.Close())
+}

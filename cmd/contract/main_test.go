@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oppstages/oppstages/mock"
+)
+
+func TestRunAgainstTheMock(t *testing.T) {
+	m, err := mock.New(mock.Options{Generate: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	dir := t.TempDir()
+	junit, js := filepath.Join(dir, "report.xml"), filepath.Join(dir, "report.json")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-target", srv.URL, "-token", "t", "-mode", "full", "-junit", junit, "-json", js}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasSuffix(last, " passed, 0 failed") || !strings.HasPrefix(lines[0], "PASS ") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+	if data, err := os.ReadFile(junit); err != nil || !strings.Contains(string(data), "<testsuite") {
+		t.Errorf("JUnit report: %v %.200s", err, data)
+	}
+	var report map[string]any
+	if data, err := os.ReadFile(js); err != nil || json.Unmarshal(data, &report) != nil || report["failed"] != 0.0 {
+		t.Errorf("JSON report: %v %.200s", err, data)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	m, err := mock.New(mock.Options{SKUDisabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := httptest.NewServer(m.Handler())
+	defer broken.Close()
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no target", nil, 2},
+		{"bad flag", []string{"-nope"}, 2},
+		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2},
+		{"unreachable", []string{"-target", "http://127.0.0.1:1"}, 2},
+		{"missing spec", []string{"-target", broken.URL, "-spec", "/does/not/exist"}, 2},
+		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tt.args, &stdout, &stderr); code != tt.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, stdout.String(), stderr.String())
+			}
+			if tt.code == 1 && !strings.HasSuffix(strings.TrimSpace(stdout.String()), "0 passed, 1 failed") {
+				t.Errorf("last line of:\n%s", stdout.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,591 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// sortable are the keys every implementation must sort on.
+var sortable = []string{"name", "order", "isClosed", "createdAt", "updatedAt", "id"}
+
+// checks lists every check in the order they run.
+func (s *session) checks() []check {
+	cs := []check{
+		{name: "list/conforms", run: checkListConforms},
+		{name: "list/cursor-walk", run: checkCursorWalk},
+		{name: "list/page-size", run: checkPageSize},
+	}
+	for _, key := range sortable {
+		for _, desc := range []bool{false, true} {
+			dir := "asc"
+			if desc {
+				dir = "desc"
+			}
+			cs = append(cs, check{name: "list/sort/" + key + "/" + dir, run: sortCheck(key, desc)})
+		}
+	}
+	cs = append(cs,
+		check{name: "list/sort/two-keys", run: checkTwoKeySort},
+		check{name: "list/filter/exact", run: filterCheck(filterExact)},
+		check{name: "list/filter/list", run: filterCheck(filterList)},
+		check{name: "list/filter/range", run: filterCheck(filterRange)},
+		check{name: "list/filter/open-range-upper", run: filterCheck(filterOpenUpper)},
+		check{name: "list/filter/open-range-lower", run: filterCheck(filterOpenLower)},
+		check{name: "list/filter/boolean", run: filterCheck(filterBoolean)},
+		check{name: "list/filter/date-range", run: filterCheck(filterDateRange)},
+		check{name: "list/filter/id-list", run: filterCheck(filterIDList)},
+		check{name: "list/fields", run: checkSparseFields},
+		check{name: "list/include-creator", run: checkIncludeCreator},
+		check{name: "list/count", run: checkCount},
+		check{name: "list/resource-meta", run: checkResourceMeta},
+		check{name: "get/matches-list", run: checkGetMatchesList},
+		check{name: "errors/no-token", run: checkNoToken},
+		check{name: "errors/unknown-id", run: checkUnknownID},
+		check{name: "errors/bad-parameter", run: checkBadParameter},
+		check{name: "errors/non-filterable-field", run: checkNonFilterable},
+		check{name: "errors/unknown-route", run: checkUnknownRoute},
+		check{name: "errors/wrong-media-type", writes: true, run: checkWrongMediaType},
+		check{name: "errors/over-long-name", writes: true, run: checkOverLongName},
+		check{name: "create/round-trip", writes: true, run: checkCreateRoundTrip},
+		check{name: "update/changes-only-what-was-sent", writes: true, run: checkPartialUpdate},
+		check{name: "delete/then-404", writes: true, run: checkDelete},
+		check{name: "generated/valid-bodies", writes: true, run: checkGeneratedValid},
+		check{name: "generated/invalid-bodies", writes: true, run: checkGeneratedInvalid},
+	)
+	return cs
+}
+
+// everything is every record, walked with the largest page.
+func (s *session) everything(ctx context.Context) ([]resource, error) {
+	all, _, err := s.walk(ctx, url.Values{}, 1000)
+	return all, err
+}
+
+func checkListConforms(ctx context.Context, s *session) error {
+	rep, err := s.get(ctx, "/opportunityStages")
+	if err != nil {
+		return err
+	}
+	page, err := rep.many()
+	if err != nil {
+		return err
+	}
+	for _, r := range page {
+		if r.Type != "opportunityStage" {
+			return fmt.Errorf("record %d has type %q", r.ID, r.Type)
+		}
+		if self, _ := r.Links["self"].(string); !strings.HasSuffix(self, fmt.Sprintf("/opportunityStages/%d", r.ID)) {
+			return fmt.Errorf("record %d has links.self %q", r.ID, self)
+		}
+	}
+	if len(page) > 0 && rep.link("first") == "" {
+		return errors.New("a non-empty list has no links.first")
+	}
+	return nil
+}
+
+func checkCursorWalk(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	size := 3
+	walked, pages, err := s.walk(ctx, url.Values{}, size)
+	if err != nil {
+		return err
+	}
+	if diff := cmp.Diff(ids(all), ids(walked)); diff != "" {
+		return fmt.Errorf("walking with page[size]=%d in %d pages differs from one big page (-want +got):\n%s", size, pages, diff)
+	}
+	return nil
+}
+
+func checkPageSize(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	for _, size := range []int{1, 2, 5} {
+		rep, err := s.get(ctx, fmt.Sprintf("/opportunityStages?page%%5Bsize%%5D=%d", size))
+		if err != nil {
+			return err
+		}
+		page, err := rep.many()
+		if err != nil {
+			return err
+		}
+		if want := min(size, len(all)); len(page) != want {
+			return fmt.Errorf("page[size]=%d returned %d records, want %d", size, len(page), want)
+		}
+		if more := len(all) > size; more != (rep.link("next") != "") {
+			return fmt.Errorf("page[size]=%d of %d records: next link present = %v", size, len(all), !more)
+		}
+	}
+	return nil
+}
+
+// sortCheck checks that sort=key (or -key) orders the non-null values, with the nulls
+// together at one end.
+func sortCheck(key string, desc bool) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		param := key
+		if desc {
+			param = "-" + key
+		}
+		recs, _, err := s.walk(ctx, url.Values{"sort": {param}}, 1000)
+		if err != nil {
+			return err
+		}
+		return checkOrder(recs, []string{key}, []bool{desc})
+	}
+}
+
+func checkTwoKeySort(ctx context.Context, s *session) error {
+	recs, _, err := s.walk(ctx, url.Values{"sort": {"isClosed,-order"}}, 1000)
+	if err != nil {
+		return err
+	}
+	return checkOrder(recs, []string{"isClosed", "order"}, []bool{false, true})
+}
+
+// checkOrder reports the first adjacent pair out of order, under byte-wise or
+// case-insensitive string collation (either is accepted).
+func checkOrder(recs []resource, keys []string, desc []bool) error {
+	var firstErr error
+	for _, fold := range []bool{false, true} {
+		err := orderedUnder(recs, keys, desc, fold)
+		if err == nil {
+			return nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+func orderedUnder(recs []resource, keys []string, desc []bool, fold bool) error {
+	// Nulls of the first key must be contiguous at one end.
+	nulls := []bool{}
+	for _, r := range recs {
+		nulls = append(nulls, r.value(keys[0]) == nil)
+	}
+	if changes := countChanges(nulls); changes > 1 {
+		return fmt.Errorf("nulls of %s are scattered through the sorted list", keys[0])
+	}
+	for i := 1; i < len(recs); i++ {
+		a, b := recs[i-1], recs[i]
+		for k, key := range keys {
+			va, vb := a.value(key), b.value(key)
+			if va == nil || vb == nil {
+				break
+			}
+			c, ok := compareValues(va, vb, fold)
+			if !ok {
+				return fmt.Errorf("%s of records %d and %d are of different kinds", key, a.ID, b.ID)
+			}
+			if desc[k] {
+				c = -c
+			}
+			if c < 0 {
+				break
+			}
+			if c > 0 {
+				return fmt.Errorf("record %d (%s=%v) comes before record %d (%s=%v) in sort %s",
+					a.ID, key, va, b.ID, key, vb, sortParam(keys, desc))
+			}
+		}
+	}
+	return nil
+}
+
+func countChanges(v []bool) int {
+	n := 0
+	for i := 1; i < len(v); i++ {
+		if v[i] != v[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
+func sortParam(keys []string, desc []bool) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k
+		if desc[i] {
+			parts[i] = "-" + k
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// A filter case picks a filter from the data and says which records must match it.
+type filterCase func(all []resource, rng *rand.Rand) (param, value string, match func(resource) bool, ok bool)
+
+// filterCheck checks that a filter returns exactly the records that satisfy it.
+func filterCheck(pick filterCase) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		all, err := s.everything(ctx)
+		if err != nil {
+			return err
+		}
+		param, value, match, ok := pick(all, rand.New(rand.NewPCG(s.cfg.Seed, 11)))
+		if !ok {
+			return errors.New("the target holds no data this filter can be checked on; add stages")
+		}
+		got, _, err := s.walk(ctx, url.Values{param: {value}}, 1000)
+		if err != nil {
+			return err
+		}
+		var want []resource
+		for _, r := range all {
+			if match(r) {
+				want = append(want, r)
+			}
+		}
+		if diff := cmp.Diff(sortedIDs(want), sortedIDs(got)); diff != "" {
+			return fmt.Errorf("%s=%s matched other records (-want +got):\n%s", param, value, diff)
+		}
+		return nil
+	}
+}
+
+func names(all []resource) []string {
+	var out []string
+	for _, r := range all {
+		if n, ok := r.Attrs["name"].(string); ok && n != "" && !strings.ContainsAny(n, ",") && !strings.Contains(n, "..") && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func orders(all []resource) []float64 {
+	var out []float64
+	for _, r := range all {
+		if o, ok := r.Attrs["order"].(float64); ok {
+			out = append(out, o)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func filterExact(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	ns := names(all)
+	if len(ns) == 0 {
+		return "", "", nil, false
+	}
+	n := ns[rng.IntN(len(ns))]
+	return "filter[name]", n, func(r resource) bool { return r.Attrs["name"] == n }, true
+}
+
+func filterList(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	ns := names(all)
+	if len(ns) < 2 {
+		return "", "", nil, false
+	}
+	i := rng.IntN(len(ns))
+	a, b := ns[i], ns[(i+1)%len(ns)]
+	return "filter[name]", a + "," + b, func(r resource) bool { return r.Attrs["name"] == a || r.Attrs["name"] == b }, true
+}
+
+func inRange(v any, lo, hi *float64) bool {
+	o, ok := v.(float64)
+	return ok && (lo == nil || o >= *lo) && (hi == nil || o <= *hi)
+}
+
+func filterRange(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	os := orders(all)
+	if len(os) == 0 {
+		return "", "", nil, false
+	}
+	lo := os[rng.IntN(len(os))]
+	hi := os[rng.IntN(len(os))]
+	lo, hi = min(lo, hi), max(lo, hi)
+	return "filter[order]", fmt.Sprintf("%.0f..%.0f", lo, hi), func(r resource) bool { return inRange(r.Attrs["order"], &lo, &hi) }, true
+}
+
+func filterOpenUpper(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	os := orders(all)
+	if len(os) == 0 {
+		return "", "", nil, false
+	}
+	lo := os[len(os)/2]
+	return "filter[order]", fmt.Sprintf("%.0f..inf", lo), func(r resource) bool { return inRange(r.Attrs["order"], &lo, nil) }, true
+}
+
+func filterOpenLower(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	os := orders(all)
+	if len(os) == 0 {
+		return "", "", nil, false
+	}
+	hi := os[len(os)/2]
+	return "filter[order]", fmt.Sprintf("neginf..%.0f", hi), func(r resource) bool { return inRange(r.Attrs["order"], nil, &hi) }, true
+}
+
+func filterBoolean(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	if len(all) == 0 {
+		return "", "", nil, false
+	}
+	want := rng.IntN(2) == 0
+	return "filter[isClosed]", fmt.Sprint(want), func(r resource) bool { return r.Attrs["isClosed"] == want }, true
+}
+
+func filterDateRange(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	var stamps []string
+	for _, r := range all {
+		if u, ok := r.Attrs["updatedAt"].(string); ok {
+			stamps = append(stamps, u)
+		}
+	}
+	if len(stamps) == 0 {
+		return "", "", nil, false
+	}
+	since := stamps[rng.IntN(len(stamps))]
+	return "filter[updatedAt]", since + "..inf", func(r resource) bool {
+		u, ok := r.Attrs["updatedAt"].(string)
+		if !ok {
+			return false
+		}
+		c, _ := compareValues(u, since, false)
+		return c >= 0
+	}, true
+}
+
+func filterIDList(all []resource, rng *rand.Rand) (string, string, func(resource) bool, bool) {
+	if len(all) == 0 {
+		return "", "", nil, false
+	}
+	picked := map[int64]bool{}
+	var parts []string
+	for range 3 {
+		id := all[rng.IntN(len(all))].ID
+		if !picked[id] {
+			picked[id] = true
+			parts = append(parts, fmt.Sprint(id))
+		}
+	}
+	return "filter[id]", strings.Join(parts, ","), func(r resource) bool { return picked[r.ID] }, true
+}
+
+func checkSparseFields(ctx context.Context, s *session) error {
+	rep, err := s.get(ctx, "/opportunityStages?fields%5BopportunityStage%5D=name,order&page%5Bsize%5D=20")
+	if err != nil {
+		return err
+	}
+	page, err := rep.many()
+	if err != nil {
+		return err
+	}
+	for _, r := range page {
+		var got []string
+		for k := range r.Attrs {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if diff := cmp.Diff([]string{"name", "order"}, got); diff != "" {
+			return fmt.Errorf("record %d: attributes with fields[opportunityStage]=name,order (-want +got):\n%s", r.ID, diff)
+		}
+		if len(r.Rels) != 0 {
+			return fmt.Errorf("record %d carries relationships that were not asked for", r.ID)
+		}
+	}
+	return nil
+}
+
+func creatorOf(r resource) (int64, bool) {
+	c, _ := r.Rels["creator"].(map[string]any)
+	data, _ := c["data"].(map[string]any)
+	id, ok := data["id"].(float64)
+	return int64(id), ok
+}
+
+func checkIncludeCreator(ctx context.Context, s *session) error {
+	rep, err := s.get(ctx, "/opportunityStages?include=creator&page%5Bsize%5D=50")
+	if err != nil {
+		return err
+	}
+	page, err := rep.many()
+	if err != nil {
+		return err
+	}
+	want := map[int64]bool{}
+	for _, r := range page {
+		if id, ok := creatorOf(r); ok {
+			want[id] = true
+		}
+	}
+	included, _ := rep.doc["included"].([]any)
+	got := map[int64]bool{}
+	for _, v := range included {
+		u, err := asResource(v)
+		if err != nil {
+			return err
+		}
+		if u.Type != "user" {
+			return fmt.Errorf("included resource %d has type %q, want user", u.ID, u.Type)
+		}
+		if got[u.ID] {
+			return fmt.Errorf("user %d is included twice", u.ID)
+		}
+		got[u.ID] = true
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		return fmt.Errorf("included users against the creators of the page (-want +got):\n%s", diff)
+	}
+	return nil
+}
+
+func checkCount(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := s.get(ctx, "/opportunityStages?count=true&page%5Bsize%5D=1")
+	if err != nil {
+		return err
+	}
+	meta, _ := rep.doc["meta"].(map[string]any)
+	count, ok := meta["count"].(float64)
+	if !ok {
+		return fmt.Errorf("count=true gave no meta.count: %v", meta)
+	}
+	if truncated, _ := meta["count_truncated"].(bool); !truncated && int(count) != len(all) {
+		return fmt.Errorf("meta.count is %.0f, but a walk finds %d records", count, len(all))
+	}
+	return nil
+}
+
+func checkResourceMeta(ctx context.Context, s *session) error {
+	rep, err := s.get(ctx, "/opportunityStages?provideAuthorizationMeta=true&provideDataConnections=true&page%5Bsize%5D=10")
+	if err != nil {
+		return err
+	}
+	page, err := rep.many()
+	if err != nil {
+		return err
+	}
+	for _, r := range page {
+		_, w := r.Meta["canWrite"].(bool)
+		_, d := r.Meta["canDelete"].(bool)
+		_, dc := r.Meta["dataConnections"].([]any)
+		if !w || !d || !dc {
+			return fmt.Errorf("record %d: meta %v lacks canWrite, canDelete or dataConnections", r.ID, r.Meta)
+		}
+	}
+	plain, err := s.get(ctx, "/opportunityStages?page%5Bsize%5D=10")
+	if err != nil {
+		return err
+	}
+	recs, _ := plain.many()
+	for _, r := range recs {
+		if len(r.Meta) > 0 {
+			return fmt.Errorf("record %d carries meta nobody asked for: %v", r.ID, r.Meta)
+		}
+	}
+	return nil
+}
+
+func checkGetMatchesList(ctx context.Context, s *session) error {
+	rep, err := s.get(ctx, "/opportunityStages?page%5Bsize%5D=5")
+	if err != nil {
+		return err
+	}
+	page, err := rep.many()
+	if err != nil || len(page) == 0 {
+		return errors.Join(err, errors.New("no records to get"))
+	}
+	for _, listed := range page {
+		one, err := s.get(ctx, fmt.Sprintf("/opportunityStages/%d", listed.ID))
+		if err != nil {
+			return err
+		}
+		got, err := one.one()
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(listed.raw, got.raw); diff != "" {
+			return fmt.Errorf("GET /opportunityStages/%d differs from the list (-list +get):\n%s", listed.ID, diff)
+		}
+		if id, ok := creatorOf(got); ok {
+			if _, err := s.get(ctx, fmt.Sprintf("/users/%d", id)); err != nil {
+				return fmt.Errorf("the creator of record %d does not resolve: %w", got.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func checkNoToken(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages", noToken: true})
+	if err != nil {
+		return err
+	}
+	return expectStatus(rep, http.StatusUnauthorized, "GET without a token")
+}
+
+func checkUnknownID(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	var top int64
+	for _, r := range all {
+		top = max(top, r.ID)
+	}
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: fmt.Sprintf("/opportunityStages/%d", top+1_000_000)})
+	if err != nil {
+		return err
+	}
+	if err := expectStatus(rep, http.StatusNotFound, "GET an unknown id"); err != nil {
+		return err
+	}
+	if rep.firstErrorID() == "" {
+		return errors.New("the 404 carries no JSON:API error")
+	}
+	return nil
+}
+
+func checkBadParameter(ctx context.Context, s *session) error {
+	for _, q := range []string{"page%5Bsize%5D=0", "page%5Bsize%5D=ten", "sort=notAnAttribute", "count=maybe"} {
+		rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?" + q})
+		if err != nil {
+			return err
+		}
+		if err := expectStatus(rep, http.StatusBadRequest, "GET ?"+q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkNonFilterable(ctx context.Context, s *session) error {
+	for _, q := range []string{"filter%5Bcolor%5D=%23000000", "filter%5Bcreator%5D%5Bid%5D=1"} {
+		rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?" + q})
+		if err != nil {
+			return err
+		}
+		if err := expectStatus(rep, http.StatusBadRequest, "GET ?"+q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkUnknownRoute(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStagez"})
+	if err != nil {
+		return err
+	}
+	return expectStatus(rep, http.StatusNotFound, "GET an unknown path")
+}

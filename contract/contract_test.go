@@ -1,0 +1,165 @@
+package contract_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/oppstages/oppstages/contract"
+	"github.com/oppstages/oppstages/mock"
+)
+
+var (
+	target = flag.String("target", "", "root URL of a server to check; empty runs the suite against an in-process mock")
+	token  = flag.String("token", "contract-test", "bearer token for -target")
+	mode   = flag.String("mode", "full", "full or readonly")
+)
+
+// newMock serves a fresh mock over loopback, as any target would be.
+func newMock(t *testing.T, opts mock.Options) *httptest.Server {
+	t.Helper()
+	if opts.Generate == 0 {
+		opts.Generate = 40
+	}
+	m, err := mock.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSuite runs every check against -target, or against the mock when none is given.
+func TestSuite(t *testing.T) {
+	cfg := contract.Config{Target: *target, Token: *token, Mode: contract.Mode(*mode), Seed: 1}
+	var m *mock.Server
+	if cfg.Target == "" {
+		var err error
+		m, err = mock.New(mock.Options{Generate: 40, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(m.Handler())
+		defer srv.Close()
+		cfg.Target, cfg.Client = srv.URL, srv.Client()
+	}
+	report := contract.Test(t, cfg)
+	if report.Passed < 40 {
+		t.Errorf("only %d checks passed; the suite should run them all", report.Passed)
+	}
+	if m != nil && m.Stages() != 48 {
+		t.Errorf("the mock holds %d stages after the run, want the 48 it started with: the suite must clean up", m.Stages())
+	}
+}
+
+func TestReadOnlySendsOnlyGETs(t *testing.T) {
+	srv := newMock(t, mock.Options{})
+	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.ReadOnly, Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Failed != 0 {
+		for _, r := range report.Results {
+			if !r.Passed {
+				t.Errorf("%s", contract.Line(r))
+			}
+		}
+	}
+	for _, r := range report.Results {
+		for _, e := range r.Requests {
+			if e.Method != "GET" {
+				t.Errorf("%s sent %s %s in readonly mode", r.Name, e.Method, e.URL)
+			}
+		}
+		if strings.HasPrefix(r.Name, "create/") || strings.HasPrefix(r.Name, "generated/") {
+			t.Errorf("write check %s ran in readonly mode", r.Name)
+		}
+	}
+}
+
+func TestRunFilterAndBadConfig(t *testing.T) {
+	srv := newMock(t, mock.Options{})
+	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Client: srv.Client(), Run: "^list/sort/name/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Results) != 2 {
+		t.Errorf("-run ^list/sort/name/ ran %d checks, want 2", len(report.Results))
+	}
+	for _, cfg := range []contract.Config{
+		{},
+		{Target: "ftp://x"},
+		{Target: srv.URL, Mode: "sometimes"},
+		{Target: srv.URL, Run: "("},
+		{Target: srv.URL, Spec: []byte("openapi: 3.0.3\n")},
+	} {
+		if _, err := contract.Run(t.Context(), cfg); err == nil {
+			t.Errorf("config %+v was accepted", cfg)
+		}
+	}
+	if _, err := contract.Run(t.Context(), contract.Config{Target: "http://127.0.0.1:1"}); err == nil {
+		t.Error("an unreachable target was accepted")
+	}
+}
+
+// An interrupted run still deletes what it created.
+func TestInterruptedRunCleansUp(t *testing.T) {
+	m, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cfg := contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full, Client: srv.Client(), Run: "^(create|generated/valid|list/count)",
+		Progress: func(r contract.Result) {
+			if r.Name == "create/round-trip" {
+				cancel()
+			}
+		}}
+	report, err := contract.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Results) != 2 {
+		t.Errorf("%d checks ran, want the run to stop after create/round-trip", len(report.Results))
+	}
+	if m.Stages() != 8 || len(report.Leftovers) != 0 {
+		t.Errorf("after an interrupted run: %d stages (want 8), leftovers %v", m.Stages(), report.Leftovers)
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	report := contract.Report{Target: "http://x", Mode: contract.Full, Passed: 1, Failed: 1, Results: []contract.Result{
+		{Name: "a/ok", Passed: true},
+		{Name: "b/bad", Failure: "mismatch (-want +got):\n- 1\n+ 2"},
+	}}
+	var junit, js bytes.Buffer
+	if err := contract.WriteJUnit(&junit, report); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<testsuite name="contract http://x" tests="2" failures="1"`, `<testcase name="b/bad"`, `<failure message="mismatch (-want +got):">`} {
+		if !strings.Contains(junit.String(), want) {
+			t.Errorf("JUnit lacks %q:\n%s", want, junit.String())
+		}
+	}
+	if err := contract.WriteJSON(&js, report); err != nil {
+		t.Fatal(err)
+	}
+	var back contract.Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Failed != 1 || back.Results[1].Failure == "" {
+		t.Errorf("JSON report does not read back: %v %+v", err, back)
+	}
+	if report.Summary() != "1 passed, 1 failed" {
+		t.Errorf("summary %q", report.Summary())
+	}
+	if line := contract.Line(report.Results[1]); !strings.HasPrefix(line, "FAIL b/bad") || !strings.Contains(line, "\n    - 1") {
+		t.Errorf("line %q", line)
+	}
+}

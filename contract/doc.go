@@ -1,0 +1,11 @@
+// Package contract checks any implementation of the opportunity stages API (the real
+// Outreach API, the oppstages mock, a partner's server) against openapi.yaml.
+//
+// Run sends real requests to a target and checks every exchange against the contract
+// (status documented for the operation, media type, headers, body schema) and then the
+// behaviour: round trips, partial updates, deletes, cursor pagination, sorting, filters,
+// sparse fieldsets, include, counts, resource meta, error envelopes, and bodies generated
+// from the request schema. ReadOnly mode sends only GETs and is safe against production;
+// Full mode deletes every record it created, also when a check fails or the run is
+// interrupted. Test adapts Run to go test, one subtest per check.
+package contract

@@ -1,0 +1,98 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// Test runs the suite as part of go test: one subtest per check, failing with the check's
+// diff. A run that cannot start fails the test.
+func Test(t *testing.T, cfg Config) Report {
+	t.Helper()
+	progress := cfg.Progress
+	cfg.Progress = func(res Result) {
+		t.Run(res.Name, func(t *testing.T) {
+			if !res.Passed {
+				t.Error(res.Failure)
+			}
+		})
+		if progress != nil {
+			progress(res)
+		}
+	}
+	report, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("contract run: %v", err)
+	}
+	for _, left := range report.Leftovers {
+		t.Errorf("left behind: %s", left)
+	}
+	return report
+}
+
+// Line is the one-line summary of a result, followed by its failure indented.
+func Line(res Result) string {
+	if res.Passed {
+		return fmt.Sprintf("PASS %s (%s)", res.Name, res.Duration.Round(100_000))
+	}
+	return fmt.Sprintf("FAIL %s (%s)\n    %s", res.Name, res.Duration.Round(100_000), strings.ReplaceAll(res.Failure, "\n", "\n    "))
+}
+
+// Summary is the closing line: "N passed, N failed".
+func (r Report) Summary() string { return fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed) }
+
+// WriteJSON writes the report as JSON.
+func WriteJSON(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Time     float64     `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      float64       `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as JUnit XML, one test case per check.
+func WriteJUnit(w io.Writer, r Report) error {
+	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Time: r.Duration.Seconds()}
+	for _, res := range r.Results {
+		c := junitCase{Name: res.Name, Classname: "contract", Time: res.Duration.Seconds()}
+		if !res.Passed {
+			first, _, _ := strings.Cut(res.Failure, "\n")
+			c.Failure = &junitFailure{Message: first, Text: res.Failure}
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(suite); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,236 @@
+package contract
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// resource is a JSON:API resource object as the suite reads it.
+type resource struct {
+	Type  string
+	ID    int64
+	Attrs map[string]any
+	Rels  map[string]any
+	Links map[string]any
+	Meta  map[string]any
+	raw   map[string]any
+}
+
+func asResource(v any) (resource, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return resource{}, fmt.Errorf("resource is %T, want an object", v)
+	}
+	id, ok := m["id"].(float64)
+	if !ok || id != float64(int64(id)) {
+		return resource{}, fmt.Errorf("resource id %v is not an integer", m["id"])
+	}
+	r := resource{ID: int64(id), raw: m}
+	r.Type, _ = m["type"].(string)
+	r.Attrs, _ = m["attributes"].(map[string]any)
+	r.Rels, _ = m["relationships"].(map[string]any)
+	r.Links, _ = m["links"].(map[string]any)
+	r.Meta, _ = m["meta"].(map[string]any)
+	return r, nil
+}
+
+// data decodes the data member of a document: one resource or a list.
+func (rep *reply) one() (resource, error) {
+	if rep.doc == nil {
+		return resource{}, fmt.Errorf("answer %d has no JSON:API document", rep.status)
+	}
+	return asResource(rep.doc["data"])
+}
+
+func (rep *reply) many() ([]resource, error) {
+	if rep.doc == nil {
+		return nil, fmt.Errorf("answer %d has no JSON:API document", rep.status)
+	}
+	list, ok := rep.doc["data"].([]any)
+	if !ok {
+		return nil, fmt.Errorf("data is %T, want a list", rep.doc["data"])
+	}
+	out := make([]resource, 0, len(list))
+	for _, v := range list {
+		r, err := asResource(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (rep *reply) link(name string) string {
+	links, _ := rep.doc["links"].(map[string]any)
+	s, _ := links[name].(string)
+	return s
+}
+
+func (rep *reply) firstErrorID() string {
+	errs, _ := rep.doc["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	e, _ := errs[0].(map[string]any)
+	id, _ := e["id"].(string)
+	return id
+}
+
+func expectStatus(rep *reply, want int, what string) error {
+	if rep.status != want {
+		return fmt.Errorf("%s: status %d, want %d\n%s", what, rep.status, want, clip(string(rep.body), 600))
+	}
+	return nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// get sends a GET and requires a 200.
+func (s *session) get(ctx context.Context, path string) (*reply, error) {
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: path})
+	if err != nil {
+		return nil, err
+	}
+	return rep, expectStatus(rep, http.StatusOK, "GET "+path)
+}
+
+// relative turns a link from the target into a path below the API root, whatever host
+// the target put in it.
+func (s *session) relative(link string) (string, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("link %q: %w", link, err)
+	}
+	base := serverPath(s.api)
+	p, ok := strings.CutPrefix(u.Path, base)
+	if !ok {
+		return "", fmt.Errorf("link %q is not below %s", link, base)
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p, nil
+}
+
+// walkLimit bounds a walk, so that a server that ignores cursors cannot loop forever.
+const walkLimit = 400
+
+// walk follows links.next from the first page of query and returns every record in order.
+// A record seen twice, a page over the size, or a walk that does not end is an error.
+func (s *session) walk(ctx context.Context, query url.Values, size int) ([]resource, int, error) {
+	q := cloneQuery(query)
+	q.Set("page[size]", fmt.Sprint(size))
+	path := "/opportunityStages?" + q.Encode()
+	var all []resource
+	seen := map[int64]bool{}
+	for pages := 1; ; pages++ {
+		rep, err := s.get(ctx, path)
+		if err != nil {
+			return nil, pages, err
+		}
+		page, err := rep.many()
+		if err != nil {
+			return nil, pages, err
+		}
+		if len(page) > size {
+			return nil, pages, fmt.Errorf("page %d holds %d records, more than page[size]=%d", pages, len(page), size)
+		}
+		for _, r := range page {
+			if seen[r.ID] {
+				return nil, pages, fmt.Errorf("record %d appears twice in a cursor walk (page %d)", r.ID, pages)
+			}
+			seen[r.ID] = true
+		}
+		all = append(all, page...)
+		next := rep.link("next")
+		if next == "" {
+			return all, pages, nil
+		}
+		if len(page) == 0 {
+			return nil, pages, fmt.Errorf("page %d is empty but has a next link", pages)
+		}
+		if pages >= walkLimit {
+			return nil, pages, fmt.Errorf("the walk did not end after %d pages", pages)
+		}
+		if path, err = s.relative(next); err != nil {
+			return nil, pages, err
+		}
+	}
+}
+
+func cloneQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+func ids(rs []resource) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func sortedIDs(rs []resource) []int64 {
+	out := ids(rs)
+	slices.Sort(out)
+	return out
+}
+
+// compareValues orders two attribute values of one kind; fold compares strings without
+// case, for servers whose collation ignores it. ok is false for values of different kinds.
+func compareValues(a, b any, fold bool) (int, bool) {
+	switch a := a.(type) {
+	case string:
+		b, ok := b.(string)
+		if !ok {
+			return 0, false
+		}
+		ta, errA := time.Parse(time.RFC3339Nano, a)
+		tb, errB := time.Parse(time.RFC3339Nano, b)
+		if errA == nil && errB == nil {
+			return ta.Compare(tb), true
+		}
+		if fold {
+			return strings.Compare(strings.ToLower(a), strings.ToLower(b)), true
+		}
+		return strings.Compare(a, b), true
+	case float64:
+		b, ok := b.(float64)
+		return cmp.Compare(a, b), ok
+	case bool:
+		b, ok := b.(bool)
+		return cmp.Compare(rank(a), rank(b)), ok
+	}
+	return 0, false
+}
+
+func rank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// value is a member of a record used as a sort or filter key; id is the resource id.
+func (r resource) value(key string) any {
+	if key == "id" {
+		return float64(r.ID)
+	}
+	return r.Attrs[key]
+}
