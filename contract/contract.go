@@ -79,8 +79,13 @@ type Report struct {
 // OK reports whether every check passed and nothing was left behind.
 func (r Report) OK() bool { return r.Failed == 0 && len(r.Leftovers) == 0 }
 
-// ErrUnreachable is returned by Run when the target cannot be reached at all.
-var ErrUnreachable = errors.New("target unreachable")
+// Errors Run returns when a run cannot start.
+var (
+	// ErrUnreachable: the target cannot be reached at all.
+	ErrUnreachable = errors.New("target unreachable")
+	// ErrRefused: the target does not accept the token, so no check could say anything.
+	ErrRefused = errors.New("token refused")
+)
 
 // Run checks the target. The error is for a run that could not start (bad config, a
 // target that cannot be reached); failed checks are in the report.

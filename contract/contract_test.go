@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"net/http/httptest"
 	"strings"
@@ -84,7 +85,7 @@ func TestReadOnlySendsOnlyGETs(t *testing.T) {
 
 func TestRunFilterAndBadConfig(t *testing.T) {
 	srv := newMock(t, mock.Options{})
-	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Client: srv.Client(), Run: "^list/sort/name/"})
+	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Client: srv.Client(), Run: "^list/sort/name/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +103,11 @@ func TestRunFilterAndBadConfig(t *testing.T) {
 			t.Errorf("config %+v was accepted", cfg)
 		}
 	}
-	if _, err := contract.Run(t.Context(), contract.Config{Target: "http://127.0.0.1:1"}); err == nil {
-		t.Error("an unreachable target was accepted")
+	if _, err := contract.Run(t.Context(), contract.Config{Target: "http://127.0.0.1:1"}); !errors.Is(err, contract.ErrUnreachable) {
+		t.Errorf("an unreachable target: %v", err)
+	}
+	if _, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Client: srv.Client()}); !errors.Is(err, contract.ErrRefused) {
+		t.Errorf("no token: %v, want ErrRefused", err)
 	}
 }
 

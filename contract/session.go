@@ -173,6 +173,9 @@ func (s *session) preflight(ctx context.Context) error {
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("%w: the target answered 401 to the token; pass a valid one (-token)", ErrRefused)
+	}
 	return nil
 }
 

@@ -58,7 +58,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2},
 		{"unreachable", []string{"-target", "http://127.0.0.1:1"}, 2},
 		{"missing spec", []string{"-target", broken.URL, "-spec", "/does/not/exist"}, 2},
-		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$"}, 1},
+		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$", "-token", "t"}, 1},
+		{"no token", []string{"-target", broken.URL}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
