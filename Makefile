@@ -7,7 +7,7 @@ TARGET      ?= http://127.0.0.1:8080
 TOKEN       ?= any-token
 MODE        ?= readonly
 
-.PHONY: run test lint lint-spec contract bench fmt
+.PHONY: run test lint lint-spec contract bench load fuzz soak fmt
 
 run:
 	$(GO) run ./cmd/mockserver $(ARGS)
@@ -27,8 +27,14 @@ lint-spec:
 contract:
 	$(GO) run ./cmd/contract -target $(TARGET) -token $(TOKEN) -mode $(MODE)
 
+# Go benchmarks through the full handler chain, then a load run over loopback beside a
+# bare net/http handler. Reports numbers; never fails on them.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./internal/loadbench
+
+load:
+	$(GO) run ./internal/loadbench $(ARGS)
 
 fmt:
 	gofmt -w .

@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/oppstages/oppstages"
@@ -38,6 +39,7 @@ type ListMeta struct {
 // ListDocument appends a page of stages with its included users, links and meta.
 // included is nil when include was not asked for.
 func (r *Render) ListDocument(b []byte, stages []oppstages.Stage, included []oppstages.User, links Links, meta ListMeta) []byte {
+	b = slices.Grow(b, 512+len(stages)*(700+3*len(r.BaseURL))+len(included)*400)
 	b = append(b, `{"data":[`...)
 	for i := range stages {
 		if i > 0 {

@@ -83,3 +83,17 @@ func FuzzDecodeRecords(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(0), int64(0))
+	f.Add(int64(1704448800), int64(123456789))
+	f.Add(int64(253402300799), int64(999999999))
+	f.Fuzz(func(t *testing.T, sec, nsec int64) {
+		ts := time.Unix(sec, nsec%1e9)
+		got := string(appendTime(nil, ts))
+		want := `"` + ts.UTC().Format(oppstages.TimeFormat) + `"`
+		if got != want {
+			t.Fatalf("appendTime(%v) = %s, want %s", ts, got, want)
+		}
+	})
+}

@@ -23,14 +23,13 @@ type Render struct {
 // APIPrefix is the path of the API below the base URL.
 const APIPrefix = "/api/v2"
 
-// StageURL is the absolute URL of a stage.
-func (r *Render) StageURL(id int64) string {
-	return r.BaseURL + APIPrefix + "/opportunityStages/" + strconv.FormatInt(id, 10)
-}
-
-// UserURL is the absolute URL of a user.
-func (r *Render) UserURL(id int64) string {
-	return r.BaseURL + APIPrefix + "/users/" + strconv.FormatInt(id, 10)
+// appendLink writes "<base>/api/v2<path><id>" as a JSON string.
+func (r *Render) appendLink(b []byte, path string, id int64) []byte {
+	b = AppendString(b, r.BaseURL)
+	b = append(b[:len(b)-1], APIPrefix...)
+	b = append(b, path...) // paths are fixed ASCII that needs no escaping
+	b = strconv.AppendInt(b, id, 10)
+	return append(b, '"')
 }
 
 // AppendStage appends a stage resource object.
@@ -76,21 +75,21 @@ func (r *Render) AppendStage(b []byte, st *oppstages.Stage) []byte {
 				rels.b = append(rels.b, `{"data":{"type":"user","id":`...)
 				rels.b = strconv.AppendInt(rels.b, st.CreatorID, 10)
 				rels.b = append(rels.b, `},"links":{"related":`...)
-				rels.b = AppendString(rels.b, r.UserURL(st.CreatorID))
+				rels.b = r.appendLink(rels.b, "/users/", st.CreatorID)
 				rels.b = append(rels.b, `}}`...)
 			}
 		}
 		if f.Has("opportunities") {
 			rels.key("opportunities")
 			rels.b = append(rels.b, `{"links":{"related":`...)
-			rels.b = AppendString(rels.b, r.BaseURL+APIPrefix+"/opportunities?filter%5BopportunityStage%5D%5Bid%5D="+strconv.FormatInt(st.ID, 10))
+			rels.b = r.appendLink(rels.b, "/opportunities?filter%5BopportunityStage%5D%5Bid%5D=", st.ID)
 			rels.b = append(rels.b, `}}`...)
 		}
 		b = rels.close()
 	}
 
 	b = append(b, `,"links":{"self":`...)
-	b = AppendString(b, r.StageURL(st.ID))
+	b = r.appendLink(b, "/opportunityStages/", st.ID)
 	b = append(b, '}')
 
 	if r.AuthzMeta || r.DataConnMeta {
@@ -154,6 +153,6 @@ func (r *Render) AppendUser(b []byte, u *oppstages.User) []byte {
 	}
 	b = attrs.close()
 	b = append(b, `,"links":{"self":`...)
-	b = AppendString(b, r.UserURL(u.ID))
+	b = r.appendLink(b, "/users/", u.ID)
 	return append(b, `}}`...)
 }

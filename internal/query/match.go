@@ -3,6 +3,7 @@ package query
 import (
 	"cmp"
 	"strings"
+	"time"
 
 	"github.com/oppstages/oppstages"
 )
@@ -32,22 +33,20 @@ func keyValue(s *oppstages.Stage, f Field) *KeyValue {
 	return nil
 }
 
-// compareValues orders two values of one field; null comes before every value.
-func compareValues(a, b *KeyValue) int {
+// compareNullable orders two nullable values; null comes before every value.
+func compareNullable[T any](a, b *T, compare func(a, b T) int) int {
 	switch {
-	case a == nil || b == nil:
-		return cmp.Compare(boolRank(a != nil), boolRank(b != nil))
-	case a.Int != nil && b.Int != nil:
-		return cmp.Compare(*a.Int, *b.Int)
-	case a.Str != nil && b.Str != nil:
-		return strings.Compare(*a.Str, *b.Str)
-	case a.Bool != nil && b.Bool != nil:
-		return cmp.Compare(boolRank(*a.Bool), boolRank(*b.Bool))
-	case a.Time != nil && b.Time != nil:
-		return a.Time.Compare(*b.Time)
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
 	}
-	return 0
+	return compare(*a, *b)
 }
+
+func compareBools(a, b bool) int { return cmp.Compare(boolRank(a), boolRank(b)) }
 
 func boolRank(b bool) int {
 	if b {
@@ -56,20 +55,47 @@ func boolRank(b bool) int {
 	return 0
 }
 
-// Compare orders two stages by the sort with the id tiebreak; it is never 0 for two
-// different stages.
-func (s Sort) Compare(a, b *oppstages.Stage) int {
-	for _, k := range s.WithIDTiebreak() {
-		c := compareValues(keyValue(a, k.Field), keyValue(b, k.Field))
-		if k.Desc {
-			c = -c
-		}
-		if c != 0 {
-			return c
-		}
+// fieldOrder compares one field of two stages, nulls first.
+func fieldOrder(f Field) func(a, b *oppstages.Stage) int {
+	switch f {
+	case FieldName:
+		return func(a, b *oppstages.Stage) int { return compareNullable(a.Name, b.Name, strings.Compare) }
+	case FieldOrder:
+		return func(a, b *oppstages.Stage) int { return compareNullable(a.Order, b.Order, cmp.Compare[int64]) }
+	case FieldIsClosed:
+		return func(a, b *oppstages.Stage) int { return compareNullable(a.IsClosed, b.IsClosed, compareBools) }
+	case FieldCreatedAt:
+		return func(a, b *oppstages.Stage) int { return a.CreatedAt.Compare(b.CreatedAt) }
+	case FieldUpdatedAt:
+		return func(a, b *oppstages.Stage) int { return a.UpdatedAt.Compare(b.UpdatedAt) }
+	default:
+		return func(a, b *oppstages.Stage) int { return cmp.Compare(a.ID, b.ID) }
 	}
-	return 0
 }
+
+// Comparator is the sort with the id tiebreak as one function; it is never 0 for two
+// different stages. Build it once per query.
+func (s Sort) Comparator() func(a, b *oppstages.Stage) int {
+	keys := s.WithIDTiebreak()
+	fns := make([]func(a, b *oppstages.Stage) int, len(keys))
+	for i, k := range keys {
+		fns[i] = fieldOrder(k.Field)
+	}
+	return func(a, b *oppstages.Stage) int {
+		for i, f := range fns {
+			if c := f(a, b); c != 0 {
+				if keys[i].Desc {
+					return -c
+				}
+				return c
+			}
+		}
+		return 0
+	}
+}
+
+// Compare orders two stages by the sort with the id tiebreak.
+func (s Sort) Compare(a, b *oppstages.Stage) int { return s.Comparator()(a, b) }
 
 // PositionOf is the position of stage st in the sort.
 func (s Sort) PositionOf(st *oppstages.Stage) Position {
@@ -81,65 +107,133 @@ func (s Sort) PositionOf(st *oppstages.Stage) Position {
 	return p
 }
 
-// CompareToPosition orders stage st against a position of the same sort.
-func (s Sort) CompareToPosition(st *oppstages.Stage, p *Position) int {
+// StageAt is a stage that sits exactly at position p of the sort: the sort's fields hold
+// the position's values, so the sort's comparator can compare real stages against it.
+func (s Sort) StageAt(p *Position) oppstages.Stage {
+	st := oppstages.Stage{ID: p.ID}
 	for i, k := range s.WithIDTiebreak() {
-		c := compareValues(keyValue(st, k.Field), p.Values[i])
-		if k.Desc {
-			c = -c
+		if i >= len(p.Values) || p.Values[i] == nil {
+			continue
 		}
-		if c != 0 {
-			return c
+		v := p.Values[i]
+		switch {
+		case k.Field == FieldName && v.Str != nil:
+			st.Name = v.Str
+		case k.Field == FieldOrder && v.Int != nil:
+			st.Order = v.Int
+		case k.Field == FieldIsClosed && v.Bool != nil:
+			st.IsClosed = v.Bool
+		case k.Field == FieldCreatedAt && v.Time != nil:
+			st.CreatedAt = *v.Time
+		case k.Field == FieldUpdatedAt && v.Time != nil:
+			st.UpdatedAt = *v.Time
+		case k.Field == FieldID && v.Int != nil:
+			st.ID = *v.Int
 		}
 	}
-	return 0
+	return st
+}
+
+// CompareToPosition orders stage st against a position of the same sort.
+func (s Sort) CompareToPosition(st *oppstages.Stage, p *Position) int {
+	at := s.StageAt(p)
+	return s.Compare(st, &at)
+}
+
+// Matcher reports whether a stage satisfies a set of filters.
+type Matcher func(st *oppstages.Stage) bool
+
+// Compile turns conditions into one Matcher; build it once per query.
+func Compile(conds []Condition) Matcher {
+	fns := make([]Matcher, len(conds))
+	for i, c := range conds {
+		fns[i] = c.compile()
+	}
+	return func(st *oppstages.Stage) bool {
+		for _, f := range fns {
+			if !f(st) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // Match reports whether stage st satisfies the condition; null never matches.
-func (c Condition) Match(st *oppstages.Stage) bool {
-	v := keyValue(st, c.Field)
-	if v == nil {
-		return false
-	}
-	if c.IsRange {
-		return (c.Lo.Open || compareValues(v, c.boundKey(c.Lo.Value)) >= 0) &&
-			(c.Hi.Open || compareValues(v, c.boundKey(c.Hi.Value)) <= 0)
-	}
-	for i, want := range c.Values {
-		if c.Spans[i] > 0 {
-			if !v.Time.Before(want.Time) && v.Time.Before(want.Time.Add(c.Spans[i])) {
-				return true
-			}
-			continue
-		}
-		if compareValues(v, c.boundKey(want)) == 0 {
-			return true
-		}
-	}
-	return false
-}
+func (c Condition) Match(st *oppstages.Stage) bool { return c.compile()(st) }
 
-func (c Condition) boundKey(v Value) *KeyValue {
+// MatchAll reports whether stage st satisfies every condition.
+func MatchAll(conds []Condition, st *oppstages.Stage) bool { return Compile(conds)(st) }
+
+func (c Condition) compile() Matcher {
 	kind, _ := KindOf(c.Field)
 	switch kind {
 	case KindInt:
-		return &KeyValue{Int: &v.Int}
+		get := func(st *oppstages.Stage) *int64 { return st.Order }
+		if c.Field == FieldID {
+			get = func(st *oppstages.Stage) *int64 { return &st.ID }
+		}
+		return matchOrdered(c, get, func(v Value) int64 { return v.Int }, cmp.Compare[int64])
+	case KindString:
+		return matchOrdered(c, func(st *oppstages.Stage) *string { return st.Name }, func(v Value) string { return v.Str }, strings.Compare)
 	case KindBool:
-		return &KeyValue{Bool: &v.Bool}
-	case KindTime:
-		t := v.Time
-		return &KeyValue{Time: &t}
+		return matchOrdered(c, func(st *oppstages.Stage) *bool { return st.IsClosed }, func(v Value) bool { return v.Bool }, compareBools)
 	default:
-		return &KeyValue{Str: &v.Str}
+		get := func(st *oppstages.Stage) *time.Time { return &st.CreatedAt }
+		if c.Field == FieldUpdatedAt {
+			get = func(st *oppstages.Stage) *time.Time { return &st.UpdatedAt }
+		}
+		if !c.IsRange {
+			return matchTimes(c, get)
+		}
+		return matchOrdered(c, get, func(v Value) time.Time { return v.Time }, time.Time.Compare)
 	}
 }
 
-// MatchAll reports whether stage st satisfies every condition.
-func MatchAll(conds []Condition, st *oppstages.Stage) bool {
-	for i := range conds {
-		if !conds[i].Match(st) {
-			return false
+// matchOrdered matches a range or a list of exact values of an ordered field.
+func matchOrdered[T any](c Condition, get func(*oppstages.Stage) *T, value func(Value) T, compare func(a, b T) int) Matcher {
+	if c.IsRange {
+		lo, hi := value(c.Lo.Value), value(c.Hi.Value)
+		loOpen, hiOpen := c.Lo.Open, c.Hi.Open
+		return func(st *oppstages.Stage) bool {
+			v := get(st)
+			return v != nil && (loOpen || compare(*v, lo) >= 0) && (hiOpen || compare(*v, hi) <= 0)
 		}
 	}
-	return true
+	wants := make([]T, len(c.Values))
+	for i, v := range c.Values {
+		wants[i] = value(v)
+	}
+	return func(st *oppstages.Stage) bool {
+		v := get(st)
+		if v == nil {
+			return false
+		}
+		for _, w := range wants {
+			if compare(*v, w) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// matchTimes matches exact date-times, or whole days for date-only values.
+func matchTimes(c Condition, get func(*oppstages.Stage) *time.Time) Matcher {
+	values, spans := c.Values, c.Spans
+	return func(st *oppstages.Stage) bool {
+		t := *get(st)
+		for i, want := range values {
+			if spans[i] > 0 {
+				if !t.Before(want.Time) && t.Before(want.Time.Add(spans[i])) {
+					return true
+				}
+				continue
+			}
+			if t.Equal(want.Time) {
+				return true
+			}
+		}
+		return false
+	}
 }

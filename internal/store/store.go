@@ -169,16 +169,25 @@ type Page struct {
 // List runs a list query: the stages that match every filter, in sort order, starting
 // strictly after q.After (or ending strictly before q.Before), at most q.Size of them.
 func (s *Store) List(q query.List) Page {
-	sort := q.Sort.WithIDTiebreak()
+	if keys := q.Sort.WithIDTiebreak(); len(keys) == 1 {
+		return s.listByID(q, keys[0].Desc)
+	}
+	compare := q.Sort.Comparator()
+	match := query.Compile(q.Filters)
 	backward := q.Before != nil
-	cursor := q.After
-	if backward {
-		cursor = q.Before
+	var boundary *oppstages.Stage
+	if p := q.After; p != nil {
+		at := q.Sort.StageAt(p)
+		boundary = &at
+	}
+	if p := q.Before; p != nil {
+		at := q.Sort.StageAt(p)
+		boundary = &at
 	}
 	// h keeps the q.Size+1 records nearest the cursor: the page plus one to tell whether
 	// another page follows.
 	h := &boundedHeap{limit: q.Size + 1, less: func(a, b *oppstages.Stage) bool {
-		c := sort.Compare(a, b)
+		c := compare(a, b)
 		if backward {
 			return c > 0
 		}
@@ -188,7 +197,7 @@ func (s *Store) List(q query.List) Page {
 	s.mu.RLock()
 	for i := range s.stages {
 		st := &s.stages[i]
-		if !query.MatchAll(q.Filters, st) {
+		if !match(st) {
 			continue
 		}
 		if q.Count {
@@ -198,8 +207,8 @@ func (s *Store) List(q query.List) Page {
 				page.CountTruncated = true
 			}
 		}
-		if cursor != nil {
-			c := sort.CompareToPosition(st, cursor)
+		if boundary != nil {
+			c := compare(st, boundary)
 			if backward {
 				c = -c
 			}
@@ -229,6 +238,81 @@ func (s *Store) List(q query.List) Page {
 		page.HasNext = more
 	}
 	return page
+}
+
+// listByID answers a query sorted by id alone, the order the records are kept in: it
+// seeks to the cursor and reads one page, instead of scanning everything.
+func (s *Store) listByID(q query.List, desc bool) Page {
+	match := query.Compile(q.Filters)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := len(s.stages)
+	// The page is read in step direction from start; its far side is checked for matches.
+	step, backward := 1, q.Before != nil
+	if desc != backward {
+		step = -1
+	}
+	start := 0
+	if step < 0 {
+		start = n - 1
+	}
+	if p := cursorOf(q); p != nil {
+		i, found := s.index(p.ID)
+		switch {
+		case step > 0 && found:
+			start = i + 1
+		case step > 0:
+			start = i
+		default:
+			start = i - 1
+		}
+	}
+	var page Page
+	for i := start; i >= 0 && i < n; i += step {
+		st := &s.stages[i]
+		if !match(st) {
+			continue
+		}
+		if len(page.Stages) == q.Size {
+			page.HasNext = true // set as "more beyond"; swapped below when walking backward
+			break
+		}
+		page.Stages = append(page.Stages, *st)
+	}
+	before := false
+	for i := start - step; i >= 0 && i < n; i -= step {
+		if match(&s.stages[i]) {
+			before = true
+			break
+		}
+	}
+	page.HasPrev = before
+	if backward {
+		slices.Reverse(page.Stages)
+		page.HasPrev, page.HasNext = page.HasNext, page.HasPrev
+	}
+	if q.Count {
+		for i := range s.stages {
+			if match(&s.stages[i]) {
+				if page.Count == CountLimit {
+					page.CountTruncated = true
+					break
+				}
+				page.Count++
+			}
+		}
+	}
+	if page.Stages == nil {
+		page.Stages = []oppstages.Stage{}
+	}
+	return page
+}
+
+func cursorOf(q query.List) *query.Position {
+	if q.Before != nil {
+		return q.Before
+	}
+	return q.After
 }
 
 // boundedHeap keeps the limit smallest items offered, by less.

@@ -41,7 +41,7 @@ func randomStages(rng *rand.Rand, n int) []oppstages.Stage {
 // filters, page sizes and cursors.
 func TestListMatchesFullSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	sorts := []string{"name", "-order,name", "isClosed,-updatedAt", "-id", "createdAt,order,-name"}
+	sorts := []string{"name", "-order,name", "isClosed,-updatedAt", "-id", "id", "createdAt,order,-name"}
 	for round := range 200 {
 		stages := randomStages(rng, 1+rng.IntN(120))
 		s := New(stages, nil)

@@ -106,11 +106,11 @@ type Explainer func(name, raw string) *oppstages.Error
 // Request validates parameters and body (already read, size-limited) against the
 // operation. Security is checked by the caller beforehand, so that its errors come first.
 func (v *Validator) Request(ctx context.Context, r *http.Request, m *Match, body []byte, explain Explainer) []*oppstages.Error {
-	req := r.Clone(ctx)
+	req := *r // a shallow copy: validation only needs its own body
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
 	input := &openapi3filter.RequestValidationInput{
-		Request:    req,
+		Request:    &req,
 		PathParams: m.PathParams,
 		Route:      m.Route,
 		Options: &openapi3filter.Options{

@@ -1,0 +1,288 @@
+// Command loadbench measures the mock over loopback the way a user's test suite meets it:
+// it starts mockserver as its own process, drives each endpoint with a fixed number of
+// keep-alive connections for a fixed time, and prints requests per second, p50, p99,
+// errors and the server's peak RSS beside a bare net/http handler that returns a fixed
+// body, measured in the same run. It reports; it never fails on a number.
+//
+//	go run ./internal/loadbench [-conns 32] [-duration 5s]
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-serve-bare" {
+		serveBare()
+		return
+	}
+	conns := flag.Int("conns", 32, "concurrent keep-alive connections")
+	duration := flag.Duration("duration", 5*time.Second, "time per endpoint")
+	flag.Parse()
+	if err := run(*conns, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+// serveBare is the baseline: a bare handler that returns a fixed body.
+func serveBare() {
+	body := []byte(`{"data":{"type":"opportunityStage","id":1,"attributes":{"name":"Prospecting"}}}`)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.api+json")
+		w.Write(body)
+	}))
+}
+
+// server is a child process serving HTTP on loopback.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+var listening = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+
+func start(name string, args ...string) (*server, error) {
+	cmd := exec.Command(name, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case url := <-found:
+		return &server{cmd: cmd, url: url}, nil
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("%s did not start", name)
+	}
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+	}
+}
+
+// peakRSS is the process's high-water resident set, from /proc.
+func (s *server) peakRSS() string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return "n/a"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return fmt.Sprintf("%.1f MiB", float64(kb)/1024)
+		}
+	}
+	return "n/a"
+}
+
+// endpoint is one kind of request to measure.
+type endpoint struct {
+	name, method string
+	path         func(i int) string
+	body         func(i int) string
+	want         int
+}
+
+type result struct {
+	name     string
+	reqs     int
+	errors   int
+	rps      float64
+	p50, p99 time.Duration
+	rss      string
+}
+
+// drive sends requests to base with conns connections for d and measures them.
+func drive(base string, e endpoint, conns int, d time.Duration) result {
+	transport := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	defer transport.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range conns {
+		wg.Go(func() {
+			var lat []time.Duration
+			bad := 0
+			for i := c; ctx.Err() == nil; i += conns {
+				var body io.Reader
+				if e.body != nil {
+					body = strings.NewReader(e.body(i))
+				}
+				req, _ := http.NewRequest(e.method, base+e.path(i), body)
+				req.Header.Set("Authorization", "Bearer bench")
+				if body != nil {
+					req.Header.Set("Content-Type", "application/vnd.api+json")
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						bad++
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t0))
+				if resp.StatusCode != e.want {
+					bad++
+				}
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(all)
+	r := result{name: e.name, reqs: len(all), errors: errs, rps: float64(len(all)) / elapsed.Seconds()}
+	if len(all) > 0 {
+		r.p50 = all[len(all)/2]
+		r.p99 = all[len(all)*99/100]
+	}
+	return r
+}
+
+func run(conns int, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "loadbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "mockserver")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/mockserver")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build mockserver: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("loadbench: %d connections, %s per endpoint, client and servers on one machine (%s)\n\n", conns, d, cpuInfo())
+
+	var results []result
+	bare, err := start(self, "-serve-bare")
+	if err != nil {
+		return err
+	}
+	r := drive(bare.url, endpoint{name: "bare net/http, fixed body", method: "GET", path: func(int) string { return "/" }, want: 200}, conns, d)
+	r.rss = bare.peakRSS()
+	bare.stop()
+	results = append(results, r)
+	baseline := r
+
+	mock, err := start(bin, "-addr", "127.0.0.1:0", "-rate-limit", "0", "-generate", "1000", "-log-format", "json")
+	if err != nil {
+		return err
+	}
+	for _, e := range []endpoint{
+		{name: "mock: get by id", method: "GET", path: func(i int) string { return fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000) }, want: 200},
+		{name: "mock: list of 50", method: "GET", path: func(int) string { return "/api/v2/opportunityStages" }, want: 200},
+		{name: "mock: create", method: "POST", path: func(int) string { return "/api/v2/opportunityStages" },
+			body: func(i int) string {
+				return fmt.Sprintf(`{"data":{"type":"opportunityStage","attributes":{"name":"Load %d","order":%d,"isClosed":false}}}`, i, i)
+			}, want: 201},
+	} {
+		r := drive(mock.url, e, conns, d)
+		r.rss = mock.peakRSS()
+		results = append(results, r)
+	}
+	mock.stop()
+
+	big, err := start(bin, "-addr", "127.0.0.1:0", "-rate-limit", "0", "-generate", "100000", "-log-format", "json")
+	if err != nil {
+		return err
+	}
+	idle := big.peakRSS()
+	filtered := endpoint{name: "mock 100k: filter + 2-key sort", method: "GET",
+		path: func(int) string {
+			return "/api/v2/opportunityStages?filter%5BisClosed%5D=false&filter%5Border%5D=1000..90000&sort=-name,order&page%5Bsize%5D=50"
+		}, want: 200}
+	r = drive(big.url, filtered, conns, d)
+	r.rss = big.peakRSS()
+	results = append(results, r)
+	filtered.name += ", 1 connection"
+	r = drive(big.url, filtered, 1, d)
+	r.rss = big.peakRSS()
+	results = append(results, r)
+	big.stop()
+
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "endpoint\treq/s\tp50\tp99\terrors\tpeak RSS\treq/s vs bare\tp99 vs bare\t")
+	for _, r := range results {
+		fmt.Fprintf(w, "%s\t%.0f\t%s\t%s\t%d\t%s\t%.0f%%\t%.2fx\t\n", r.name, r.rps, r.p50.Round(time.Microsecond),
+			r.p99.Round(time.Microsecond), r.errors, r.rss, 100*r.rps/baseline.rps, float64(r.p99)/float64(baseline.p99))
+	}
+	w.Flush()
+	fmt.Printf("\n100,000 stages: %s peak RSS before load.\n", idle)
+	if baseline.errors > 0 {
+		return errors.New("the bare handler answered with errors; the machine is overloaded")
+	}
+	return nil
+}
+
+func cpuInfo() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	cores := strings.Count(string(data), "processor\t:")
+	model := "unknown CPU"
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "model name\t: "); ok {
+			model = v
+			break
+		}
+	}
+	return fmt.Sprintf("%d cores, %s", cores, model)
+}

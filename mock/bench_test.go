@@ -1,0 +1,121 @@
+package mock_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oppstages/oppstages/mock"
+)
+
+// benchServer is a mock with n generated stages and a fixed clock.
+func benchServer(b *testing.B, n int, opts mock.Options) http.Handler {
+	b.Helper()
+	opts.Generate = n
+	opts.BaseURL = "http://bench.test"
+	opts.Clock = func() time.Time { return epoch }
+	s, err := mock.New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s.Handler()
+}
+
+// serve runs one request through the handler and fails on an unexpected status.
+func serve(b *testing.B, h http.Handler, method, target, body string, want int, header ...string) {
+	var r *http.Request
+	if body != "" {
+		r = httptest.NewRequest(method, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/vnd.api+json")
+	} else {
+		r = httptest.NewRequest(method, target, nil)
+	}
+	r.Header.Set("Authorization", "Bearer bench")
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != want {
+		b.Fatalf("%s %s: %d, want %d\n%s", method, target, w.Code, want, w.Body)
+	}
+}
+
+var noLimit = mock.Options{RateLimit: -1}
+
+func BenchmarkGetByID(b *testing.B) {
+	h := benchServer(b, 1000, noLimit)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		serve(b, h, "GET", fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000), "", 200)
+	}
+}
+
+func BenchmarkList50(b *testing.B) {
+	h := benchServer(b, 1000, noLimit)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/api/v2/opportunityStages", "", 200)
+	}
+}
+
+func BenchmarkListFilteredTwoKeySort100k(b *testing.B) {
+	h := benchServer(b, 100_000, noLimit)
+	target := "/api/v2/opportunityStages?filter%5BisClosed%5D=false&filter%5Border%5D=1000..90000&sort=-name,order&page%5Bsize%5D=50"
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", target, "", 200)
+	}
+}
+
+func BenchmarkCreate(b *testing.B) {
+	h := benchServer(b, 1000, noLimit)
+	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Bench","order":3,"isClosed":false,"color":"#FFFFFF"}}}`
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
+	}
+}
+
+func BenchmarkPatch(b *testing.B) {
+	h := benchServer(b, 1000, noLimit)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		id := 1 + i%1000
+		serve(b, h, "PATCH", fmt.Sprintf("/api/v2/opportunityStages/%d", id),
+			fmt.Sprintf(`{"data":{"type":"opportunityStage","id":%d,"attributes":{"name":"Renamed"}}}`, id), 200)
+	}
+}
+
+func BenchmarkDelete(b *testing.B) {
+	h := benchServer(b, 0, noLimit)
+	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Doomed"}}}`
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
+		b.StartTimer()
+		serve(b, h, "DELETE", fmt.Sprintf("/api/v2/opportunityStages/%d", 9+i), "", 204)
+	}
+}
+
+func BenchmarkRateLimited(b *testing.B) {
+	h := benchServer(b, 100, mock.Options{RateLimit: 1})
+	serve(b, h, "GET", "/api/v2/opportunityStages/1", "", 200)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/api/v2/opportunityStages/1", "", 429)
+	}
+}
+
+func BenchmarkSandboxFirstWrite(b *testing.B) {
+	h := benchServer(b, 10_000, mock.Options{RateLimit: -1, MaxSandboxes: 1 << 20})
+	body := `{"data":{"type":"opportunityStage","attributes":{"name":"First"}}}`
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		serve(b, h, "POST", "/api/v2/opportunityStages", body, 201, "X-Mock-Sandbox", fmt.Sprintf("box-%d", i))
+	}
+}
