@@ -6,6 +6,8 @@ ARGS        ?=
 TARGET      ?= http://127.0.0.1:8080
 TOKEN       ?= any-token
 MODE        ?= readonly
+FUZZTIME    ?= 1m
+SOAKTIME    ?= 10m
 
 .PHONY: run test lint lint-spec contract bench load fuzz soak fmt
 
@@ -35,6 +37,20 @@ bench:
 
 load:
 	$(GO) run ./internal/loadbench $(ARGS)
+
+# Every fuzz target for FUZZTIME each. Inputs that fail land in testdata/fuzz and then
+# run in make test.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# The soak test for SOAKTIME under the race detector.
+soak:
+	$(GO) test -race -run '^TestSoak$$' -count=1 -timeout 0 ./mock -soak $(SOAKTIME)
 
 fmt:
 	gofmt -w .

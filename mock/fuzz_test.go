@@ -22,34 +22,61 @@ func FuzzRequests(f *testing.F) {
 	f.Add("DELETE", "/api/v2/opportunityStages/2", "", "", "")
 	f.Add("POST", "/api/v2/opportunityStages", "", `{"data":{"type":"opportunityStage","attributes":{"order":1e309}}}`, "application/vnd.api+json")
 	f.Fuzz(func(t *testing.T, method, path, rawQuery, body, contentType string) {
-		s, err := mock.New(mock.Options{BaseURL: "http://mock.test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := apitest.New(t, s.Handler())
-		req, err := http.NewRequest(method, "http://mock.test"+path, nil)
-		if err != nil || req.URL.Path != path || req.URL.RawQuery != "" || len(path) == 0 || path[0] != '/' {
-			return // not a request a client could send
-		}
-		if len(path) > 9 && path[:9] == "/__admin/" {
-			return
-		}
-		before := c.Get("/__admin/state").Body
-		target := path
-		if rawQuery != "" {
-			target += "?" + rawQuery
-		}
-		if _, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.0\r\n\r\n"))); err != nil {
-			return // httptest could not build it either
-		}
-		r := c.Do(apitest.Request{Method: method, Target: target, Body: body, ContentType: contentType})
-		if r.Status >= 500 {
-			t.Fatalf("%s %s: status %d\n%s", method, target, r.Status, r.Body)
-		}
-		if r.Status >= 400 {
-			if after := c.Get("/__admin/state").Body; !bytes.Equal(before, after) {
-				t.Fatalf("%s %s was rejected with %d but changed the state", method, target, r.Status)
-			}
-		}
+		fuzzRequest(t, method, path, rawQuery, body, contentType, "", "")
 	})
+}
+
+// FuzzRequestsWithControls adds the mock's control headers, Prefer and X-Mock-Sandbox.
+func FuzzRequestsWithControls(f *testing.F) {
+	f.Add("GET", "/api/v2/opportunityStages/1", "", "", "", "code=404", "")
+	f.Add("POST", "/api/v2/opportunityStages", "", `{"data":{"type":"opportunityStage"}}`, "application/vnd.api+json", "example=validationError", "job-1")
+	f.Add("GET", "/api/v2/users/1", "", "", "", "code=abc", "bad name!")
+	f.Fuzz(func(t *testing.T, method, path, rawQuery, body, contentType, prefer, sandbox string) {
+		fuzzRequest(t, method, path, rawQuery, body, contentType, prefer, sandbox)
+	})
+}
+
+func fuzzRequest(t *testing.T, method, path, rawQuery, body, contentType, prefer, sandbox string) {
+	s, err := mock.New(mock.Options{BaseURL: "http://mock.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := apitest.New(t, s.Handler())
+	probe, err := http.NewRequest(method, "http://mock.test"+path, nil)
+	if err != nil || probe.URL.Path != path || probe.URL.RawQuery != "" || len(path) == 0 || path[0] != '/' {
+		return // not a request a client could send
+	}
+	if len(path) > 9 && path[:9] == "/__admin/" {
+		return
+	}
+	if strings.ContainsAny(prefer+sandbox, "\r\n\x00") {
+		return // not a header a client could send
+	}
+	state := func() []byte {
+		return c.Do(apitest.Request{Method: "GET", Target: "/__admin/state", Header: http.Header{"X-Mock-Sandbox": {sandbox}}}).Body
+	}
+	before := state()
+	target := path
+	if rawQuery != "" {
+		target += "?" + rawQuery
+	}
+	if _, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.0\r\n\r\n"))); err != nil {
+		return // httptest could not build it either
+	}
+	req := apitest.Request{Method: method, Target: target, Body: body, ContentType: contentType, Header: http.Header{}}
+	if prefer != "" {
+		req.Header.Set("Prefer", prefer)
+	}
+	if sandbox != "" {
+		req.Header.Set("X-Mock-Sandbox", sandbox)
+	}
+	r := c.Do(req)
+	if r.Status >= 500 && prefer == "" {
+		t.Fatalf("%s %s: status %d\n%s", method, target, r.Status, r.Body)
+	}
+	if r.Status >= 400 {
+		if after := state(); !bytes.Equal(before, after) {
+			t.Fatalf("%s %s was rejected with %d but changed the state", method, target, r.Status)
+		}
+	}
 }
