@@ -92,7 +92,11 @@ func (s *Server) admin(r *http.Request) response {
 		if err != nil {
 			return adminError(http.StatusBadRequest, err.Error())
 		}
-		return adminJSON(http.StatusCreated, box.faults.add(rule))
+		added, ok := box.faults.add(rule, s.opts.MaxFaults)
+		if !ok {
+			return adminError(http.StatusBadRequest, fmt.Sprintf("a sandbox holds at most %d fault rules; delete some first", s.opts.MaxFaults))
+		}
+		return adminJSON(http.StatusCreated, added)
 	case "DELETE /__admin/faults":
 		box.faults.clear()
 		return response{status: http.StatusNoContent}

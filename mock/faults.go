@@ -118,13 +118,17 @@ type faultSet struct {
 	nextID int
 }
 
-func (f *faultSet) add(r FaultRule) FaultRule {
+// add stores a rule and gives it an id, unless the set already holds limit rules.
+func (f *faultSet) add(r FaultRule, limit int) (FaultRule, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.rules) >= limit {
+		return FaultRule{}, false
+	}
 	f.nextID++
 	r.ID = f.nextID
 	f.rules = append(f.rules, &r)
-	return r
+	return r, true
 }
 
 func (f *faultSet) list() []FaultRule {

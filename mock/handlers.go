@@ -131,7 +131,12 @@ func (s *Server) create(x *exchange) response {
 	if req.ID != nil {
 		return fail(oppstages.Errorf(oppstages.CodeValidationError, "Client-generated ids are not supported.").AtPointer("/data/id"))
 	}
-	stage := x.box.store().Create(req.Attrs, s.creatorID, s.now())
+	st := x.box.store()
+	if st.Len() >= s.opts.MaxStages {
+		return fail(oppstages.Errorf(oppstages.CodeValidationError,
+			"This mock holds at most %d stages per sandbox; delete some or reset the sandbox.", s.opts.MaxStages).AtPointer("/data"))
+	}
+	stage := st.Create(req.Attrs, s.creatorID, s.now())
 	return document(http.StatusCreated, s.render(x, l).StageDocument(nil, &stage, nil))
 }
 

@@ -54,6 +54,11 @@ type Options struct {
 	// MaxJournal bounds each sandbox's request journal; the oldest entry is evicted beyond
 	// it. 0 means 1000.
 	MaxJournal int
+	// MaxStages bounds the stages one sandbox holds; creates beyond it get a 422.
+	// 0 means 1,000,000.
+	MaxStages int
+	// MaxFaults bounds the fault rules of one sandbox. 0 means 1000.
+	MaxFaults int
 }
 
 // Defaults applied by New.
@@ -84,6 +89,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxJournal <= 0 {
 		o.MaxJournal = 1000
+	}
+	if o.MaxStages <= 0 {
+		o.MaxStages = 1_000_000
+	}
+	if o.MaxFaults <= 0 {
+		o.MaxFaults = 1000
 	}
 	return o
 }

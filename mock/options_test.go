@@ -107,3 +107,20 @@ func TestRateLimit(t *testing.T) {
 	}
 	_ = s
 }
+
+func TestLimits(t *testing.T) {
+	_, c := newServer(t, mock.Options{MaxStages: 9, MaxFaults: 2})
+	body := `{"data":{"type":"opportunityStage","attributes":{"name":"x"}}}`
+	if r := c.Send("POST", stages, body); r.Status != 201 {
+		t.Fatalf("ninth stage: %d", r.Status)
+	}
+	e := wantError(t, c.Send("POST", stages, body), 422, "validationError")
+	if !strings.Contains(e.Detail, "at most 9 stages") {
+		t.Errorf("detail %q", e.Detail)
+	}
+	for i, want := range []int{201, 201, 400} {
+		if r := postFault(t, c, "", `{"path":"/nowhere","status":500}`); r.Status != want {
+			t.Errorf("fault rule %d: %d, want %d", i+1, r.Status, want)
+		}
+	}
+}

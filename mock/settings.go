@@ -84,8 +84,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MaxDelay bounds every delay the mock adds, so that no setting can hang a client forever.
-const MaxDelay = 5 * time.Minute
+// MaxDelay bounds each delay the mock adds (latency plus X-Mock-Delay, and a fault rule's
+// delay), so that no setting can hang a client or outlast the server's write timeout.
+const MaxDelay = 30 * time.Second
 
 // Latency is a fixed delay ("50ms") or a range drawn uniformly ("20ms-200ms").
 type Latency struct{ Min, Max time.Duration }
