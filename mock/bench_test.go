@@ -119,3 +119,16 @@ func BenchmarkSandboxFirstWrite(b *testing.B) {
 		serve(b, h, "POST", "/api/v2/opportunityStages", body, 201, "X-Mock-Sandbox", fmt.Sprintf("box-%d", i))
 	}
 }
+
+// BenchmarkPatch100kIndexed patches stages while an index on a two-key sort is live, so
+// each write also moves the stage within the index.
+func BenchmarkPatch100kIndexed(b *testing.B) {
+	h := benchServer(b, 100_000, noLimit)
+	serve(b, h, "GET", "/api/v2/opportunityStages?sort=-name,order", "", 200)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		id := 1 + i%100_000
+		serve(b, h, "PATCH", fmt.Sprintf("/api/v2/opportunityStages/%d", id),
+			fmt.Sprintf(`{"data":{"type":"opportunityStage","id":%d,"attributes":{"name":"Renamed %d"}}}`, id, i), 200)
+	}
+}

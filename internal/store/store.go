@@ -1,11 +1,12 @@
 // Package store keeps opportunity stages and their creators in memory, safe for concurrent
-// use. Ids only grow and are never reused; list queries run in one pass over the records
-// with a bounded heap, so a page costs O(n log size) and never sorts the whole table.
+// use. Ids only grow and are never reused. Records are kept in id order; a list in any
+// other order walks a sort index built on first use and kept current by every write, so
+// a page reads only the records it passes over and never sorts the table.
 package store
 
 import (
-	"container/heap"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ type Store struct {
 	users  []oppstages.User  // ordered by ascending id
 	nextID int64
 	shared bool // stages is shared with a Clone and must be copied before a write
+	idxMu  sync.Mutex
+	idx    indexes
 }
 
 // New returns a store holding copies of stages and users; the next id given out is one
@@ -91,6 +94,7 @@ func (s *Store) Create(attrs oppstages.StageAttributes, creatorID int64, now tim
 	attrs.Apply(&st)
 	s.nextID++
 	s.stages = append(s.stages, st)
+	s.indexInsert(len(s.stages) - 1)
 	return st
 }
 
@@ -114,9 +118,11 @@ func (s *Store) Update(id int64, attrs oppstages.StageAttributes, now time.Time)
 		return oppstages.Stage{}, notFound(id)
 	}
 	s.own()
+	s.indexRemove(i, false)
 	st := &s.stages[i]
 	attrs.Apply(st)
 	st.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	s.indexInsert(i)
 	return *st, nil
 }
 
@@ -129,6 +135,7 @@ func (s *Store) Delete(id int64) error {
 		return notFound(id)
 	}
 	s.own()
+	s.indexRemove(i, true)
 	s.stages = slices.Delete(s.stages, i, i+1)
 	return nil
 }
@@ -168,76 +175,84 @@ type Page struct {
 
 // List runs a list query: the stages that match every filter, in sort order, starting
 // strictly after q.After (or ending strictly before q.Before), at most q.Size of them.
+// A page reads only the records it passes over, from an index kept in the query's order.
 func (s *Store) List(q query.List) Page {
 	if keys := q.Sort.WithIDTiebreak(); len(keys) == 1 {
 		return s.listByID(q, keys[0].Desc)
 	}
-	compare := q.Sort.Comparator()
 	match := query.Compile(q.Filters)
-	backward := q.Before != nil
-	var boundary *oppstages.Stage
-	if p := q.After; p != nil {
-		at := q.Sort.StageAt(p)
-		boundary = &at
-	}
-	if p := q.Before; p != nil {
-		at := q.Sort.StageAt(p)
-		boundary = &at
-	}
-	// h keeps the q.Size+1 records nearest the cursor: the page plus one to tell whether
-	// another page follows.
-	h := &boundedHeap{limit: q.Size + 1, less: func(a, b *oppstages.Stage) bool {
-		c := compare(a, b)
-		if backward {
-			return c > 0
-		}
-		return c < 0
-	}}
-	var page Page
 	s.mu.RLock()
-	for i := range s.stages {
-		st := &s.stages[i]
-		if !match(st) {
-			continue
+	defer s.mu.RUnlock()
+	idx := s.sortedIndex(q.Sort)
+	order := idx.order
+	at := func(i int) *oppstages.Stage { return &s.stages[order[i]] }
+	n := len(order)
+
+	var page Page
+	if q.Before == nil {
+		start := 0
+		if q.After != nil {
+			boundary := q.Sort.StageAt(q.After)
+			start = sort.Search(n, func(i int) bool { return idx.compare(at(i), &boundary) > 0 })
 		}
-		if q.Count {
-			if page.Count < CountLimit {
-				page.Count++
-			} else {
-				page.CountTruncated = true
-			}
-		}
-		if boundary != nil {
-			c := compare(st, boundary)
-			if backward {
-				c = -c
-			}
-			if c <= 0 {
-				// On the far side of the cursor: it proves a page exists that way.
-				if backward {
-					page.HasNext = true
-				} else {
-					page.HasPrev = true
-				}
+		for i := start; i < n; i++ {
+			if !match(at(i)) {
 				continue
 			}
+			if len(page.Stages) == q.Size {
+				page.HasNext = true
+				break
+			}
+			page.Stages = append(page.Stages, *at(i))
 		}
-		h.offer(st)
-	}
-	found := h.sorted()
-	page.Stages = make([]oppstages.Stage, 0, min(len(found), q.Size))
-	for _, st := range found[:min(len(found), q.Size)] {
-		page.Stages = append(page.Stages, *st)
-	}
-	s.mu.RUnlock()
-	more := len(found) > q.Size
-	if backward {
-		slices.Reverse(page.Stages)
-		page.HasPrev = more
+		page.HasPrev = anyMatch(match, at, start-1, -1, -1)
 	} else {
-		page.HasNext = more
+		boundary := q.Sort.StageAt(q.Before)
+		end := sort.Search(n, func(i int) bool { return idx.compare(at(i), &boundary) >= 0 })
+		for i := end - 1; i >= 0; i-- {
+			if !match(at(i)) {
+				continue
+			}
+			if len(page.Stages) == q.Size {
+				page.HasPrev = true
+				break
+			}
+			page.Stages = append(page.Stages, *at(i))
+		}
+		slices.Reverse(page.Stages)
+		page.HasNext = anyMatch(match, at, end, n, 1)
+	}
+	if q.Count {
+		page.Count, page.CountTruncated = s.count(match)
+	}
+	if page.Stages == nil {
+		page.Stages = []oppstages.Stage{}
 	}
 	return page
+}
+
+// anyMatch reports whether any record from i towards stop (exclusive), by step, matches.
+func anyMatch(match query.Matcher, at func(int) *oppstages.Stage, i, stop, step int) bool {
+	for ; i != stop; i += step {
+		if match(at(i)) {
+			return true
+		}
+	}
+	return false
+}
+
+// count counts the matching stages, up to CountLimit; the caller holds the read lock.
+func (s *Store) count(match query.Matcher) (int, bool) {
+	n := 0
+	for i := range s.stages {
+		if match(&s.stages[i]) {
+			if n == CountLimit {
+				return n, true
+			}
+			n++
+		}
+	}
+	return n, false
 }
 
 // listByID answers a query sorted by id alone, the order the records are kept in: it
@@ -292,15 +307,7 @@ func (s *Store) listByID(q query.List, desc bool) Page {
 		page.HasPrev, page.HasNext = page.HasNext, page.HasPrev
 	}
 	if q.Count {
-		for i := range s.stages {
-			if match(&s.stages[i]) {
-				if page.Count == CountLimit {
-					page.CountTruncated = true
-					break
-				}
-				page.Count++
-			}
-		}
+		page.Count, page.CountTruncated = s.count(match)
 	}
 	if page.Stages == nil {
 		page.Stages = []oppstages.Stage{}
@@ -313,44 +320,4 @@ func cursorOf(q query.List) *query.Position {
 		return q.Before
 	}
 	return q.After
-}
-
-// boundedHeap keeps the limit smallest items offered, by less.
-type boundedHeap struct {
-	limit int
-	less  func(a, b *oppstages.Stage) bool
-	items []*oppstages.Stage // a max-heap by less, so the largest kept item is on top
-}
-
-func (h *boundedHeap) Len() int           { return len(h.items) }
-func (h *boundedHeap) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
-func (h *boundedHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *boundedHeap) Push(x any)         { h.items = append(h.items, x.(*oppstages.Stage)) }
-func (h *boundedHeap) Pop() any {
-	last := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return last
-}
-
-func (h *boundedHeap) offer(st *oppstages.Stage) {
-	if len(h.items) < h.limit {
-		heap.Push(h, st)
-		return
-	}
-	if h.less(st, h.items[0]) {
-		h.items[0] = st
-		heap.Fix(h, 0)
-	}
-}
-
-// sorted returns the kept items in ascending order by less.
-func (h *boundedHeap) sorted() []*oppstages.Stage {
-	out := slices.Clone(h.items)
-	slices.SortFunc(out, func(a, b *oppstages.Stage) int {
-		if h.less(a, b) {
-			return -1
-		}
-		return 1
-	})
-	return out
 }
