@@ -557,25 +557,21 @@ func checkUnknownID(ctx context.Context, s *session) error {
 }
 
 func checkBadParameter(ctx context.Context, s *session) error {
-	for _, q := range []string{"page%5Bsize%5D=0", "page%5Bsize%5D=ten", "sort=notAnAttribute", "count=maybe"} {
-		rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?" + q})
-		if err != nil {
-			return err
-		}
-		if err := expectStatus(rep, http.StatusBadRequest, "GET ?"+q); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachAnswers(ctx, s, http.StatusBadRequest, "page%5Bsize%5D=0", "page%5Bsize%5D=ten", "sort=notAnAttribute", "count=maybe")
 }
 
 func checkNonFilterable(ctx context.Context, s *session) error {
-	for _, q := range []string{"filter%5Bcolor%5D=%23000000", "filter%5Bcreator%5D%5Bid%5D=1"} {
+	return eachAnswers(ctx, s, http.StatusBadRequest, "filter%5Bcolor%5D=%23000000", "filter%5Bcreator%5D%5Bid%5D=1")
+}
+
+// eachAnswers lists with each query and requires the status for every one.
+func eachAnswers(ctx context.Context, s *session, status int, queries ...string) error {
+	for _, q := range queries {
 		rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?" + q})
 		if err != nil {
 			return err
 		}
-		if err := expectStatus(rep, http.StatusBadRequest, "GET ?"+q); err != nil {
+		if err := expectStatus(rep, status, "GET ?"+q); err != nil {
 			return err
 		}
 	}

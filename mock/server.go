@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -61,7 +62,7 @@ func New(opts Options) (*Server, error) {
 		errors:    errorFixtures,
 		cursors:   query.NewCursors(cursorKey(opts.Seed)),
 		seed:      seed,
-		creatorID: slices.MinFunc(data.Users, func(a, b oppstages.User) int { return cmpID(a.ID, b.ID) }).ID,
+		creatorID: slices.MinFunc(data.Users, func(a, b oppstages.User) int { return cmp.Compare(a.ID, b.ID) }).ID,
 		initial:   opts.settings(),
 		named:     newSandboxes(opts.MaxSandboxes),
 	}
@@ -77,16 +78,6 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	return s, nil
-}
-
-func cmpID(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // loadFixtures reads seed data and error fixtures from fsys, or the embedded ones when

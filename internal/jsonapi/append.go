@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/query"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -111,10 +112,54 @@ func appendNullableBool(b []byte, v *bool) []byte {
 	return strconv.AppendBool(b, *v)
 }
 
-// members writes "{", then comma-separated members, then "}".
+// members writes "{", then comma-separated members, then "}". The typed writers leave
+// out members the sparse fieldset only does not include.
 type members struct {
 	b     []byte
 	count int
+	only  query.Fieldset
+}
+
+func (m *members) string(name, v string) {
+	if m.only.Has(name) {
+		m.key(name)
+		m.b = AppendString(m.b, v)
+	}
+}
+
+func (m *members) nullableString(name string, v *string) {
+	if m.only.Has(name) {
+		m.key(name)
+		m.b = appendNullableString(m.b, v)
+	}
+}
+
+func (m *members) nullableInt(name string, v *int64) {
+	if m.only.Has(name) {
+		m.key(name)
+		m.b = appendNullableInt(m.b, v)
+	}
+}
+
+func (m *members) boolean(name string, v bool) {
+	if m.only.Has(name) {
+		m.key(name)
+		m.b = strconv.AppendBool(m.b, v)
+	}
+}
+
+func (m *members) nullableBool(name string, v *bool) {
+	if m.only.Has(name) {
+		m.key(name)
+		m.b = appendNullableBool(m.b, v)
+	}
+}
+
+func (m *members) time(name string, t time.Time) {
+	if m.only.Has(name) {
+		m.key(name)
+		m.b = appendTime(m.b, t)
+	}
 }
 
 func (m *members) key(k string) {

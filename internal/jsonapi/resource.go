@@ -38,31 +38,13 @@ func (r *Render) AppendStage(b []byte, st *oppstages.Stage) []byte {
 	b = append(b, `{"type":"opportunityStage","id":`...)
 	b = strconv.AppendInt(b, st.ID, 10)
 
-	attrs := members{b: append(b, `,"attributes":`...)}
-	if f.Has("color") {
-		attrs.key("color")
-		attrs.b = appendNullableString(attrs.b, st.Color)
-	}
-	if f.Has("createdAt") {
-		attrs.key("createdAt")
-		attrs.b = appendTime(attrs.b, st.CreatedAt)
-	}
-	if f.Has("isClosed") {
-		attrs.key("isClosed")
-		attrs.b = appendNullableBool(attrs.b, st.IsClosed)
-	}
-	if f.Has("name") {
-		attrs.key("name")
-		attrs.b = appendNullableString(attrs.b, st.Name)
-	}
-	if f.Has("order") {
-		attrs.key("order")
-		attrs.b = appendNullableInt(attrs.b, st.Order)
-	}
-	if f.Has("updatedAt") {
-		attrs.key("updatedAt")
-		attrs.b = appendTime(attrs.b, st.UpdatedAt)
-	}
+	attrs := members{b: append(b, `,"attributes":`...), only: f}
+	attrs.nullableString("color", st.Color)
+	attrs.time("createdAt", st.CreatedAt)
+	attrs.nullableBool("isClosed", st.IsClosed)
+	attrs.nullableString("name", st.Name)
+	attrs.nullableInt("order", st.Order)
+	attrs.time("updatedAt", st.UpdatedAt)
 	b = attrs.close()
 
 	if f.Has("creator") || f.Has("opportunities") {
@@ -114,43 +96,16 @@ func (r *Render) AppendUser(b []byte, u *oppstages.User) []byte {
 	f := r.UserFields
 	b = append(b, `{"type":"user","id":`...)
 	b = strconv.AppendInt(b, u.ID, 10)
-	attrs := members{b: append(b, `,"attributes":`...)}
-	if f.Has("createdAt") {
-		attrs.key("createdAt")
-		attrs.b = appendTime(attrs.b, u.CreatedAt)
-	}
-	if f.Has("email") {
-		attrs.key("email")
-		attrs.b = AppendString(attrs.b, u.Email)
-	}
-	if f.Has("firstName") {
-		attrs.key("firstName")
-		attrs.b = AppendString(attrs.b, u.FirstName)
-	}
-	if f.Has("lastName") {
-		attrs.key("lastName")
-		attrs.b = AppendString(attrs.b, u.LastName)
-	}
-	if f.Has("locked") {
-		attrs.key("locked")
-		attrs.b = strconv.AppendBool(attrs.b, u.Locked)
-	}
-	if f.Has("name") {
-		attrs.key("name")
-		attrs.b = AppendString(attrs.b, u.Name())
-	}
-	if f.Has("title") {
-		attrs.key("title")
-		attrs.b = AppendString(attrs.b, u.Title)
-	}
-	if f.Has("updatedAt") {
-		attrs.key("updatedAt")
-		attrs.b = appendTime(attrs.b, u.UpdatedAt)
-	}
-	if f.Has("username") {
-		attrs.key("username")
-		attrs.b = AppendString(attrs.b, u.Username)
-	}
+	attrs := members{b: append(b, `,"attributes":`...), only: f}
+	attrs.time("createdAt", u.CreatedAt)
+	attrs.string("email", u.Email)
+	attrs.string("firstName", u.FirstName)
+	attrs.string("lastName", u.LastName)
+	attrs.boolean("locked", u.Locked)
+	attrs.string("name", u.Name())
+	attrs.string("title", u.Title)
+	attrs.time("updatedAt", u.UpdatedAt)
+	attrs.string("username", u.Username)
 	b = attrs.close()
 	b = append(b, `,"links":{"self":`...)
 	b = r.appendLink(b, "/users/", u.ID)

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"sync"
@@ -32,8 +33,8 @@ type Store struct {
 // above the largest id among the stages.
 func New(stages []oppstages.Stage, users []oppstages.User) *Store {
 	s := &Store{stages: slices.Clone(stages), users: slices.Clone(users)}
-	slices.SortFunc(s.stages, func(a, b oppstages.Stage) int { return compareIDs(a.ID, b.ID) })
-	slices.SortFunc(s.users, func(a, b oppstages.User) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(s.stages, func(a, b oppstages.Stage) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.users, func(a, b oppstages.User) int { return cmp.Compare(a.ID, b.ID) })
 	s.nextID = 1
 	if n := len(s.stages); n > 0 {
 		s.nextID = s.stages[n-1].ID + 1
@@ -47,16 +48,6 @@ func Restore(stages []oppstages.Stage, users []oppstages.User, nextID int64) *St
 	s := New(stages, users)
 	s.nextID = max(s.nextID, nextID)
 	return s
-}
-
-func compareIDs(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Clone returns an independent store with the same records. The records are shared until
@@ -77,7 +68,7 @@ func (s *Store) own() {
 }
 
 func (s *Store) index(id int64) (int, bool) {
-	return slices.BinarySearchFunc(s.stages, id, func(st oppstages.Stage, id int64) int { return compareIDs(st.ID, id) })
+	return slices.BinarySearchFunc(s.stages, id, func(st oppstages.Stage, id int64) int { return cmp.Compare(st.ID, id) })
 }
 
 func notFound(id int64) *oppstages.Error {
@@ -144,7 +135,7 @@ func (s *Store) Delete(id int64) error {
 func (s *Store) User(id int64) (oppstages.User, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := slices.BinarySearchFunc(s.users, id, func(u oppstages.User, id int64) int { return compareIDs(u.ID, id) })
+	i, ok := slices.BinarySearchFunc(s.users, id, func(u oppstages.User, id int64) int { return cmp.Compare(u.ID, id) })
 	if !ok {
 		return oppstages.User{}, oppstages.Errorf(oppstages.CodeResourceNotFound, "Could not find 'user' with ID '%d'.", id)
 	}
