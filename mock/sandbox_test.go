@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -281,5 +283,51 @@ func TestDroppedConnection(t *testing.T) {
 	entries := c.Get("/__admin/requests").JSON["requests"].([]any)
 	if e := entries[0].(map[string]any); e["status"] != 0.0 || e["fault"] != "rule 1" {
 		t.Errorf("journal entry for the drop: %v", e)
+	}
+}
+
+// TestHelperSaveLoop is not a test: TestStateFileSurvivesKill runs it in a child process
+// that saves the state file over and over until it is killed.
+func TestHelperSaveLoop(t *testing.T) {
+	path := os.Getenv("OPPSTAGES_SAVE_LOOP")
+	if path == "" {
+		t.Skip("only runs as TestStateFileSurvivesKill's child")
+	}
+	s, c := newServer(t, mock.Options{StateFile: path, Generate: 3000})
+	for i := 0; ; i++ {
+		c.Send("PATCH", stages+"/1", fmt.Sprintf(`{"data":{"type":"opportunityStage","id":1,"attributes":{"name":"save %d"}}}`, i))
+		if err := s.SaveState(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A process killed at any moment while it saves leaves a state file that loads whole.
+func TestStateFileSurvivesKill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	for round := range 4 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSaveLoop$")
+		cmd.Env = append(os.Environ(), "OPPSTAGES_SAVE_LOOP="+path)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until it has saved at least once, then a little more, then kill it.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if _, err := os.Stat(path); err == nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(20+round*37) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		s, err := mock.New(mock.Options{StateFile: path})
+		if err != nil {
+			t.Fatalf("round %d: the state file does not load after a kill: %v", round, err)
+		}
+		if s.Stages() != 3008 {
+			t.Fatalf("round %d: %d stages loaded, want 3008", round, s.Stages())
+		}
 	}
 }
