@@ -133,6 +133,9 @@ func (s *Server) operationIDs() []string {
 }
 
 func readAdminBody(r *http.Request) ([]byte, *response) {
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxAdminBody))
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {

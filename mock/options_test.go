@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -122,5 +124,23 @@ func TestLimits(t *testing.T) {
 		if r := postFault(t, c, "", `{"path":"/nowhere","status":500}`); r.Status != want {
 			t.Errorf("fault rule %d: %d, want %d", i+1, r.Status, want)
 		}
+	}
+}
+
+func TestInMemoryClient(t *testing.T) {
+	s, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://anything.invalid/api/v2/opportunityStages/2", nil)
+	req.Header.Set("Authorization", "Bearer t")
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"Qualification"`) || !strings.Contains(string(body), "http://anything.invalid/api/v2/opportunityStages/2") {
+		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 }

@@ -183,6 +183,9 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 	if err := who.authorize(match.RequiredScopes()); err != nil {
 		return fail(err)
 	}
+	if r.Body == nil { // only a request that did not come through a server
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes))
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {

@@ -1,0 +1,34 @@
+package mock
+
+import (
+	"net/http"
+	"net/http/httptest"
+)
+
+// Client returns an HTTP client whose requests go straight to the server's handler, with
+// no socket: point a Go SDK or test at any URL (the host is ignored) and it talks to this
+// mock in memory.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: handlerTransport{s.Handler()}}
+}
+
+// handlerTransport is a RoundTripper that serves each request with a handler.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	// Give the handler a request as a server would: a body that is never nil, a host.
+	in := r.Clone(r.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	in.RequestURI = r.URL.RequestURI()
+	in.Host = r.URL.Host
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, in)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
