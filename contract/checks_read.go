@@ -70,11 +70,7 @@ func (s *session) everything(ctx context.Context) ([]resource, error) {
 }
 
 func checkListConforms(ctx context.Context, s *session) error {
-	rep, err := s.get(ctx, "/opportunityStages")
-	if err != nil {
-		return err
-	}
-	page, err := rep.many()
+	page, rep, err := s.page(ctx, "/opportunityStages")
 	if err != nil {
 		return err
 	}
@@ -114,11 +110,7 @@ func checkPageSize(ctx context.Context, s *session) error {
 		return err
 	}
 	for _, size := range []int{1, 2, 5} {
-		rep, err := s.get(ctx, fmt.Sprintf("/opportunityStages?page%%5Bsize%%5D=%d", size))
-		if err != nil {
-			return err
-		}
-		page, err := rep.many()
+		page, rep, err := s.page(ctx, fmt.Sprintf("/opportunityStages?page%%5Bsize%%5D=%d", size))
 		if err != nil {
 			return err
 		}
@@ -379,11 +371,7 @@ func filterIDList(all []resource, rng *rand.Rand) (string, string, func(resource
 }
 
 func checkSparseFields(ctx context.Context, s *session) error {
-	rep, err := s.get(ctx, "/opportunityStages?fields%5BopportunityStage%5D=name,order&page%5Bsize%5D=20")
-	if err != nil {
-		return err
-	}
-	page, err := rep.many()
+	page, _, err := s.page(ctx, "/opportunityStages?fields%5BopportunityStage%5D=name,order&page%5Bsize%5D=20")
 	if err != nil {
 		return err
 	}
@@ -411,11 +399,7 @@ func creatorOf(r resource) (int64, bool) {
 }
 
 func checkIncludeCreator(ctx context.Context, s *session) error {
-	rep, err := s.get(ctx, "/opportunityStages?include=creator&page%5Bsize%5D=50")
-	if err != nil {
-		return err
-	}
-	page, err := rep.many()
+	page, rep, err := s.page(ctx, "/opportunityStages?include=creator&page%5Bsize%5D=50")
 	if err != nil {
 		return err
 	}
@@ -467,11 +451,7 @@ func checkCount(ctx context.Context, s *session) error {
 }
 
 func checkResourceMeta(ctx context.Context, s *session) error {
-	rep, err := s.get(ctx, "/opportunityStages?provideAuthorizationMeta=true&provideDataConnections=true&page%5Bsize%5D=10")
-	if err != nil {
-		return err
-	}
-	page, err := rep.many()
+	page, _, err := s.page(ctx, "/opportunityStages?provideAuthorizationMeta=true&provideDataConnections=true&page%5Bsize%5D=10")
 	if err != nil {
 		return err
 	}
@@ -483,11 +463,10 @@ func checkResourceMeta(ctx context.Context, s *session) error {
 			return fmt.Errorf("record %d: meta %v lacks canWrite, canDelete or dataConnections", r.ID, r.Meta)
 		}
 	}
-	plain, err := s.get(ctx, "/opportunityStages?page%5Bsize%5D=10")
+	recs, _, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=10")
 	if err != nil {
 		return err
 	}
-	recs, _ := plain.many()
 	for _, r := range recs {
 		if len(r.Meta) > 0 {
 			return fmt.Errorf("record %d carries meta nobody asked for: %v", r.ID, r.Meta)
@@ -497,13 +476,12 @@ func checkResourceMeta(ctx context.Context, s *session) error {
 }
 
 func checkGetMatchesList(ctx context.Context, s *session) error {
-	rep, err := s.get(ctx, "/opportunityStages?page%5Bsize%5D=5")
+	page, _, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=5")
 	if err != nil {
 		return err
 	}
-	page, err := rep.many()
-	if err != nil || len(page) == 0 {
-		return errors.Join(err, errors.New("no records to get"))
+	if len(page) == 0 {
+		return errors.New("no records to get; add stages to the target")
 	}
 	for _, listed := range page {
 		one, err := s.get(ctx, fmt.Sprintf("/opportunityStages/%d", listed.ID))

@@ -106,6 +106,16 @@ func (s *session) get(ctx context.Context, path string) (*reply, error) {
 	return rep, expectStatus(rep, http.StatusOK, "GET "+path)
 }
 
+// page sends a GET for a list, requires a 200 and decodes its records.
+func (s *session) page(ctx context.Context, path string) ([]resource, *reply, error) {
+	rep, err := s.get(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, err := rep.many()
+	return recs, rep, err
+}
+
 // relative turns a link from the target into a path below the API root, whatever host
 // the target put in it.
 func (s *session) relative(link string) (string, error) {
@@ -136,11 +146,7 @@ func (s *session) walk(ctx context.Context, query url.Values, size int) ([]resou
 	var all []resource
 	seen := map[int64]bool{}
 	for pages := 1; ; pages++ {
-		rep, err := s.get(ctx, path)
-		if err != nil {
-			return nil, pages, err
-		}
-		page, err := rep.many()
+		page, rep, err := s.page(ctx, path)
 		if err != nil {
 			return nil, pages, err
 		}
