@@ -34,8 +34,7 @@ func (s *Server) render(x *exchange, l query.List) *jsonapi.Render {
 
 // params parses the query, which validation has already vetted, into a List.
 func (s *Server) params(x *exchange) (query.List, *oppstages.Error) {
-	values := x.r.URL.Query()
-	return query.ParseList(values, s.cursors)
+	return query.ParseList(x.query, s.cursors)
 }
 
 func (s *Server) list(x *exchange) response {
@@ -63,7 +62,7 @@ func (s *Server) list(x *exchange) response {
 	}
 
 	self := render.BaseURL + x.r.URL.Path
-	values := x.r.URL.Query()
+	values := cloneValues(x.query)
 	values.Del("page[after]")
 	values.Del("page[before]")
 	links := jsonapi.Links{First: withQuery(self, values)}

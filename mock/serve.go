@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ type exchange struct {
 	match *validation.Match
 	who   principal
 	body  []byte
-	fault string // what the mock injected, for the journal
+	query url.Values // parsed once, read by the checks and the handlers; never modified
+	fault string     // what the mock injected, for the journal
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -200,7 +202,8 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 			return fail(err)
 		}
 	}
-	if err := match.CheckQuery(r.URL.Query(), s.explainUnknown); err != nil {
+	x.query = r.URL.Query()
+	if err := match.CheckQuery(x.query, s.explainUnknown); err != nil {
 		return fail(err)
 	}
 	if errs := s.validator.Request(r.Context(), r, match, body, s.explain); len(errs) > 0 {
