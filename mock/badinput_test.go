@@ -41,6 +41,7 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 		{"blank name", apitest.Request{Method: "POST", Target: stages, Body: `{"data":{"type":"opportunityStage","attributes":{"name":""}}}`, ContentType: vnd}, 422, "validationError", "/data/attributes/name"},
 		{"unknown attribute", apitest.Request{Method: "POST", Target: stages, Body: `{"data":{"type":"opportunityStage","attributes":{"stageType":"won"}}}`, ContentType: vnd}, 400, "permittedParams.unknownAttribute", "/data/attributes/stageType"},
 		{"read-only createdAt", apitest.Request{Method: "POST", Target: stages, Body: `{"data":{"type":"opportunityStage","attributes":{"createdAt":"2020-01-01T00:00:00Z"}}}`, ContentType: vnd}, 422, "validationError", "/data/attributes/createdAt"},
+		{"null read-only updatedAt", apitest.Request{Method: "POST", Target: stages, Body: `{"data":{"type":"opportunityStage","attributes":{"updatedAt":null}}}`, ContentType: vnd}, 422, "validationError", "/data/attributes/updatedAt"},
 		{"unknown top-level member", apitest.Request{Method: "POST", Target: stages, Body: `{"data":{"type":"opportunityStage"},"extra":1}`, ContentType: vnd}, 422, "validationError", "/extra"},
 		{"empty body", apitest.Request{Method: "POST", Target: stages, ContentType: vnd}, 400, "badRequest", ""},
 		{"json media type", apitest.Request{Method: "POST", Target: stages, Body: `{"data":{"type":"opportunityStage"}}`, ContentType: "application/json"}, 415, "unsupportedMediaType", ""},

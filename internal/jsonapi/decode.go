@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/oppstages/oppstages"
 )
@@ -42,6 +43,12 @@ func DecodeWrite(body []byte) (WriteRequest, *oppstages.Error) {
 	}
 	var err *oppstages.Error
 	a := doc.Data.Attributes
+	for _, ro := range []string{"createdAt", "updatedAt"} {
+		if _, ok := a[ro]; ok { // schema validation lets a null read-only member through
+			return WriteRequest{}, oppstages.Errorf(oppstages.CodeValidationError, "%s is read-only.",
+				strings.ToUpper(ro[:1])+ro[1:]).AtPointer("/data/attributes/" + ro)
+		}
+	}
 	if raw, ok := a["name"]; ok {
 		req.Attrs.Name, err = decodeString(raw, "/data/attributes/name")
 	}
