@@ -1,26 +1,18 @@
 package mock
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/jsonapi"
-	"github.com/oppstages/oppstages/internal/query"
 )
 
-// pathID is the validated integer id of the path.
-func (x *exchange) pathID() (int64, *oppstages.Error) {
-	id, err := strconv.ParseInt(x.match.PathParams["id"], 10, 64)
-	if err != nil || id < 1 {
-		return 0, oppstages.Errorf(oppstages.CodeBadRequest, "Parameter 'id' must be a positive integer.").AtParameter("id")
-	}
-	return id, nil
-}
-
 // render builds the resource renderer for a request from its parsed parameters.
-func (s *Server) render(x *exchange, l query.List) *jsonapi.Render {
+func (s *Server) render(x *exchange) *jsonapi.Render {
+	l := x.list
 	return &jsonapi.Render{
 		BaseURL:      s.baseURL(x.r),
 		StageFields:  l.StageFields,
@@ -32,19 +24,11 @@ func (s *Server) render(x *exchange, l query.List) *jsonapi.Render {
 	}
 }
 
-// params parses the query, which validation has already vetted, into a List.
-func (s *Server) params(x *exchange) (query.List, *oppstages.Error) {
-	return query.ParseList(x.query, s.cursors)
-}
-
 func (s *Server) list(x *exchange) response {
-	l, err := s.params(x)
-	if err != nil {
-		return fail(err)
-	}
+	l := x.list
 	st := x.box.store()
 	page := st.List(l)
-	render := s.render(x, l)
+	render := s.render(x)
 
 	var included []oppstages.User
 	if l.IncludeCreator {
@@ -96,33 +80,21 @@ func cloneValues(v url.Values) url.Values {
 }
 
 func (s *Server) get(x *exchange) response {
-	id, err := x.pathID()
-	if err != nil {
-		return fail(err)
-	}
-	l, err := s.params(x)
-	if err != nil {
-		return fail(err)
-	}
 	st := x.box.store()
-	stage, gerr := st.Get(id)
-	if gerr != nil {
-		return failWith(gerr)
+	stage, err := st.Get(x.id)
+	if err != nil {
+		return failWith(err)
 	}
 	var creator *oppstages.User
-	if l.IncludeCreator && stage.CreatorID != 0 {
+	if x.list.IncludeCreator && stage.CreatorID != 0 {
 		if u, err := st.User(stage.CreatorID); err == nil {
 			creator = &u
 		}
 	}
-	return document(http.StatusOK, s.render(x, l).StageDocument(nil, &stage, creator))
+	return document(http.StatusOK, s.render(x).StageDocument(nil, &stage, creator))
 }
 
 func (s *Server) create(x *exchange) response {
-	l, err := s.params(x)
-	if err != nil {
-		return fail(err)
-	}
 	req, err := jsonapi.DecodeWrite(x.body)
 	if err != nil {
 		return fail(err)
@@ -136,67 +108,47 @@ func (s *Server) create(x *exchange) response {
 			"This mock holds at most %d stages per sandbox; delete some or reset the sandbox.", s.opts.MaxStages).AtPointer("/data"))
 	}
 	stage := st.Create(req.Attrs, s.creatorID, s.now())
-	return document(http.StatusCreated, s.render(x, l).StageDocument(nil, &stage, nil))
+	return document(http.StatusCreated, s.render(x).StageDocument(nil, &stage, nil))
 }
 
 func (s *Server) update(x *exchange) response {
-	id, err := x.pathID()
-	if err != nil {
-		return fail(err)
-	}
-	l, err := s.params(x)
-	if err != nil {
-		return fail(err)
-	}
 	req, err := jsonapi.DecodeWrite(x.body)
 	if err != nil {
 		return fail(err)
 	}
-	if req.ID == nil || *req.ID != id {
+	if req.ID == nil || *req.ID != x.id {
 		got := "none"
 		if req.ID != nil {
 			got = strconv.FormatInt(*req.ID, 10)
 		}
 		return fail(oppstages.Errorf(oppstages.CodeConflict,
-			"The id '%s' in the document does not match the id '%d' in the path.", got, id).AtPointer("/data/id"))
+			"The id '%s' in the document does not match the id '%d' in the path.", got, x.id).AtPointer("/data/id"))
 	}
-	stage, uerr := x.box.store().Update(id, req.Attrs, s.now())
+	stage, uerr := x.box.store().Update(x.id, req.Attrs, s.now())
 	if uerr != nil {
 		return failWith(uerr)
 	}
-	return document(http.StatusOK, s.render(x, l).StageDocument(nil, &stage, nil))
+	return document(http.StatusOK, s.render(x).StageDocument(nil, &stage, nil))
 }
 
 func (s *Server) delete(x *exchange) response {
-	id, err := x.pathID()
-	if err != nil {
-		return fail(err)
-	}
-	if derr := x.box.store().Delete(id); derr != nil {
-		return failWith(derr)
+	if err := x.box.store().Delete(x.id); err != nil {
+		return failWith(err)
 	}
 	return noContent()
 }
 
 func (s *Server) getUser(x *exchange) response {
-	id, err := x.pathID()
+	u, err := x.box.store().User(x.id)
 	if err != nil {
-		return fail(err)
+		return failWith(err)
 	}
-	l, err := s.params(x)
-	if err != nil {
-		return fail(err)
-	}
-	u, uerr := x.box.store().User(id)
-	if uerr != nil {
-		return failWith(uerr)
-	}
-	return document(http.StatusOK, s.render(x, l).UserDocument(nil, &u))
+	return document(http.StatusOK, s.render(x).UserDocument(nil, &u))
 }
 
 // failWith answers a store error: its own code when it has one, else a 500.
 func failWith(err error) response {
-	if e, ok := err.(*oppstages.Error); ok {
+	if e, ok := errors.AsType[*oppstages.Error](err); ok {
 		return fail(e)
 	}
 	return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))

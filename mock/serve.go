@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ type exchange struct {
 	who   principal
 	body  []byte
 	query url.Values // parsed once, read by the checks and the handlers; never modified
+	list  query.List // the query's parameters, parsed for every operation
+	id    int64      // the path's id, for operations on one record
 	fault string     // what the mock injected, for the journal
 }
 
@@ -209,6 +212,20 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 	if errs := s.validator.Request(r.Context(), r, match, body, s.explain); len(errs) > 0 {
 		return fail(errs...)
 	}
+	// Validation vetted the id and the parameters; what it cannot see (a tampered cursor,
+	// a date that does not exist) surfaces here.
+	if raw, ok := match.PathParams["id"]; ok {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id < 1 {
+			return fail(oppstages.Errorf(oppstages.CodeBadRequest, "Parameter 'id' must be a positive integer.").AtParameter("id"))
+		}
+		x.id = id
+	}
+	list, perr := query.ParseList(x.query, s.cursors)
+	if perr != nil {
+		return fail(perr)
+	}
+	x.list = list
 	switch opID {
 	case "listOpportunityStages":
 		return s.list(x)
