@@ -1,7 +1,6 @@
 package oppstages
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 )
@@ -115,13 +114,4 @@ func (e *Error) AtParameter(name string) *Error {
 	c := *e
 	c.Parameter = name
 	return &c
-}
-
-// ErrorCodeOf reports the code of the first *Error in err's chain, or "" when there is none.
-func ErrorCodeOf(err error) ErrorCode {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
 }

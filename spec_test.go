@@ -321,11 +321,8 @@ func TestErrorCodes(t *testing.T) {
 			t.Errorf("%s.Status() = %d, want %d", tt.code, got, tt.status)
 		}
 	}
-	err := fmt.Errorf("wrapped: %w", oppstages.Errorf(oppstages.CodeConflict, "id %d", 3).AtPointer("/data/id"))
-	if got := oppstages.ErrorCodeOf(err); got != oppstages.CodeConflict {
-		t.Errorf("ErrorCodeOf = %q, want conflict", got)
-	}
-	if got := oppstages.ErrorCodeOf(errors.New("plain")); got != "" {
-		t.Errorf("ErrorCodeOf(plain) = %q, want empty", got)
+	e := oppstages.Errorf(oppstages.CodeConflict, "id %d", 3).AtPointer("/data/id")
+	if e.Code != oppstages.CodeConflict || e.Detail != "id 3" || e.Pointer != "/data/id" || e.Error() != "conflict: id 3" {
+		t.Errorf("Errorf/AtPointer = %+v (%q)", e, e.Error())
 	}
 }

@@ -37,9 +37,6 @@ func New(doc *openapi3.T) (*Validator, error) {
 	return &Validator{doc: doc, router: router}, nil
 }
 
-// Doc is the document the validator checks against.
-func (v *Validator) Doc() *openapi3.T { return v.doc }
-
 // Match is a request matched to an operation.
 type Match struct {
 	Route      *routers.Route
