@@ -131,7 +131,10 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 		return *limited
 	}
 	settings := x.box.currentSettings()
-	delay := time.Duration(x.box.latency(settings.Latency))
+	var delay time.Duration
+	if settings.Latency.Max > 0 {
+		delay = time.Duration(x.box.latency(settings.Latency))
+	}
 	if raw := r.Header.Get("X-Mock-Delay"); raw != "" {
 		d, err := time.ParseDuration(raw)
 		if err != nil || d < 0 || d > MaxDelay {
