@@ -138,6 +138,9 @@ func TestEveryListParameterIsDeclared(t *testing.T) {
 		"filter[updatedAt]", "filter[id]", "sort", "page[size]", "page[after]", "page[before]",
 		"count", "fields[opportunityStage]", "fields[user]", "include",
 		"provideAuthorizationMeta", "provideDataConnections",
+		"newFilterSyntax", "filter[updatedAt][gte]", "filter[updatedAt][lte]", "filter[createdAt][gt]",
+		"filter[order][lt]", "filter[name][gte]", "filter[id][lte]", "filter[name][]", "filter[isClosed][]",
+		"page[offset]", "page[limit]",
 	}
 	for _, name := range want {
 		if list.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) == nil {

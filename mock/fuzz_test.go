@@ -20,6 +20,9 @@ func FuzzRequests(f *testing.F) {
 	f.Add("GET", "/api/v2/opportunityStages", "filter%5Border%5D=1..3&sort=-name&page%5Bsize%5D=2", "", "")
 	f.Add("GET", "/api/v2/opportunityStages", "page%5Bafter%5D=eyJzIjoiaWQiLCJ2IjpbeyJuIjoxfV0sImkiOjF9AAAAAAAAAAAAAAAA", "", "")
 	f.Add("DELETE", "/api/v2/opportunityStages/2", "", "", "")
+	f.Add("GET", "/api/v2/opportunityStages", "newFilterSyntax=true&filter[updatedAt][gte]=2024-01-01&filter[updatedAt][lte]=2024-06-30T23:59:59Z&count=true&count=true", "", "")
+	f.Add("GET", "/api/v2/opportunityStages", "newFilterSyntax=true&filter[name][]=a,b&filter[name][]=c..d&filter[order]=__null__", "", "")
+	f.Add("GET", "/api/v2/opportunityStages", "page[offset]=3&page[limit]=2&sort=name&sort=-name", "", "")
 	f.Add("POST", "/api/v2/opportunityStages", "", `{"data":{"type":"opportunityStage","attributes":{"order":1e309}}}`, "application/vnd.api+json")
 	f.Fuzz(func(t *testing.T, method, path, rawQuery, body, contentType string) {
 		fuzzRequest(t, method, path, rawQuery, body, contentType, "", "")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/query"
 )
 
 // render builds the resource renderer for a request from its parsed parameters.
@@ -49,6 +50,11 @@ func (s *Server) list(x *exchange) response {
 	values := cloneValues(x.query)
 	values.Del("page[after]")
 	values.Del("page[before]")
+	if l.Offset != nil {
+		links := offsetLinks(self, values, *l.Offset, page.Count)
+		meta := jsonapi.ListMeta{Counted: l.Count, Count: page.Count, Truncated: page.CountTruncated}
+		return document(http.StatusOK, render.ListDocument(nil, page.Stages, included, links, meta))
+	}
 	links := jsonapi.Links{First: withQuery(self, values)}
 	if page.HasNext && len(page.Stages) > 0 {
 		next := cloneValues(values)
@@ -62,6 +68,30 @@ func (s *Server) list(x *exchange) response {
 	}
 	meta := jsonapi.ListMeta{Counted: l.Count, Count: page.Count, Truncated: page.CountTruncated}
 	return document(http.StatusOK, render.ListDocument(nil, page.Stages, included, links, meta))
+}
+
+// offsetLinks are the links of an offset page: the query as sent with page[offset] set
+// to the first page, the one before, the one after (while the offset stays within
+// query.MaxOffset) and the last one, which starts at the last multiple of the limit.
+func offsetLinks(self string, values url.Values, p query.OffsetPage, total int) jsonapi.Links {
+	at := func(offset int) string {
+		v := cloneValues(values)
+		v.Set("page[offset]", strconv.Itoa(offset))
+		return withQuery(self, v)
+	}
+	last := 0
+	if total > 0 {
+		last = (total - 1) / p.Limit * p.Limit
+	}
+	last = min(last, query.MaxOffset/p.Limit*p.Limit)
+	links := jsonapi.Links{First: at(0), Last: at(last)}
+	if p.Offset > 0 {
+		links.Prev = at(max(0, p.Offset-p.Limit))
+	}
+	if next := p.Offset + p.Limit; next < total && next <= query.MaxOffset {
+		links.Next = at(next)
+	}
+	return links
 }
 
 func withQuery(u string, values url.Values) string {

@@ -25,7 +25,7 @@ type exchange struct {
 	match *validation.Match
 	who   principal
 	body  []byte
-	query url.Values // parsed once, read by the checks and the handlers; never modified
+	query url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
 	list  query.List // the query's parameters, parsed for every operation
 	id    int64      // the path's id, for operations on one record
 	fault string     // what the mock injected, for the journal
@@ -208,11 +208,11 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 			return fail(err)
 		}
 	}
-	x.query = r.URL.Query()
+	x.query = query.LastWins(r.URL.Query())
 	if err := match.CheckQuery(x.query, s.explainUnknown); err != nil {
 		return fail(err)
 	}
-	if errs := s.validator.Request(r.Context(), r, match, body, s.explain); len(errs) > 0 {
+	if errs := s.validator.Request(r.Context(), r, x.query, match, body, s.explain); len(errs) > 0 {
 		return fail(errs...)
 	}
 	// Validation vetted the id and the parameters; what it cannot see (a tampered cursor,
@@ -286,10 +286,8 @@ func (s *Server) explain(name, raw string) *oppstages.Error {
 
 // explainUnknown says why an undeclared parameter is not accepted.
 func (s *Server) explainUnknown(name string) *oppstages.Error {
-	if strings.HasPrefix(name, "filter[") {
-		if _, err := query.ParseFilterKey(name); err != nil {
-			return err
-		}
+	if _, _, err := query.ParseFilterKey(name); err != nil {
+		return err
 	}
 	if strings.HasPrefix(name, "fields[") {
 		return oppstages.Errorf(oppstages.CodeUnknownResourceField,

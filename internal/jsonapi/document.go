@@ -26,8 +26,9 @@ func (r *Render) UserDocument(b []byte, u *oppstages.User) []byte {
 	return append(b, '}')
 }
 
-// Links are the pagination links of a list document; empty ones are left out.
-type Links struct{ First, Prev, Next string }
+// Links are the pagination links of a list document; empty ones are left out. Last is
+// only set on offset pages.
+type Links struct{ First, Prev, Next, Last string }
 
 // ListMeta is the count of a list document, written only when Counted.
 type ListMeta struct {
@@ -60,7 +61,7 @@ func (r *Render) ListDocument(b []byte, stages []oppstages.Stage, included []opp
 	}
 	if links.First != "" {
 		l := members{b: append(b, `,"links":`...)}
-		for _, link := range []struct{ name, url string }{{"first", links.First}, {"prev", links.Prev}, {"next", links.Next}} {
+		for _, link := range []struct{ name, url string }{{"first", links.First}, {"prev", links.Prev}, {"next", links.Next}, {"last", links.Last}} {
 			if link.url != "" {
 				l.key(link.name)
 				l.b = AppendString(l.b, link.url)

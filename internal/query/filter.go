@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,43 +63,124 @@ type Value struct {
 	Time time.Time
 }
 
-// Bound is one end of a range; Open means inf or neginf.
+// Bound is one end of a range; Open means inf or neginf, Exclusive leaves the value itself
+// out (gt and lt).
 type Bound struct {
-	Open  bool
-	Value Value
+	Open      bool
+	Exclusive bool
+	Value     Value
 }
 
-// Condition is one filter: a field with either a list of exact values (any of) or an
-// inclusive range. Date-only values match whole UTC days.
+// Presence restricts a filter to null or to non-null values.
+type Presence int
+
+// The presence tests, written __null__ and __notnull__ as a filter's whole value.
+const (
+	AnyPresence Presence = iota
+	IsNull
+	IsNotNull
+)
+
+// The filter values that test for null rather than compare.
+const (
+	NullValue    = "__null__"
+	NotNullValue = "__notnull__"
+)
+
+// Condition is one filter: a field with a list of exact values (any of), a range, or a
+// null test. Date-only values match whole UTC days.
 type Condition struct {
-	Field   Field
-	Values  []Value // any of; for dates, each value is the start of a span
-	Spans   []time.Duration
-	IsRange bool
-	Lo, Hi  Bound
+	Field    Field
+	Values   []Value // any of; for dates, each value is the start of a span
+	Spans    []time.Duration
+	IsRange  bool
+	Lo, Hi   Bound
+	Presence Presence
+}
+
+// Operator is the form of a filter parameter: the classic filter[attr], or one of the
+// forms newFilterSyntax=true enables.
+type Operator string
+
+// The filter forms.
+const (
+	OpClassic Operator = ""    // filter[attr]=v: exact, comma list, range, null test
+	OpGTE     Operator = "gte" // filter[attr][gte]=v
+	OpGT      Operator = "gt"  // filter[attr][gt]=v
+	OpLTE     Operator = "lte" // filter[attr][lte]=v
+	OpLT      Operator = "lt"  // filter[attr][lt]=v
+	OpAnyOf   Operator = "[]"  // filter[attr][]=v, repeated: any of, each value literal
+)
+
+// Comparisons lists the comparison operators in a stable order.
+var Comparisons = []Operator{OpGTE, OpGT, OpLTE, OpLT}
+
+// NewSyntax reports whether the form needs newFilterSyntax=true.
+func (o Operator) NewSyntax() bool { return o != OpClassic }
+
+// FilterKey is what a filter parameter's name says: the field and the form.
+type FilterKey struct {
+	Field Field
+	Op    Operator
+}
+
+// Param is the query parameter's name, e.g. filter[updatedAt][gte].
+func (k FilterKey) Param() string {
+	switch k.Op {
+	case OpClassic:
+		return FilterParamName(k.Field)
+	case OpAnyOf:
+		return FilterParamName(k.Field) + "[]"
+	default:
+		return FilterParamName(k.Field) + "[" + string(k.Op) + "]"
+	}
+}
+
+// Ordered reports whether f takes the comparison operators; isClosed does not.
+func Ordered(f Field) bool {
+	kind, ok := KindOf(f)
+	return ok && kind != KindBool
 }
 
 // FilterParamName is the query parameter that filters on f.
 func FilterParamName(f Field) string { return "filter[" + string(f) + "]" }
 
-// ParseFilterKey reports which field a filter[...] parameter names; a parameter that names
-// an unfilterable member or an unknown one is an error saying which.
-func ParseFilterKey(param string) (Field, *oppstages.Error) {
-	name, ok := strings.CutPrefix(param, "filter[")
-	if !ok || !strings.HasSuffix(name, "]") {
-		return "", nil
+// ParseFilterKey reports which field and form a filter[...] parameter names; ok is false
+// for a parameter that is not a filter at all. A parameter that names an unfilterable
+// member, an unknown one, or an unknown operator is an error saying which.
+func ParseFilterKey(param string) (key FilterKey, ok bool, err *oppstages.Error) {
+	name, isFilter := strings.CutPrefix(param, "filter[")
+	if !isFilter || !strings.HasSuffix(name, "]") {
+		return FilterKey{}, false, nil
 	}
 	name = strings.TrimSuffix(name, "]")
-	if _, known := KindOf(Field(name)); known {
-		return Field(name), nil
-	}
-	base, _, _ := strings.Cut(name, "]")
+	base, rest, nested := strings.Cut(name, "][")
 	if unfilterable[base] {
-		return "", oppstages.Errorf(oppstages.CodeUnfilterableField,
+		return FilterKey{}, false, oppstages.Errorf(oppstages.CodeUnfilterableField,
 			"'%s' cannot be used as a filter on 'opportunityStage'.", base).AtParameter(param)
 	}
-	return "", oppstages.Errorf(oppstages.CodeUnfilterableField,
-		"'%s' is not a filterable attribute of 'opportunityStage'.", name).AtParameter(param)
+	if _, known := KindOf(Field(base)); !known {
+		return FilterKey{}, false, oppstages.Errorf(oppstages.CodeUnfilterableField,
+			"'%s' is not a filterable attribute of 'opportunityStage'.", clip(base)).AtParameter(param)
+	}
+	key = FilterKey{Field: Field(base)}
+	if !nested {
+		return key, true, nil
+	}
+	switch op := Operator(rest); op {
+	case "":
+		key.Op = OpAnyOf
+	case OpGTE, OpGT, OpLTE, OpLT:
+		if !Ordered(key.Field) {
+			return FilterKey{}, false, oppstages.Errorf(oppstages.CodeBadRequest,
+				"'%s' has no order, so it takes no '%s'; use filter[%s]=true or false.", base, op, base).AtParameter(param)
+		}
+		key.Op = op
+	default:
+		return FilterKey{}, false, oppstages.Errorf(oppstages.CodeBadRequest,
+			"'%s' is not a filter operator; use gte, gt, lte, lt, or [] for a list.", clip(rest)).AtParameter(param)
+	}
+	return key, true, nil
 }
 
 // ParseFilter parses the value of filter[field].
@@ -110,6 +192,14 @@ func ParseFilter(f Field, raw string) (Condition, *oppstages.Error) {
 	}
 	param := FilterParamName(f)
 	c := Condition{Field: f}
+	switch raw {
+	case NullValue:
+		c.Presence = IsNull
+		return c, nil
+	case NotNullValue:
+		c.Presence = IsNotNull
+		return c, nil
+	}
 	if lo, hi, isRange := strings.Cut(raw, ".."); isRange && kind != KindBool {
 		c.IsRange = true
 		var err *oppstages.Error
@@ -125,6 +215,65 @@ func ParseFilter(f Field, raw string) (Condition, *oppstages.Error) {
 		v, span, err := parseValue(kind, part)
 		if err != nil {
 			return Condition{}, err.AtParameter(param)
+		}
+		c.Values = append(c.Values, v)
+		c.Spans = append(c.Spans, span)
+	}
+	return c, nil
+}
+
+// ParseComparison parses the value of filter[field][op] for a comparison operator: one
+// bound, the other side open. A date-only value stands for its whole UTC day: gte and lt
+// compare with its start, gt and lte with its end.
+func ParseComparison(f Field, op Operator, raw string) (Condition, *oppstages.Error) {
+	key := FilterKey{Field: f, Op: op}
+	kind, known := KindOf(f)
+	if !known || !Ordered(f) || !slices.Contains(Comparisons, op) {
+		return Condition{}, oppstages.Errorf(oppstages.CodeBadRequest,
+			"'%s' is not a comparison filter.", key.Param()).AtParameter(key.Param())
+	}
+	v, span, err := parseValue(kind, raw)
+	if err != nil {
+		return Condition{}, err.AtParameter(key.Param())
+	}
+	c := Condition{Field: f, IsRange: true, Lo: Bound{Open: true}, Hi: Bound{Open: true}}
+	switch op {
+	case OpGTE:
+		c.Lo = Bound{Value: v}
+	case OpGT:
+		if span > 0 {
+			v.Time = v.Time.Add(span) // after the whole day: from the next midnight on
+			c.Lo = Bound{Value: v}
+		} else {
+			c.Lo = Bound{Value: v, Exclusive: true}
+		}
+	case OpLTE:
+		if span > 0 {
+			v.Time = v.Time.Add(span) // up to the end of the day
+			c.Hi = Bound{Value: v, Exclusive: true}
+		} else {
+			c.Hi = Bound{Value: v}
+		}
+	case OpLT:
+		c.Hi = Bound{Value: v, Exclusive: true}
+	}
+	return c, nil
+}
+
+// ParseAnyOf parses the values of a repeated filter[field][]: any of them, each taken
+// whole, so that a value may contain ',' or '..'.
+func ParseAnyOf(f Field, raws []string) (Condition, *oppstages.Error) {
+	key := FilterKey{Field: f, Op: OpAnyOf}
+	kind, known := KindOf(f)
+	if !known {
+		return Condition{}, oppstages.Errorf(oppstages.CodeUnfilterableField,
+			"'%s' is not a filterable attribute of 'opportunityStage'.", f).AtParameter(key.Param())
+	}
+	c := Condition{Field: f}
+	for _, raw := range raws {
+		v, span, err := parseValue(kind, raw)
+		if err != nil {
+			return Condition{}, err.AtParameter(key.Param())
 		}
 		c.Values = append(c.Values, v)
 		c.Spans = append(c.Spans, span)

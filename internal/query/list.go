@@ -2,66 +2,147 @@ package query
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/oppstages/oppstages"
 )
 
-// Page size limits of the list endpoint.
+// Page size limits of the list endpoint, and of its deprecated offset pages.
 const (
 	DefaultPageSize = 50
 	MaxPageSize     = 1000
+	MaxOffset       = 10000
+	MaxLimit        = 1000
 )
 
 // List is a parsed list request.
 type List struct {
-	Filters        []Condition
-	Sort           Sort
-	Size           int
-	After, Before  *Position
-	Count          bool
-	StageFields    Fieldset
-	UserFields     Fieldset
-	IncludeCreator bool
-	AuthzMeta      bool
-	DataConnMeta   bool
+	Filters         []Condition
+	NewFilterSyntax bool
+	Sort            Sort
+	Size            int
+	After, Before   *Position
+	Offset          *OffsetPage // set when the request asks for an offset page
+	Count           bool
+	StageFields     Fieldset
+	UserFields      Fieldset
+	IncludeCreator  bool
+	AuthzMeta       bool
+	DataConnMeta    bool
+
+	// what the query set, for the checks that look at parameters together
+	newForms                 []string // filter parameters that need newFilterSyntax
+	cursorParam, offsetParam string   // a cursor-page and an offset-page parameter given
+	offsetSet, limitSet      bool
+	offsetValue, limitValue  int
 }
 
-// ParseList parses the query of a list request. Each parameter must appear once; the
-// caller checks that, since url.Values cannot tell.
+// OffsetPage is a deprecated offset page: Limit records after the first Offset.
+type OffsetPage struct {
+	Offset, Limit int
+}
+
+// Parameters that are lists: every value counts, in order. Every other parameter given
+// more than once takes its last value.
+func isListParam(name string) bool { return strings.HasSuffix(name, "[]") }
+
+// LastWins returns the query with each parameter that is not a list reduced to its last
+// value, as Rack-based servers read a repeated parameter. Clients that add their
+// parameters again to links.next send each of them twice.
+func LastWins(values url.Values) url.Values {
+	out := make(url.Values, len(values))
+	for name, vs := range values {
+		if len(vs) > 1 && !isListParam(name) {
+			vs = vs[len(vs)-1:]
+		}
+		out[name] = vs
+	}
+	return out
+}
+
+// ParseList parses the query of a list request. A parameter given more than once takes
+// its last value, except filter[attr][] lists, which take them all.
 func ParseList(values url.Values, cursors Cursors) (List, *oppstages.Error) {
 	l := List{Size: DefaultPageSize}
-	// The sort must be known before cursors can be checked against it.
-	if raw, ok := values["sort"]; ok {
-		if err := l.Set("sort", raw[0], cursors); err != nil {
-			return List{}, err
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the same error first every time
+	// The sort must be known before cursors can be checked against it, and the filter
+	// syntax before filters.
+	first := []string{"newFilterSyntax", "sort"}
+	for _, name := range first {
+		if raw, ok := values[name]; ok && len(raw) > 0 {
+			if err := l.set(name, raw, cursors); err != nil {
+				return List{}, err
+			}
 		}
 	}
-	for name, raw := range values {
-		if name == "sort" {
+	for _, name := range names {
+		if slices.Contains(first, name) || len(values[name]) == 0 {
 			continue
 		}
-		if err := l.Set(name, raw[0], cursors); err != nil {
+		if err := l.set(name, values[name], cursors); err != nil {
 			return List{}, err
 		}
 	}
-	if l.After != nil && l.Before != nil {
-		return List{}, oppstages.Errorf(oppstages.CodeBadRequest,
-			"Use either 'page[after]' or 'page[before]', not both.").AtParameter("page[before]")
+	if err := l.finish(); err != nil {
+		return List{}, err
 	}
 	return l, nil
+}
+
+// finish checks the parameters that only make sense together.
+func (l *List) finish() *oppstages.Error {
+	if len(l.newForms) > 0 && !l.NewFilterSyntax {
+		param := l.newForms[0]
+		return oppstages.Errorf(oppstages.CodeBadRequest,
+			"'%s' needs newFilterSyntax=true; without it only filter[attr]=value is understood.", clip(param)).AtParameter(param)
+	}
+	if l.After != nil && l.Before != nil {
+		return oppstages.Errorf(oppstages.CodeBadRequest,
+			"Use either 'page[after]' or 'page[before]', not both.").AtParameter("page[before]")
+	}
+	if l.offsetParam == "" {
+		return nil
+	}
+	if l.cursorParam != "" {
+		return oppstages.Errorf(oppstages.CodeBadRequest,
+			"Use either offset pages (page[offset], page[limit]) or cursor pages (page[size], page[after], page[before]), not both; '%s' and '%s' were given.",
+			l.offsetParam, l.cursorParam).AtParameter(l.offsetParam)
+	}
+	l.Offset = &OffsetPage{Limit: DefaultPageSize}
+	if l.offsetSet {
+		l.Offset.Offset = l.offsetValue
+	}
+	if l.limitSet {
+		l.Offset.Limit = l.limitValue
+	}
+	l.Size = l.Offset.Limit
+	return nil
 }
 
 // Set parses one query parameter into l. Parameters the list endpoint does not take are
 // an error that says why.
 func (l *List) Set(name, raw string, cursors Cursors) *oppstages.Error {
+	return l.set(name, []string{raw}, cursors)
+}
+
+// set parses a parameter's values: all of them for a list, else the last.
+func (l *List) set(name string, raws []string, cursors Cursors) *oppstages.Error {
+	raw := raws[len(raws)-1]
 	var err *oppstages.Error
 	switch name {
+	case "newFilterSyntax":
+		l.NewFilterSyntax, err = parseBool(name, raw)
 	case "sort":
 		l.Sort, err = ParseSort(raw)
 	case "page[size]":
 		l.Size, err = parseBoundedInt(name, raw, 1, MaxPageSize)
+		l.cursorParam = name
 	case "page[after]", "page[before]":
 		var p Position
 		if p, err = cursors.Decode(raw, name, l.Sort); err == nil {
@@ -70,6 +151,16 @@ func (l *List) Set(name, raw string, cursors Cursors) *oppstages.Error {
 			} else {
 				l.Before = &p
 			}
+		}
+		l.cursorParam = name
+	case "page[offset]":
+		l.offsetValue, err = parseBoundedInt(name, raw, 0, MaxOffset)
+		l.offsetSet, l.offsetParam = true, name
+	case "page[limit]":
+		l.limitValue, err = parseBoundedInt(name, raw, 1, MaxLimit)
+		l.limitSet = true
+		if l.offsetParam == "" {
+			l.offsetParam = name
 		}
 	case "count":
 		l.Count, err = parseBool(name, raw)
@@ -84,20 +175,28 @@ func (l *List) Set(name, raw string, cursors Cursors) *oppstages.Error {
 	case "fields[user]":
 		l.UserFields, err = ParseFieldset(oppstages.UserType, raw, UserMembers)
 	default:
-		if strings.HasPrefix(name, "filter[") {
-			var f Field
-			if f, err = ParseFilterKey(name); err == nil && f != "" {
-				var c Condition
-				if c, err = ParseFilter(f, raw); err == nil {
-					l.Filters = append(l.Filters, c)
-				}
-			}
-			if err == nil && f == "" {
-				err = unknownParameter(name)
-			}
-			break
+		key, ok, kerr := ParseFilterKey(name)
+		if kerr != nil {
+			return kerr
 		}
-		err = unknownParameter(name)
+		if !ok {
+			return unknownParameter(name)
+		}
+		var c Condition
+		switch {
+		case key.Op == OpClassic:
+			c, err = ParseFilter(key.Field, raw)
+		case key.Op == OpAnyOf:
+			c, err = ParseAnyOf(key.Field, raws)
+		default:
+			c, err = ParseComparison(key.Field, key.Op, raw)
+		}
+		if err == nil {
+			l.Filters = append(l.Filters, c)
+			if key.Op.NewSyntax() {
+				l.newForms = append(l.newForms, name)
+			}
+		}
 	}
 	return err
 }

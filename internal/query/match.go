@@ -166,6 +166,12 @@ func (c Condition) Match(st *oppstages.Stage) bool { return c.compile()(st) }
 func MatchAll(conds []Condition, st *oppstages.Stage) bool { return Compile(conds)(st) }
 
 func (c Condition) compile() Matcher {
+	switch c.Presence {
+	case IsNull:
+		return func(st *oppstages.Stage) bool { return keyValue(st, c.Field) == nil }
+	case IsNotNull:
+		return func(st *oppstages.Stage) bool { return keyValue(st, c.Field) != nil }
+	}
 	kind, _ := KindOf(c.Field)
 	switch kind {
 	case KindInt:
@@ -194,10 +200,19 @@ func (c Condition) compile() Matcher {
 func matchOrdered[T any](c Condition, get func(*oppstages.Stage) *T, value func(Value) T, compare func(a, b T) int) Matcher {
 	if c.IsRange {
 		lo, hi := value(c.Lo.Value), value(c.Hi.Value)
+		// The least comparison result each end accepts: 0 for an inclusive bound, 1 for an
+		// exclusive one.
+		loMin, hiMin := 0, 0
+		if c.Lo.Exclusive {
+			loMin = 1
+		}
+		if c.Hi.Exclusive {
+			hiMin = 1
+		}
 		loOpen, hiOpen := c.Lo.Open, c.Hi.Open
 		return func(st *oppstages.Stage) bool {
 			v := get(st)
-			return v != nil && (loOpen || compare(*v, lo) >= 0) && (hiOpen || compare(*v, hi) <= 0)
+			return v != nil && (loOpen || compare(*v, lo) >= loMin) && (hiOpen || compare(hi, *v) >= hiMin)
 		}
 	}
 	wants := make([]T, len(c.Values))

@@ -117,3 +117,152 @@ func TestParseList(t *testing.T) {
 		t.Errorf("unknown parameter: %v", err)
 	}
 }
+
+// filterStages are stages with every field set, and one with the nullable ones null.
+func filterStages() []oppstages.Stage {
+	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+	return []oppstages.Stage{
+		{ID: 1, Name: new("Alpha"), Order: new(int64(1)), IsClosed: new(false), CreatedAt: at("2024-01-01T00:00:00Z"), UpdatedAt: at("2024-01-01T23:59:59.999Z")},
+		{ID: 2, Name: new("Beta, Inc.."), Order: new(int64(2)), IsClosed: new(false), CreatedAt: at("2024-01-02T00:00:00Z"), UpdatedAt: at("2024-01-02T00:00:00Z")},
+		{ID: 3, Name: new("Gamma"), Order: new(int64(3)), IsClosed: new(true), CreatedAt: at("2024-01-02T12:00:00.500Z"), UpdatedAt: at("2024-01-03T00:00:00.001Z")},
+		{ID: 4, CreatedAt: at("2024-01-03T00:00:00Z"), UpdatedAt: at("2024-01-04T00:00:00Z")},
+	}
+}
+
+func matching(conds []Condition) []int64 {
+	var out []int64
+	for _, st := range filterStages() {
+		if MatchAll(conds, &st) {
+			out = append(out, st.ID)
+		}
+	}
+	return out
+}
+
+func TestNewFilterSyntax(t *testing.T) {
+	tests := []struct {
+		query string
+		want  []int64
+	}{
+		{"filter[order][gte]=2", []int64{2, 3}},
+		{"filter[order][gt]=2", []int64{3}},
+		{"filter[order][lte]=2", []int64{1, 2}},
+		{"filter[order][lt]=2", []int64{1}},
+		{"filter[order][gt]=1&filter[order][lt]=3", []int64{2}},
+		{"filter[id][gte]=2&filter[id][lte]=3", []int64{2, 3}},
+		{"filter[name][gte]=B&filter[name][lt]=H", []int64{2, 3}},
+		{"filter[name][]=Beta, Inc..&filter[name][]=Gamma", []int64{2, 3}},
+		{"filter[id][]=1&filter[id][]=4", []int64{1, 4}},
+		{"filter[isClosed][]=true", []int64{3}},
+		{"filter[createdAt][]=2024-01-02", []int64{2, 3}},
+		// whole-second bounds leave out what is later within the second
+		{"filter[updatedAt][gte]=2024-01-02T00:00:00Z&filter[updatedAt][lte]=2024-01-03T00:00:00Z", []int64{2}},
+		{"filter[updatedAt][gt]=2024-01-01T23:59:59.999Z", []int64{2, 3, 4}},
+		// a date-only value is its whole day: gte/lt from its start, gt/lte to its end
+		{"filter[createdAt][gte]=2024-01-02", []int64{2, 3, 4}},
+		{"filter[createdAt][gt]=2024-01-02", []int64{4}},
+		{"filter[createdAt][lte]=2024-01-02", []int64{1, 2, 3}},
+		{"filter[createdAt][lt]=2024-01-02", []int64{1}},
+		// the classic syntax keeps working beside the new one
+		{"filter[order]=1..3&filter[order][gt]=1", []int64{2, 3}},
+		{"filter[name]=__null__", []int64{4}},
+		{"filter[order]=__notnull__", []int64{1, 2, 3}},
+		{"filter[isClosed]=__null__", []int64{4}},
+		{"filter[updatedAt]=__null__", nil},
+		{"filter[id]=__notnull__", []int64{1, 2, 3, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			v, err := url.ParseQuery(strings.ReplaceAll(tt.query, "+", "%2B"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v.Set("newFilterSyntax", "true")
+			l, perr := ParseList(v, NewCursors(nil))
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			if diff := cmp.Diff(tt.want, matching(l.Filters)); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNewFilterSyntaxErrors(t *testing.T) {
+	tests := []struct {
+		query, param string
+		code         oppstages.ErrorCode
+		says         string
+	}{
+		{"filter[updatedAt][gte]=2024-01-01", "filter[updatedAt][gte]", oppstages.CodeBadRequest, "newFilterSyntax"},
+		{"newFilterSyntax=false&filter[name][]=a", "filter[name][]", oppstages.CodeBadRequest, "newFilterSyntax"},
+		{"newFilterSyntax=yes", "newFilterSyntax", oppstages.CodeBadRequest, "true or false"},
+		{"newFilterSyntax=true&filter[isClosed][gte]=true", "filter[isClosed][gte]", oppstages.CodeBadRequest, "no order"},
+		{"newFilterSyntax=true&filter[order][eq]=1", "filter[order][eq]", oppstages.CodeBadRequest, "not a filter operator"},
+		{"newFilterSyntax=true&filter[order][gte]=one", "filter[order][gte]", oppstages.CodeBadRequest, "not an integer"},
+		{"newFilterSyntax=true&filter[order][gte]=1..3", "filter[order][gte]", oppstages.CodeBadRequest, "not an integer"},
+		{"newFilterSyntax=true&filter[updatedAt][lt]=soon", "filter[updatedAt][lt]", oppstages.CodeInvalidDatetimeFormat, "ISO-8601"},
+		{"newFilterSyntax=true&filter[id][]=1&filter[id][]=x", "filter[id][]", oppstages.CodeBadRequest, "not an integer"},
+		{"newFilterSyntax=true&filter[color][gte]=a", "filter[color][gte]", oppstages.CodeUnfilterableField, "color"},
+		{"newFilterSyntax=true&filter[stage][gte]=a", "filter[stage][gte]", oppstages.CodeUnfilterableField, "stage"},
+		{"filter[order]=__null__,1", "filter[order]", oppstages.CodeBadRequest, "not an integer"},
+		{"page[offset]=10001", "page[offset]", oppstages.CodeBadRequest, "0 to 10000"},
+		{"page[limit]=1001", "page[limit]", oppstages.CodeBadRequest, "1 to 1000"},
+		{"page[offset]=10&page[size]=5", "page[offset]", oppstages.CodeBadRequest, "not both"},
+		{"page[limit]=10&page[after]=x", "page[after]", oppstages.CodeInvalidCursor, "cursor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			v, err := url.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, perr := ParseList(v, NewCursors(nil))
+			if perr == nil || perr.Code != tt.code || perr.Parameter != tt.param || !strings.Contains(perr.Detail, tt.says) {
+				t.Fatalf("err = %+v, want %s at %s saying %q", perr, tt.code, tt.param, tt.says)
+			}
+		})
+	}
+}
+
+func TestRepeatedParametersLastWins(t *testing.T) {
+	v := url.Values{"sort": {"name", "-order"}, "count": {"true", "true"}, "page[size]": {"7", "7"},
+		"filter[name][]": {"a", "b", "a"}}
+	got := LastWins(v)
+	want := url.Values{"sort": {"-order"}, "count": {"true"}, "page[size]": {"7"}, "filter[name][]": {"a", "b", "a"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LastWins (-want +got):\n%s", diff)
+	}
+	v.Set("newFilterSyntax", "true")
+	l, err := ParseList(v, NewCursors(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Sort.String() != "-order" || l.Size != 7 || !l.Count {
+		t.Errorf("ParseList of repeated parameters = sort %q size %d count %v", l.Sort, l.Size, l.Count)
+	}
+}
+
+func TestOffsetPages(t *testing.T) {
+	tests := []struct {
+		query string
+		want  *OffsetPage
+	}{
+		{"page[offset]=20&page[limit]=10", &OffsetPage{20, 10}},
+		{"page[offset]=30", &OffsetPage{30, DefaultPageSize}},
+		{"page[limit]=1000", &OffsetPage{0, 1000}},
+		{"page[offset]=10000&page[limit]=1", &OffsetPage{10000, 1}},
+		{"page[size]=10", nil},
+	}
+	for _, tt := range tests {
+		v, _ := url.ParseQuery(tt.query)
+		l, err := ParseList(v, NewCursors(nil))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.query, err)
+		}
+		if diff := cmp.Diff(tt.want, l.Offset); diff != "" {
+			t.Errorf("%s: offset (-want +got):\n%s", tt.query, diff)
+		}
+	}
+}

@@ -160,7 +160,7 @@ func (s *Store) Len() int {
 type Page struct {
 	Stages           []oppstages.Stage
 	HasPrev, HasNext bool
-	Count            int  // matches in all pages, when counted
+	Count            int  // matches in all pages, when counted (always for offset pages)
 	CountTruncated   bool // Count stopped at CountLimit
 }
 
@@ -168,6 +168,9 @@ type Page struct {
 // strictly after q.After (or ending strictly before q.Before), at most q.Size of them.
 // A page reads only the records it passes over, from an index kept in the query's order.
 func (s *Store) List(q query.List) Page {
+	if q.Offset != nil {
+		return s.listOffset(q)
+	}
 	if keys := q.Sort.WithIDTiebreak(); len(keys) == 1 {
 		return s.listByID(q, keys[0].Desc)
 	}
@@ -303,6 +306,43 @@ func (s *Store) listByID(q query.List, desc bool) Page {
 	if page.Stages == nil {
 		page.Stages = []oppstages.Stage{}
 	}
+	return page
+}
+
+// listOffset answers a deprecated offset page: it skips q.Offset.Offset matches in sort
+// order and takes q.Offset.Limit; the count of all matches is always taken, for the
+// link to the last page.
+func (s *Store) listOffset(q query.List) Page {
+	match := query.Compile(q.Filters)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := len(s.stages)
+	at := func(i int) *oppstages.Stage { return &s.stages[i] }
+	switch keys := q.Sort.WithIDTiebreak(); {
+	case len(keys) == 1 && keys[0].Desc:
+		at = func(i int) *oppstages.Stage { return &s.stages[n-1-i] }
+	case len(keys) > 1:
+		order := s.sortedIndex(q.Sort).order
+		at = func(i int) *oppstages.Stage { return &s.stages[order[i]] }
+	}
+	from, to := q.Offset.Offset, q.Offset.Offset+q.Offset.Limit
+	page := Page{Stages: []oppstages.Stage{}}
+	for i := range n {
+		st := at(i)
+		if !match(st) {
+			continue
+		}
+		if page.Count == CountLimit {
+			page.CountTruncated = true
+			break
+		}
+		if page.Count >= from && page.Count < to {
+			page.Stages = append(page.Stages, *st)
+		}
+		page.Count++
+	}
+	page.HasPrev = from > 0 && page.Count > 0
+	page.HasNext = to < page.Count
 	return page
 }
 

@@ -77,9 +77,9 @@ func (m *Match) RequiredScopes() [][]string {
 	return alternatives
 }
 
-// CheckQuery rejects query parameters the operation does not declare and parameters given
-// more than once; kin-openapi ignores the first and reads only one value of the second.
-// unknown explains an undeclared parameter (for example a filter on an unfilterable field).
+// CheckQuery rejects query parameters the operation does not declare, which kin-openapi
+// ignores. unknown explains an undeclared parameter (for example a filter on an
+// unfilterable field). Repeated parameters are the caller's to reduce beforehand.
 func (m *Match) CheckQuery(query url.Values, unknown func(name string) *oppstages.Error) *oppstages.Error {
 	names := make([]string, 0, len(query))
 	for name := range query {
@@ -90,9 +90,6 @@ func (m *Match) CheckQuery(query url.Values, unknown func(name string) *oppstage
 		if m.Route.Operation.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) == nil {
 			return unknown(name)
 		}
-		if len(query[name]) > 1 {
-			return oppstages.Errorf(oppstages.CodeBadRequest, "Parameter '%s' is given more than once.", name).AtParameter(name)
-		}
 	}
 	return nil
 }
@@ -100,10 +97,14 @@ func (m *Match) CheckQuery(query url.Values, unknown func(name string) *oppstage
 // Explainer says precisely why a parameter value is wrong, or returns nil when it cannot.
 type Explainer func(name, raw string) *oppstages.Error
 
-// Request validates parameters and body (already read, size-limited) against the
+// Request validates the query (as the caller reads it: kin-openapi would read only the
+// first of repeated values) and the body (already read, size-limited) against the
 // operation. Security is checked by the caller beforehand, so that its errors come first.
-func (v *Validator) Request(ctx context.Context, r *http.Request, m *Match, body []byte, explain Explainer) []*oppstages.Error {
-	req := *r // a shallow copy: validation only needs its own body
+func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Values, m *Match, body []byte, explain Explainer) []*oppstages.Error {
+	req := *r // a shallow copy: validation only needs its own query and body
+	u := *r.URL
+	u.RawQuery = query.Encode()
+	req.URL = &u
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
 	input := &openapi3filter.RequestValidationInput{
@@ -120,7 +121,7 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, m *Match, body
 	if err == nil {
 		return nil
 	}
-	return convertRequestError(err, r, explain)
+	return convertRequestError(err, query, explain)
 }
 
 // Response validates a response the server is about to send, or has received. The
@@ -161,7 +162,7 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-func convertRequestError(err error, r *http.Request, explain Explainer) []*oppstages.Error {
+func convertRequestError(err error, query url.Values, explain Explainer) []*oppstages.Error {
 	var out []*oppstages.Error
 	seen := map[string]bool{}
 	add := func(e *oppstages.Error) {
@@ -179,7 +180,7 @@ func convertRequestError(err error, r *http.Request, explain Explainer) []*oppst
 		}
 		switch {
 		case re.Parameter != nil:
-			add(parameterError(re.Parameter, r, explain))
+			add(parameterError(re.Parameter, query, explain))
 		case re.RequestBody != nil:
 			for _, be := range bodyErrors(re) {
 				add(be)
@@ -208,14 +209,16 @@ func pickStatus(errs []*oppstages.Error) []*oppstages.Error {
 	return errs
 }
 
-func parameterError(p *openapi3.Parameter, r *http.Request, explain Explainer) *oppstages.Error {
-	raw := ""
-	if p.In == openapi3.ParameterInQuery {
-		raw = r.URL.Query().Get(p.Name)
-	}
+func parameterError(p *openapi3.Parameter, query url.Values, explain Explainer) *oppstages.Error {
 	if explain != nil && p.In == openapi3.ParameterInQuery {
-		if e := explain(p.Name, raw); e != nil {
-			return e
+		raws := query[p.Name]
+		if len(raws) == 0 {
+			raws = []string{""}
+		}
+		for _, raw := range raws { // a list parameter: the first value that is wrong
+			if e := explain(p.Name, raw); e != nil {
+				return e
+			}
 		}
 	}
 	return oppstages.Errorf(oppstages.CodeBadRequest, "Parameter '%s' %s.", p.Name, describeSchema(p.Schema.Value)).AtParameter(p.Name)
