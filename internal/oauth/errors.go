@@ -1,0 +1,59 @@
+package oauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// The error codes of RFC 6749 that the vendor's authorization server answers with.
+const (
+	ErrInvalidRequest          = "invalid_request"
+	ErrInvalidClient           = "invalid_client"
+	ErrInvalidGrant            = "invalid_grant"
+	ErrUnsupportedGrantType    = "unsupported_grant_type"
+	ErrInvalidScope            = "invalid_scope"
+	ErrUnsupportedResponseType = "unsupported_response_type"
+)
+
+// Error is an OAuth error: {"error", "error_description"}, with its HTTP status.
+type Error struct {
+	Code        string `json:"error"`
+	Description string `json:"error_description"`
+	status      int
+}
+
+func errorf(code string, status int, format string, args ...any) *Error {
+	return &Error{Code: code, Description: fmt.Sprintf(format, args...), status: status}
+}
+
+// Status is the HTTP status the error is answered with: 401 for a client that failed to
+// authenticate, 413 for an oversized body, 400 for everything else.
+func (e *Error) Status() int {
+	if e.status == 0 {
+		return http.StatusBadRequest
+	}
+	return e.status
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+// JSON is the error's response body.
+func (e *Error) JSON() []byte {
+	b, _ := json.Marshal(e) // two strings always marshal
+	return b
+}
+
+func missing(param string) *Error {
+	return errorf(ErrInvalidRequest, http.StatusBadRequest, "Missing required parameter: %s.", param)
+}
+
+func invalidClient() *Error {
+	return errorf(ErrInvalidClient, http.StatusUnauthorized,
+		"Client authentication failed: send client_id and client_secret (in the body or as HTTP Basic), the same ones the grant was issued to.")
+}
+
+func invalidGrant(what string) *Error {
+	return errorf(ErrInvalidGrant, http.StatusBadRequest,
+		"The %s is unknown, expired, already used, or was issued to another client or redirect_uri.", what)
+}

@@ -1,0 +1,384 @@
+package oauth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults and bounds.
+const (
+	// DefaultTokenTTL is the lifetime of an access token, the vendor's expires_in of 7200.
+	DefaultTokenTTL = 2 * time.Hour
+	// CodeTTL is how long an authorization code can be exchanged.
+	CodeTTL = 10 * time.Minute
+	// RefreshTTL is how long an unused refresh token lasts.
+	RefreshTTL = 14 * 24 * time.Hour
+	// DefaultMaxCodes and DefaultMaxRefreshTokens bound the grants a server holds; beyond
+	// them the oldest is forgotten.
+	DefaultMaxCodes         = 10_000
+	DefaultMaxRefreshTokens = 100_000
+	// DefaultScope is granted when an authorization request names no scope.
+	DefaultScope = "opportunityStages.all"
+)
+
+// Limits on what a client may send, so that nothing it sends is stored unbounded.
+const (
+	maxClientID    = 255
+	maxRedirectURI = 2048
+	maxState       = 2048
+	maxScopes      = 100
+	maxScopeName   = 100
+)
+
+// Config configures a Server.
+type Config struct {
+	// Key signs access tokens: tokens stay valid across servers with the same key.
+	Key []byte
+	// TokenTTL is the lifetime of access tokens; 0 means DefaultTokenTTL. Less than a
+	// second is rounded up to one, since expires_in counts whole seconds.
+	TokenTTL time.Duration
+	// Clock gives the time; nil means time.Now.
+	Clock func() time.Time
+	// MaxCodes and MaxRefreshTokens bound the grants held; 0 means the defaults.
+	MaxCodes, MaxRefreshTokens int
+}
+
+// Server issues codes and tokens. It is safe for concurrent use.
+type Server struct {
+	key   []byte
+	ttl   int64 // seconds
+	clock func() time.Time
+
+	mu      sync.Mutex
+	codes   *expiring[codeGrant]
+	refresh *expiring[refreshGrant]
+}
+
+// codeGrant is what an authorization code stands for until it is exchanged.
+type codeGrant struct {
+	clientID, redirectURI string
+	scopes                []string
+}
+
+// refreshGrant is what a refresh token stands for until it is used.
+type refreshGrant struct {
+	clientID string
+	secret   [sha256.Size]byte // the client secret the grant was exchanged with
+	scopes   []string
+}
+
+// New returns a server with no grants.
+func New(cfg Config) *Server {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.MaxCodes <= 0 {
+		cfg.MaxCodes = DefaultMaxCodes
+	}
+	if cfg.MaxRefreshTokens <= 0 {
+		cfg.MaxRefreshTokens = DefaultMaxRefreshTokens
+	}
+	return &Server{
+		key:     slices.Clone(cfg.Key),
+		ttl:     max(int64((cfg.TokenTTL+time.Second-1)/time.Second), 1),
+		clock:   cfg.Clock,
+		codes:   newExpiring[codeGrant](cfg.MaxCodes, CodeTTL),
+		refresh: newExpiring[refreshGrant](cfg.MaxRefreshTokens, RefreshTTL),
+	}
+}
+
+// Authorize answers an authorization request at once, as if the user had consented: the
+// redirect carries a code and the request's state. An error the client should see on its
+// redirect_uri comes back as a redirect too; an error that leaves nowhere to redirect to
+// (no client, no usable redirect_uri) is returned instead.
+func (s *Server) Authorize(q url.Values) (location string, err *Error) {
+	clientID := q.Get("client_id")
+	switch {
+	case clientID == "":
+		return "", missing("client_id")
+	case len(clientID) > maxClientID:
+		return "", errorf(ErrInvalidRequest, http.StatusBadRequest, "client_id is longer than %d bytes.", maxClientID)
+	}
+	rawRedirect := q.Get("redirect_uri")
+	if rawRedirect == "" {
+		return "", missing("redirect_uri")
+	}
+	redirect, rerr := parseRedirectURI(rawRedirect)
+	if rerr != nil {
+		return "", rerr
+	}
+	state := q.Get("state")
+	if len(state) > maxState {
+		return "", errorf(ErrInvalidRequest, http.StatusBadRequest, "state is longer than %d bytes.", maxState)
+	}
+	back := func(params url.Values) string {
+		if state != "" {
+			params.Set("state", state)
+		}
+		u := *redirect
+		if u.RawQuery != "" {
+			u.RawQuery += "&" + params.Encode()
+		} else {
+			u.RawQuery = params.Encode()
+		}
+		return u.String()
+	}
+	switch rt := q.Get("response_type"); rt {
+	case "code":
+	case "":
+		return back(url.Values{"error": {ErrInvalidRequest}, "error_description": {missing("response_type").Description}}), nil
+	default:
+		return back(url.Values{"error": {ErrUnsupportedResponseType},
+			"error_description": {"Only response_type=code (the authorization-code grant) is supported."}}), nil
+	}
+	scopes, serr := parseScope(q.Get("scope"))
+	if serr != nil {
+		return back(url.Values{"error": {serr.Code}, "error_description": {serr.Description}}), nil
+	}
+	code := rand.Text()
+	s.mu.Lock()
+	s.codes.put(code, codeGrant{clientID: clientID, redirectURI: rawRedirect, scopes: scopes}, s.clock())
+	s.mu.Unlock()
+	return back(url.Values{"code": {code}}), nil
+}
+
+// parseRedirectURI accepts an absolute http or https URI without a fragment.
+func parseRedirectURI(raw string) (*url.URL, *Error) {
+	bad := func(why string) (*url.URL, *Error) {
+		return nil, errorf(ErrInvalidRequest, http.StatusBadRequest, "redirect_uri %s.", why)
+	}
+	if len(raw) > maxRedirectURI {
+		return bad("is too long")
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return bad("is not a URI")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("must be an absolute http or https URI")
+	case u.Host == "":
+		return bad("has no host")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return bad("must not have a fragment")
+	}
+	return u, nil
+}
+
+// parseScope reads a space-separated scope list ("+" also separates, as in the vendor's
+// samples); no scope at all means DefaultScope.
+func parseScope(raw string) ([]string, *Error) {
+	names := strings.FieldsFunc(raw, func(r rune) bool { return r == ' ' || r == '+' })
+	if len(names) == 0 {
+		return []string{DefaultScope}, nil
+	}
+	if len(names) > maxScopes {
+		return nil, errorf(ErrInvalidScope, http.StatusBadRequest, "At most %d scopes may be requested.", maxScopes)
+	}
+	var out []string
+	for _, name := range names {
+		if !validScopeName(name) {
+			return nil, errorf(ErrInvalidScope, http.StatusBadRequest,
+				"The scope '%s' is malformed; scopes look like opportunityStages.read.", clip(name))
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+func validScopeName(name string) bool {
+	if len(name) > maxScopeName {
+		return false
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' || r == ':'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// Token is the vendor's token document.
+type Token struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	Scope        string `json:"scope"`
+	CreatedAt    int64  `json:"created_at"`
+}
+
+// Token answers a token request: an authorization code or a refresh token is exchanged for
+// a new access token and a new refresh token. Codes and refresh tokens work once.
+func (s *Server) Token(req TokenRequest) (Token, *Error) {
+	p := req.Params
+	grantType := p.Get("grant_type")
+	switch grantType {
+	case "":
+		return Token{}, missing("grant_type")
+	case "authorization_code", "refresh_token":
+	default:
+		return Token{}, errorf(ErrUnsupportedGrantType, http.StatusBadRequest,
+			"grant_type must be authorization_code or refresh_token, not '%s'.", clip(grantType))
+	}
+	clientID, secret := req.client()
+	if clientID == "" || secret == "" || len(clientID) > maxClientID {
+		return Token{}, invalidClient()
+	}
+	secretHash := sha256.Sum256([]byte(secret))
+	if grantType == "authorization_code" {
+		return s.exchangeCode(p, clientID, secretHash)
+	}
+	return s.useRefreshToken(p, clientID, secretHash)
+}
+
+func (s *Server) exchangeCode(p url.Values, clientID string, secret [sha256.Size]byte) (Token, *Error) {
+	code := p.Get("code")
+	if code == "" {
+		return Token{}, missing("code")
+	}
+	redirectURI := p.Get("redirect_uri")
+	if redirectURI == "" {
+		return Token{}, missing("redirect_uri")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	g, ok := s.codes.peek(code, now)
+	if !ok || g.clientID != clientID || g.redirectURI != redirectURI {
+		return Token{}, invalidGrant("authorization code")
+	}
+	s.codes.take(code, now)
+	return s.issue(now, refreshGrant{clientID: clientID, secret: secret, scopes: g.scopes}), nil
+}
+
+func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.Size]byte) (Token, *Error) {
+	token := p.Get("refresh_token")
+	if token == "" {
+		return Token{}, missing("refresh_token")
+	}
+	var narrowed []string
+	if raw := p.Get("scope"); raw != "" {
+		var err *Error
+		if narrowed, err = parseScope(raw); err != nil {
+			return Token{}, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	g, ok := s.refresh.peek(token, now)
+	if !ok || g.clientID != clientID {
+		return Token{}, invalidGrant("refresh token")
+	}
+	if subtle.ConstantTimeCompare(g.secret[:], secret[:]) != 1 {
+		return Token{}, invalidClient()
+	}
+	if narrowed != nil {
+		for _, sc := range narrowed {
+			if !slices.Contains(g.scopes, sc) {
+				return Token{}, errorf(ErrInvalidScope, http.StatusBadRequest,
+					"The scope '%s' was not granted; a refresh can only narrow the scopes.", clip(sc))
+			}
+		}
+		g.scopes = narrowed
+	}
+	s.refresh.take(token, now)
+	return s.issue(now, g), nil
+}
+
+// issue mints an access token and a refresh token for the grant. s.mu is held.
+func (s *Server) issue(now time.Time, g refreshGrant) Token {
+	created := now.Unix()
+	scope := strings.Join(g.scopes, " ")
+	access := sign(s.key, claims{Issuer: issuer, ClientID: g.clientID, Scope: scope,
+		IssuedAt: created, ExpiresAt: created + s.ttl, ID: rand.Text()})
+	refresh := rand.Text()
+	s.refresh.put(refresh, g, now)
+	return Token{AccessToken: access, TokenType: "bearer", ExpiresIn: s.ttl,
+		RefreshToken: refresh, Scope: scope, CreatedAt: created}
+}
+
+// TokenState says whether a bearer token is one this server issued, and if so whether it
+// is still valid.
+type TokenState int
+
+// The states of a bearer token.
+const (
+	NotIssued TokenState = iota // not signed by this server: someone else's token
+	Valid
+	Expired
+)
+
+// Check looks at a bearer token sent to the API.
+func (s *Server) Check(token string) (Access, TokenState) {
+	c, ok := verify(s.key, token)
+	if !ok {
+		return Access{}, NotIssued
+	}
+	a := Access{ClientID: c.ClientID, Scopes: strings.Fields(c.Scope), ExpiresAt: time.Unix(c.ExpiresAt, 0)}
+	if s.clock().Unix() >= c.ExpiresAt {
+		return a, Expired
+	}
+	return a, Valid
+}
+
+// Held is the number of codes and refresh tokens the server holds, and how many live ones
+// it forgot to stay within its bounds.
+func (s *Server) Held() (codes, refreshTokens, evicted int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	s.codes.sweep(now)
+	s.refresh.sweep(now)
+	return s.codes.len(), s.refresh.len(), s.codes.evicted + s.refresh.evicted
+}
+
+// JSON is the token document as the token endpoint answers it.
+func (t Token) JSON() []byte {
+	b, _ := json.Marshal(t) // strings and integers always marshal
+	return b
+}
+
+// credentials are the parameters whose values never appear in logs or journals.
+var credentials = []string{"client_secret", "code", "refresh_token", "access_token", "password"}
+
+// RedactQuery replaces the values of credential parameters in a raw query string, leaving
+// the rest as sent. A query that does not parse is replaced whole.
+func RedactQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.Split(raw, "&")
+	for i, part := range parts {
+		key, _, _ := strings.Cut(part, "=")
+		name, err := url.QueryUnescape(key)
+		if err != nil {
+			return "REDACTED"
+		}
+		if slices.Contains(credentials, name) {
+			parts[i] = key + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}

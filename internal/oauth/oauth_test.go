@@ -1,0 +1,250 @@
+package oauth
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newTestServer(cfg Config) (*Server, *clock) {
+	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	cfg.Clock = c.Now
+	if cfg.Key == nil {
+		cfg.Key = []byte("test key")
+	}
+	return New(cfg), c
+}
+
+func codeFrom(t *testing.T, s *Server, clientID string) string {
+	t.Helper()
+	loc, err := s.Authorize(url.Values{"client_id": {clientID}, "redirect_uri": {"https://app.test/cb"}, "response_type": {"code"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(loc)
+	return u.Query().Get("code")
+}
+
+func exchange(s *Server, clientID, code string) (Token, *Error) {
+	return s.Token(TokenRequest{Params: url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
+		"client_secret": {"s"}, "redirect_uri": {"https://app.test/cb"}, "code": {code}}})
+}
+
+// A runaway client cannot grow the codes held beyond the bound: the oldest are forgotten.
+func TestCodesAreBounded(t *testing.T) {
+	s, _ := newTestServer(Config{MaxCodes: 3})
+	var codes []string
+	for i := range 10 {
+		codes = append(codes, codeFrom(t, s, "app"+strconv.Itoa(i)))
+	}
+	if held, _, evicted := s.Held(); held != 3 || evicted != 7 {
+		t.Errorf("held %d codes, evicted %d; want 3 and 7", held, evicted)
+	}
+	if _, err := exchange(s, "app0", codes[0]); err == nil || err.Code != ErrInvalidGrant {
+		t.Errorf("the oldest code still works: %v", err)
+	}
+	if _, err := exchange(s, "app9", codes[9]); err != nil {
+		t.Errorf("the newest code failed: %v", err)
+	}
+}
+
+// Codes taken out early do not keep the queue growing either.
+func TestExchangedCodesFreeTheirPlace(t *testing.T) {
+	s, _ := newTestServer(Config{MaxCodes: 4, MaxRefreshTokens: 1000})
+	for range 100 {
+		if _, err := exchange(s, "app", codeFrom(t, s, "app")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.mu.Lock()
+	queued := len(s.codes.queue)
+	s.mu.Unlock()
+	if queued > 4 {
+		t.Errorf("%d keys queued for a bound of 4", queued)
+	}
+}
+
+func TestRefreshTokensAreBoundedAndExpire(t *testing.T) {
+	s, c := newTestServer(Config{MaxRefreshTokens: 5})
+	var tokens []Token
+	for range 8 {
+		tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	if _, held, _ := s.Held(); held != 5 {
+		t.Errorf("held %d refresh tokens, want 5", held)
+	}
+	refresh := func(tok Token) *Error {
+		_, err := s.Token(TokenRequest{Params: url.Values{"grant_type": {"refresh_token"}, "client_id": {"app"},
+			"client_secret": {"s"}, "refresh_token": {tok.RefreshToken}}})
+		return err
+	}
+	if err := refresh(tokens[0]); err == nil {
+		t.Error("an evicted refresh token still works")
+	}
+	c.Advance(RefreshTTL)
+	if err := refresh(tokens[7]); err == nil {
+		t.Error("a refresh token outlived RefreshTTL")
+	}
+	if codes, held, _ := s.Held(); codes != 0 || held != 0 {
+		t.Errorf("after expiry %d codes and %d refresh tokens are held", codes, held)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	s, c := newTestServer(Config{TokenTTL: time.Minute})
+	tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, state := s.Check(tok.AccessToken)
+	if state != Valid || access.ClientID != "app" || len(access.Scopes) != 1 || access.Scopes[0] != DefaultScope {
+		t.Errorf("Check = %+v, %v", access, state)
+	}
+	other := New(Config{Key: []byte("another key"), Clock: c.Now})
+	parts := strings.Split(tok.AccessToken, ".")
+	for name, token := range map[string]string{
+		"other key":        func() string { t, _ := exchange(other, "app", codeFrom(t, other, "app")); return t.AccessToken }(),
+		"tampered payload": parts[0] + "." + parts[1] + "x." + parts[2],
+		"no signature":     parts[0] + "." + parts[1],
+		"not a JWT":        "any-token",
+		"empty":            "",
+		"bad base64":       parts[0] + "." + parts[1] + ".!!!",
+	} {
+		if _, state := s.Check(token); state != NotIssued {
+			t.Errorf("%s: state %v, want NotIssued", name, state)
+		}
+	}
+	c.Advance(time.Minute)
+	if _, state := s.Check(tok.AccessToken); state != Expired {
+		t.Errorf("after the TTL: state %v, want Expired", state)
+	}
+}
+
+func TestRedactQuery(t *testing.T) {
+	tests := map[string]string{
+		"":                                      "",
+		"client_id=a&client_secret=b&code=c":    "client_id=a&client_secret=REDACTED&code=REDACTED",
+		"refresh_token=x&grant_type=refresh":    "refresh_token=REDACTED&grant_type=refresh",
+		"client%5Fsecret=b":                     "client%5Fsecret=REDACTED",
+		"%zz=1&client_secret=b":                 "REDACTED",
+		"state=xyz&access_token=t&password=p&a": "state=xyz&access_token=REDACTED&password=REDACTED&a",
+	}
+	for in, want := range tests {
+		if got := RedactQuery(in); got != want {
+			t.Errorf("RedactQuery(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// tokenEndpoint runs a raw request through parsing and the token grant, as the mock does.
+func tokenEndpoint(s *Server, contentType string, body []byte, query string) (int, []byte) {
+	r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(string(body)))
+	r.URL.RawQuery = query
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	req, err := ParseTokenRequest(r)
+	if err == nil {
+		var tok Token
+		if tok, err = s.Token(req); err == nil {
+			return http.StatusOK, tok.JSON()
+		}
+	}
+	return err.Status(), err.JSON()
+}
+
+// Whatever arrives, the token endpoint answers a token or an RFC 6749 error with a 4xx
+// status, never panics, and a code survives every request that does not exchange it.
+func FuzzTokenRequest(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", []byte("grant_type=authorization_code&client_id=app&client_secret=s&code=CODE&redirect_uri=https://app.test/cb"), "")
+	f.Add("application/json", []byte(`{"grant_type":"refresh_token","client_id":"app","client_secret":"s","refresh_token":"R","scope":"a.read"}`), "")
+	f.Add("application/json", []byte(`{"grant_type":1,"code":true,"x":null,"y":[1]}`), "")
+	f.Add("multipart/form-data; boundary=B", []byte("--B\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\npassword\r\n--B--\r\n"), "")
+	f.Add("", []byte(""), "grant_type=authorization_code&code=CODE")
+	f.Add("text/plain;;", []byte("%"), "%zz")
+	f.Fuzz(func(t *testing.T, contentType string, body []byte, query string) {
+		s, _ := newTestServer(Config{})
+		code := codeFrom(t, s, "app")
+		body = []byte(strings.ReplaceAll(string(body), "CODE", code))
+		status, out := tokenEndpoint(s, contentType, body, query)
+		var doc map[string]any
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Fatalf("answer is not JSON: %q", out)
+		}
+		switch {
+		case status == http.StatusOK:
+			if doc["access_token"] == "" || doc["token_type"] != "bearer" {
+				t.Fatalf("200 without a token document: %s", out)
+			}
+			return
+		case status == 400 || status == 401 || status == 413:
+			if doc["error"] == "" || doc["error_description"] == "" || len(doc) != 2 {
+				t.Fatalf("%d without {error, error_description}: %s", status, out)
+			}
+		default:
+			t.Fatalf("status %d: %s", status, out)
+		}
+		if _, err := exchange(s, "app", code); err != nil {
+			t.Fatalf("a rejected request spent the code: %v", err)
+		}
+	})
+}
+
+// Whatever the query, authorize redirects to the client's own redirect_uri or answers a
+// 400 OAuth error; it never panics and never redirects anywhere else.
+func FuzzAuthorize(f *testing.F) {
+	f.Add("client_id=app&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&response_type=code&scope=a.read+b.write&state=s")
+	f.Add("client_id=app&redirect_uri=javascript:alert(1)&response_type=code")
+	f.Add("client_id=app&redirect_uri=http://x/%zz&response_type=token&state=%00")
+	f.Add("redirect_uri=https://app.test/cb?a=1%23&client_id=&scope=%22")
+	f.Fuzz(func(t *testing.T, query string) {
+		s, _ := newTestServer(Config{})
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return // net/http would have answered 400 before us
+		}
+		loc, oerr := s.Authorize(q)
+		if oerr != nil {
+			if oerr.Status() != http.StatusBadRequest || oerr.Code != ErrInvalidRequest {
+				t.Fatalf("error %d %s", oerr.Status(), oerr.Code)
+			}
+			return
+		}
+		u, perr := url.Parse(loc)
+		want, _ := url.Parse(q.Get("redirect_uri"))
+		if perr != nil || want == nil || u.Scheme != want.Scheme || u.Host != want.Host || u.Path != want.Path {
+			t.Fatalf("redirected to %q for redirect_uri %q", loc, q.Get("redirect_uri"))
+		}
+		got := u.Query()
+		if (got.Get("code") == "") == (got.Get("error") == "") {
+			t.Fatalf("redirect %q must carry either a code or an error", loc)
+		}
+	})
+}
