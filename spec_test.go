@@ -67,6 +67,21 @@ func operations(doc *openapi3.T) []operation {
 	return ops
 }
 
+// isOAuth reports whether an operation belongs to the authorization server, which answers
+// in RFC 6749's shape rather than JSON:API.
+func isOAuth(o operation) bool { return strings.HasPrefix(o.path, "/oauth/") }
+
+// apiOperations are the operations under /api/v2.
+func apiOperations(doc *openapi3.T) []operation {
+	var ops []operation
+	for _, o := range operations(doc) {
+		if !isOAuth(o) {
+			ops = append(ops, o)
+		}
+	}
+	return ops
+}
+
 func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 	doc := mustSpec(t)
 	errorStatuses := []int{400, 401, 403, 404, 413, 415, 422, 429, 500, 502, 503}
@@ -78,7 +93,7 @@ func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 		"deleteOpportunityStage": append([]int{204}, errorStatuses...),
 		"getUser":                append([]int{200}, errorStatuses...),
 	}
-	ops := operations(doc)
+	ops := apiOperations(doc)
 	if len(ops) != len(want) {
 		t.Errorf("spec has %d operations, want %d", len(ops), len(want))
 	}
@@ -130,6 +145,73 @@ func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 	}
 }
 
+// The authorization server's two endpoints sit at the root, not under /api/v2, need no
+// bearer token, and answer RFC 6749 documents: the token document or {error,
+// error_description}, as application/json and never cached.
+func TestOAuthOperations(t *testing.T) {
+	doc := mustSpec(t)
+	want := map[string][]int{"authorize": {302, 400}, "createToken": {200, 400, 401, 413}}
+	found := 0
+	for _, o := range operations(doc) {
+		if !isOAuth(o) {
+			continue
+		}
+		found++
+		statuses, ok := want[o.op.OperationID]
+		if !ok {
+			t.Errorf("%s %s: unexpected operationId %q", o.method, o.path, o.op.OperationID)
+			continue
+		}
+		servers := doc.Paths.Value(o.path).Servers
+		if len(servers) != 1 || servers[0].URL != "/" {
+			t.Errorf("%s: servers = %v, want the root /", o.op.OperationID, servers)
+		}
+		if o.op.Security == nil || len(*o.op.Security) != 0 {
+			t.Errorf("%s: want security: [] (no bearer token)", o.op.OperationID)
+		}
+		if got := len(o.op.Responses.Map()); got != len(statuses) {
+			t.Errorf("%s: %d responses documented, want %v", o.op.OperationID, got, statuses)
+		}
+		for _, status := range statuses {
+			ref := o.op.Responses.Status(status)
+			if ref == nil || ref.Value == nil {
+				t.Errorf("%s: status %d not documented", o.op.OperationID, status)
+				continue
+			}
+			if status == http.StatusFound {
+				if h := ref.Value.Headers["Location"]; h == nil || !h.Value.Required {
+					t.Errorf("%s 302: Location not declared as required", o.op.OperationID)
+				}
+				continue
+			}
+			if o.op.OperationID == "createToken" {
+				if h := ref.Value.Headers["Cache-Control"]; h == nil || !h.Value.Required {
+					t.Errorf("%s %d: Cache-Control not declared as required", o.op.OperationID, status)
+				}
+			}
+			mt := ref.Value.Content.Get("application/json")
+			if len(ref.Value.Content) != 1 || mt == nil || len(mt.Examples) == 0 {
+				t.Errorf("%s %d: want exactly application/json with examples", o.op.OperationID, status)
+				continue
+			}
+			for name, ex := range mt.Examples {
+				m, _ := ex.Value.Value.(map[string]any)
+				code, _ := m["error"].(string)
+				desc, _ := m["error_description"].(string)
+				switch {
+				case status == http.StatusOK && m["access_token"] == nil:
+					t.Errorf("%s 200 %s: not a token document: %v", o.op.OperationID, name, m)
+				case status >= 400 && (code == "" || desc == "" || len(m) != 2):
+					t.Errorf("%s %d %s: want exactly {error, error_description}, got %v", o.op.OperationID, status, name, m)
+				}
+			}
+		}
+	}
+	if found != len(want) {
+		t.Errorf("found %d OAuth operations, want %d", found, len(want))
+	}
+}
+
 func TestEveryListParameterIsDeclared(t *testing.T) {
 	doc := mustSpec(t)
 	list := doc.Paths.Find("/opportunityStages").Get
@@ -158,9 +240,9 @@ func TestEveryListParameterIsDeclared(t *testing.T) {
 	}
 }
 
-// exampleValues yields every named example of every response of every operation.
+// exampleValues yields every named example of every response of every API operation.
 func exampleValues(doc *openapi3.T, visit func(op string, status int, media, name string, value any)) {
-	for _, o := range operations(doc) {
+	for _, o := range apiOperations(doc) {
 		for code, ref := range o.op.Responses.Map() {
 			status, _ := strconv.Atoi(code)
 			for media, mt := range ref.Value.Content {

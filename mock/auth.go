@@ -24,7 +24,9 @@ func bearerToken(r *http.Request) string {
 	return strings.TrimSpace(token)
 }
 
-// authenticate finds the principal of a request, or says which 401 it gets.
+// authenticate finds the principal of a request, or says which 401 it gets. A token the
+// mock's authorization server issued has its own scopes and expiry, with or without
+// Options.Tokens; any other token is looked up in Options.Tokens when that is set.
 func (s *Server) authenticate(r *http.Request) (principal, *jsonapi.GatewayError) {
 	if r.Header.Get("Authorization") == "" {
 		return principal{}, &jsonapi.ErrNoAuthorization
@@ -32,6 +34,9 @@ func (s *Server) authenticate(r *http.Request) (principal, *jsonapi.GatewayError
 	token := bearerToken(r)
 	if token == "" || strings.ContainsAny(token, " \t") {
 		return principal{}, &jsonapi.ErrInvalidToken
+	}
+	if p, gerr, issued := s.checkIssued(token); issued {
+		return p, gerr
 	}
 	if s.opts.Tokens == nil {
 		return principal{token: token, scopes: []oppstages.Scope{oppstages.ScopeAll}}, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/oauth"
 )
 
 // Options configure a Server. The zero value is a server on the embedded fixtures with
@@ -59,6 +60,13 @@ type Options struct {
 	MaxStages int
 	// MaxFaults bounds the fault rules of one sandbox. 0 means 1000.
 	MaxFaults int
+	// TokenTTL is the lifetime of the access tokens the mock's /oauth/token issues; 0 means
+	// two hours, the vendor's expires_in. An expired token gets the gateway's 401.
+	TokenTTL time.Duration
+	// NoOAuth turns the mock's authorization server off: GET /oauth/authorize and
+	// POST /oauth/token are then left to whatever answers routes the mock does not mock
+	// (404 routeNotFound by default). Tokens it issued before keep their meaning.
+	NoOAuth bool
 }
 
 // Defaults applied by New.
@@ -95,6 +103,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxFaults <= 0 {
 		o.MaxFaults = 1000
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = oauth.DefaultTokenTTL
 	}
 	return o
 }

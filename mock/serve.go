@@ -39,6 +39,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r, resp.status, time.Since(start), "")
 		return
 	}
+	if !s.opts.NoOAuth && isOAuthEndpoint(r) {
+		s.serveOAuth(w, r)
+		return
+	}
 	box, berr := s.sandboxFor(r)
 	if berr != nil {
 		resp := fail(berr)
@@ -145,6 +149,9 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 	sleep(r.Context(), min(delay, MaxDelay))
 
 	match, routeErr := s.validator.Route(r)
+	if match != nil && isOAuthOperation(match) { // reaches here only with the authorization server off
+		match, routeErr = nil, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
+	}
 	x.match = match
 	opID := ""
 	if match != nil {

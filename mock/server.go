@@ -14,6 +14,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
+	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/store"
 	"github.com/oppstages/oppstages/internal/validation"
@@ -31,6 +32,7 @@ type Server struct {
 	initial   Settings
 	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
 	named     *sandboxes
+	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
 }
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
@@ -40,6 +42,9 @@ func New(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
 	if err := opts.settings().check(); err != nil {
 		return nil, fmt.Errorf("options: %w", err)
+	}
+	if opts.TokenTTL < time.Second {
+		return nil, fmt.Errorf("options: TokenTTL must be at least one second, not %s", opts.TokenTTL)
 	}
 	doc, err := oppstages.Spec()
 	if err != nil {
@@ -65,6 +70,7 @@ func New(opts Options) (*Server, error) {
 		creatorID: slices.MinFunc(data.Users, func(a, b oppstages.User) int { return cmp.Compare(a.ID, b.ID) }).ID,
 		initial:   opts.settings(),
 		named:     newSandboxes(opts.MaxSandboxes),
+		oauth:     oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
 	}
 	s.main = s.newSandbox("")
 	if opts.StateFile != "" {

@@ -124,10 +124,11 @@ type GatewayError struct {
 	Description string `json:"description"`
 }
 
-// The gateway's two 401 answers.
+// The gateway's 401 answers.
 var (
 	ErrNoAuthorization = GatewayError{"No Authorization header.", "You must provide an Authorization header with a valid access token."}
 	ErrInvalidToken    = GatewayError{"Invalid JWT token.", "The JWT token could not be decoded."}
+	ErrExpiredToken    = GatewayError{"Expired JWT token.", "The JWT token has expired; refresh it or authorize again."}
 )
 
 // AppendGatewayError appends the gateway's {"error","description"} body.

@@ -1,0 +1,111 @@
+package mock
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/oauth"
+	"github.com/oppstages/oppstages/internal/validation"
+)
+
+// The authorization server's endpoints, at the root beside /api/v2, as the vendor has them.
+const (
+	oauthAuthorizePath = "/oauth/authorize"
+	oauthTokenPath     = "/oauth/token"
+)
+
+// isOAuthEndpoint reports whether the mock's authorization server answers r.
+func isOAuthEndpoint(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == oauthAuthorizePath ||
+		r.Method == http.MethodPost && r.URL.Path == oauthTokenPath
+}
+
+// isOAuthOperation reports whether a matched operation belongs to the authorization server
+// rather than to the API; the API's checks (scopes, SKU, media type) never apply to it.
+func isOAuthOperation(m *validation.Match) bool {
+	return strings.HasPrefix(m.Route.Path, "/oauth/")
+}
+
+// oauthKey signs the access tokens the mock issues: derived from the seed, so a restarted
+// mock with the same seed still accepts the tokens it issued before.
+func oauthKey(seed uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seed)
+	sum := sha256.Sum256(append([]byte("oppstages oauth key "), b[:]...))
+	return sum[:]
+}
+
+// serveOAuth answers GET /oauth/authorize and POST /oauth/token. The API's controls (rate
+// limit, delays, fault rules, Prefer, error rate, SKU) do not apply: the authorization
+// server is not the API. Requests are journaled and logged with credentials redacted.
+func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	var resp response
+	if r.URL.Path == oauthAuthorizePath {
+		resp = s.authorizeResponse(r)
+	} else {
+		resp = s.tokenResponse(r)
+	}
+	resp.write(w)
+
+	logged := *r
+	u := *r.URL
+	u.RawQuery = oauth.RedactQuery(u.RawQuery)
+	logged.URL = &u
+	elapsed := time.Since(start)
+	box, err := s.sandboxFor(r)
+	if err != nil {
+		box = s.main
+	}
+	box.journal.add(JournalEntry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: u.RawQuery,
+		Status: resp.status, DurationMS: float64(elapsed.Microseconds()) / 1000})
+	s.logRequest(&logged, resp.status, elapsed, "")
+}
+
+func (s *Server) authorizeResponse(r *http.Request) response {
+	location, err := s.oauth.Authorize(r.URL.Query())
+	if err != nil {
+		return oauthError(err)
+	}
+	return response{status: http.StatusFound, header: http.Header{"Location": {location}, "Cache-Control": {"no-store"}}}
+}
+
+func (s *Server) tokenResponse(r *http.Request) response {
+	req, err := oauth.ParseTokenRequest(r)
+	if err != nil {
+		return oauthError(err)
+	}
+	token, err := s.oauth.Token(req)
+	if err != nil {
+		return oauthError(err)
+	}
+	return response{status: http.StatusOK, contentType: "application/json", body: token.JSON(),
+		header: http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}}
+}
+
+func oauthError(err *oauth.Error) response {
+	return response{status: err.Status(), contentType: "application/json", body: err.JSON(),
+		header: http.Header{"Cache-Control": {"no-store"}}}
+}
+
+// checkIssued looks for a token the mock's authorization server issued: its scopes when it
+// is valid, the expired-token 401 when it has expired, and ok false for any other token.
+func (s *Server) checkIssued(token string) (p principal, gerr *jsonapi.GatewayError, ok bool) {
+	access, state := s.oauth.Check(token)
+	switch state {
+	case oauth.Valid:
+		scopes := make([]oppstages.Scope, len(access.Scopes))
+		for i, sc := range access.Scopes {
+			scopes[i] = oppstages.Scope(sc)
+		}
+		return principal{token: token, scopes: scopes}, nil, true
+	case oauth.Expired:
+		return principal{}, &jsonapi.ErrExpiredToken, true
+	}
+	return principal{}, nil, false
+}
