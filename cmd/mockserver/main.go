@@ -42,7 +42,7 @@ type config struct {
 	state, adminToken, latency                 string
 	seed                                       uint64
 	generate, rateLimit                        int
-	rateWindow                                 time.Duration
+	rateWindow, tokenTTL                       time.Duration
 	errorRate                                  float64
 	validateResponses, skuDisabled             bool
 }
@@ -66,6 +66,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token>")
 	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&c.tokenTTL, "token-ttl", 2*time.Hour, "lifetime of the access tokens /oauth/token issues")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -97,6 +98,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.errorRate < 0 || c.errorRate > 1 {
 		return config{}, fmt.Errorf("-error-rate must be between 0 and 1")
+	}
+	if c.tokenTTL < time.Second {
+		return config{}, fmt.Errorf("-token-ttl must be at least 1s, not %s", c.tokenTTL)
 	}
 	if _, err := mock.ParseLatency(c.latency); err != nil {
 		return config{}, fmt.Errorf("-latency: %w", err)
@@ -150,6 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ValidateResponses: c.validateResponses,
 		RateLimit:         c.rateLimit,
 		RateWindow:        c.rateWindow,
+		TokenTTL:          c.tokenTTL,
 	}
 	if c.rateLimit == 0 {
 		opts.RateLimit = -1

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,6 +140,8 @@ func TestBadFlags(t *testing.T) {
 		{"bad latency", []string{"-latency", "slow"}, nil, "-latency"},
 		{"bad error rate", []string{"-error-rate", "2"}, nil, "-error-rate"},
 		{"negative rate limit", []string{"-rate-limit", "-1"}, nil, "-rate-limit"},
+		{"token TTL under a second", []string{"-token-ttl", "500ms"}, nil, "-token-ttl"},
+		{"bad token TTL", nil, map[string]string{"MOCKSERVER_TOKEN_TTL": "forever"}, "MOCKSERVER_TOKEN_TTL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +173,40 @@ func TestStateSavedOnShutdown(t *testing.T) {
 	defer stop()
 	if resp, _ := get(t, "http://"+addr+"/api/v2/opportunityStages/3", "t"); resp.StatusCode != 404 {
 		t.Errorf("stage 3 after restart: %d, want 404", resp.StatusCode)
+	}
+}
+
+// The OAuth flow over a socket, with the token lifetime from the environment.
+func TestOAuthOverHTTP(t *testing.T) {
+	addr, _, stop := start(t, nil, map[string]string{"MOCKSERVER_ADDR": "127.0.0.1:0", "MOCKSERVER_TOKEN_TTL": "90s"})
+	defer stop()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get("http://" + addr + "/oauth/authorize?client_id=app&response_type=code&state=s1" +
+		"&redirect_uri=" + url.QueryEscape("http://localhost:3000/callback") + "&scope=opportunityStages.read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || loc.Query().Get("state") != "s1" {
+		t.Fatalf("authorize: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, err = http.PostForm("http://"+addr+"/oauth/token", url.Values{"grant_type": {"authorization_code"},
+		"client_id": {"app"}, "client_secret": {"secret"}, "redirect_uri": {"http://localhost:3000/callback"},
+		"code": {loc.Query().Get("code")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.ExpiresIn != 90 {
+		t.Fatalf("token: %d %+v %v, want 200 with expires_in 90", resp.StatusCode, tok, err)
+	}
+	if resp, _ := get(t, "http://"+addr+"/api/v2/opportunityStages", tok.AccessToken); resp.StatusCode != http.StatusOK {
+		t.Errorf("API with the issued token: %d", resp.StatusCode)
 	}
 }
 
