@@ -60,6 +60,7 @@ func (s *session) checks() []check {
 		check{name: "generated/valid-bodies", writes: true, run: checkGeneratedValid},
 		check{name: "generated/invalid-bodies", writes: true, run: checkGeneratedInvalid},
 	)
+	cs = append(cs, clientChecks()...)
 	return cs
 }
 

@@ -1,0 +1,295 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The request forms long-running clients send: parameters repeated, the newFilterSyntax
+// operators and lists, null tests and deprecated offset pages. Each check is read-only
+// and compares a form with one whose answer the other checks vouch for, so a run against
+// the real API shows where the mock's guesses about these forms are wrong.
+
+// clientChecks lists the checks of the forms real clients send.
+func clientChecks() []check {
+	return []check{
+		{name: "clients/repeated-parameters-appended-to-next", run: checkAppendedToNext},
+		{name: "clients/repeated-parameter-last-wins", run: checkLastWins},
+		{name: "clients/new-syntax/order-window", run: checkOrderWindow},
+		{name: "clients/new-syntax/strict-bounds", run: checkStrictBounds},
+		{name: "clients/new-syntax/date-window", run: checkDateWindow},
+		{name: "clients/new-syntax/any-of-list", run: checkAnyOfList},
+		{name: "clients/new-syntax/needs-flag", run: checkNeedsFlag},
+		{name: "clients/null-filters", run: checkNullFilters},
+		{name: "clients/offset-pages", run: checkOffsetPages},
+		{name: "clients/offset-mixed-with-cursor", run: checkOffsetMixedWithCursor},
+	}
+}
+
+// rng is the check's random source, the same for the same seed.
+func (s *session) rng(stream uint64) *rand.Rand { return rand.New(rand.NewPCG(s.cfg.Seed, stream)) }
+
+// sameRecords walks both queries with small pages and requires the same records.
+func (s *session) sameRecords(ctx context.Context, want, got url.Values) error {
+	expected, _, err := s.walk(ctx, want, 1000)
+	if err != nil {
+		return err
+	}
+	actual, pages, err := s.walk(ctx, got, 3)
+	if err != nil {
+		return err
+	}
+	if diff := cmp.Diff(sortedIDs(expected), sortedIDs(actual)); diff != "" {
+		return fmt.Errorf("%s (walked in %d pages) differs from %s (-want +got):\n%s", got.Encode(), pages, want.Encode(), diff)
+	}
+	return nil
+}
+
+// newSyntax is q with newFilterSyntax=true.
+func newSyntax(q url.Values) url.Values {
+	q.Set("newFilterSyntax", "true")
+	return q
+}
+
+// checkAppendedToNext follows links.next with the first page's parameters appended
+// again, as Python's requests does, and requires the same walk as without.
+func checkAppendedToNext(ctx context.Context, s *session) error {
+	params := url.Values{"page[size]": {"3"}, "count": {"true"}, "sort": {"updatedAt"}, "filter[updatedAt]": {"2000-01-01..inf"}}
+	want, _, err := s.walk(ctx, url.Values{"count": {"true"}, "sort": {"updatedAt"}, "filter[updatedAt]": {"2000-01-01..inf"}}, 3)
+	if err != nil {
+		return err
+	}
+	var got []resource
+	seen := map[int64]bool{}
+	path := "/opportunityStages?" + params.Encode()
+	for pages := 1; path != ""; pages++ {
+		if pages > walkLimit {
+			return fmt.Errorf("the walk did not end after %d pages", pages)
+		}
+		page, rep, err := s.page(ctx, path)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if seen[r.ID] {
+				return fmt.Errorf("record %d appears twice when the parameters are appended again (page %d)", r.ID, pages)
+			}
+			seen[r.ID] = true
+		}
+		got = append(got, page...)
+		path = ""
+		if next := rep.link("next"); next != "" {
+			if path, err = s.relative(next); err != nil {
+				return err
+			}
+			path += "&" + params.Encode()
+		}
+	}
+	if diff := cmp.Diff(ids(want), ids(got)); diff != "" {
+		return fmt.Errorf("a walk with the parameters appended to links.next differs (-want +got):\n%s", diff)
+	}
+	return nil
+}
+
+// checkLastWins sends two different values of a parameter; the answer must be the one to
+// the last value alone.
+func checkLastWins(ctx context.Context, s *session) error {
+	want, _, err := s.page(ctx, "/opportunityStages?sort=-id&page%5Bsize%5D=5")
+	if err != nil {
+		return err
+	}
+	got, _, err := s.page(ctx, "/opportunityStages?sort=name&sort=-id&page%5Bsize%5D=50&page%5Bsize%5D=5")
+	if err != nil {
+		return err
+	}
+	if diff := cmp.Diff(ids(want), ids(got)); diff != "" {
+		return fmt.Errorf("sort=name&sort=-id&page[size]=50&page[size]=5 differs from sort=-id&page[size]=5 (-want +got):\n%s", diff)
+	}
+	return nil
+}
+
+// orderBounds picks two order values from the data, lo <= hi.
+func orderBounds(all []resource, rng *rand.Rand) (lo, hi int64, ok bool) {
+	os := orders(all)
+	if len(os) == 0 {
+		return 0, 0, false
+	}
+	a, b := int64(os[rng.IntN(len(os))]), int64(os[rng.IntN(len(os))])
+	return min(a, b), max(a, b), true
+}
+
+func checkOrderWindow(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	lo, hi, ok := orderBounds(all, s.rng(21))
+	if !ok {
+		return errors.New("no stage has an order; add stages")
+	}
+	classic := url.Values{"filter[order]": {fmt.Sprintf("%d..%d", lo, hi)}}
+	window := newSyntax(url.Values{"filter[order][gte]": {fmt.Sprint(lo)}, "filter[order][lte]": {fmt.Sprint(hi)}})
+	return s.sameRecords(ctx, classic, window)
+}
+
+func checkStrictBounds(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	lo, hi, ok := orderBounds(all, s.rng(22))
+	if !ok {
+		return errors.New("no stage has an order; add stages")
+	}
+	strict := newSyntax(url.Values{"filter[order][gt]": {fmt.Sprint(lo - 1)}, "filter[order][lt]": {fmt.Sprint(hi + 1)}})
+	if err := s.sameRecords(ctx, url.Values{"filter[order]": {fmt.Sprintf("%d..%d", lo, hi)}}, strict); err != nil {
+		return err
+	}
+	above := newSyntax(url.Values{"filter[id][gt]": {fmt.Sprint(all[len(all)/2].ID)}})
+	return s.sameRecords(ctx, url.Values{"filter[id]": {fmt.Sprintf("%d..inf", all[len(all)/2].ID+1)}}, above)
+}
+
+// checkDateWindow is an incremental-sync window with whole-second bounds around two
+// stamps from the data.
+func checkDateWindow(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	var stamps []time.Time
+	for _, r := range all {
+		if u, ok := r.Attrs["updatedAt"].(string); ok {
+			if t, err := time.Parse(time.RFC3339Nano, u); err == nil {
+				stamps = append(stamps, t)
+			}
+		}
+	}
+	if len(stamps) == 0 {
+		return errors.New("no stage has an updatedAt; add stages")
+	}
+	rng := s.rng(23)
+	a, b := stamps[rng.IntN(len(stamps))], stamps[rng.IntN(len(stamps))]
+	if b.Before(a) {
+		a, b = b, a
+	}
+	from := a.Truncate(time.Second).Format(time.RFC3339)
+	to := b.Truncate(time.Second).Add(time.Second).Format(time.RFC3339)
+	classic := url.Values{"filter[updatedAt]": {from + ".." + to}}
+	window := newSyntax(url.Values{"filter[updatedAt][gte]": {from}, "filter[updatedAt][lte]": {to}, "sort": {"updatedAt"}})
+	return s.sameRecords(ctx, classic, window)
+}
+
+func checkAnyOfList(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return errors.New("the target holds no stages; add some")
+	}
+	rng := s.rng(24)
+	var picked []string
+	for range 3 {
+		picked = append(picked, strconv.FormatInt(all[rng.IntN(len(all))].ID, 10))
+	}
+	classic := url.Values{"filter[id]": {picked[0] + "," + picked[1] + "," + picked[2]}}
+	return s.sameRecords(ctx, classic, newSyntax(url.Values{"filter[id][]": picked}))
+}
+
+// checkNeedsFlag: without newFilterSyntax=true an operator form is refused.
+func checkNeedsFlag(ctx context.Context, s *session) error {
+	return eachAnswers(ctx, s, http.StatusBadRequest, "filter%5Border%5D%5Bgte%5D=1")
+}
+
+// checkNullFilters: __null__ and __notnull__ split the records by whether order is null.
+func checkNullFilters(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	for _, value := range []string{"__null__", "__notnull__"} {
+		got, _, err := s.walk(ctx, url.Values{"filter[order]": {value}}, 1000)
+		if err != nil {
+			return err
+		}
+		var want []resource
+		for _, r := range all {
+			if (r.Attrs["order"] == nil) == (value == "__null__") {
+				want = append(want, r)
+			}
+		}
+		if diff := cmp.Diff(sortedIDs(want), sortedIDs(got)); diff != "" {
+			return fmt.Errorf("filter[order]=%s (-want +got):\n%s", value, diff)
+		}
+	}
+	return nil
+}
+
+// checkOffsetPages walks offset pages through links.next and requires the records of a
+// cursor walk in the same order, and links first and last on every page.
+func checkOffsetPages(ctx context.Context, s *session) error {
+	want, _, err := s.walk(ctx, url.Values{"sort": {"name"}}, 1000)
+	if err != nil {
+		return err
+	}
+	limit := min(max(3, len(want)/50+1), 1000) // small pages, but a walk of at most about 50
+	var got []resource
+	path := fmt.Sprintf("/opportunityStages?sort=name&page%%5Boffset%%5D=0&page%%5Blimit%%5D=%d", limit)
+	for pages := 1; path != ""; pages++ {
+		if pages > walkLimit {
+			return fmt.Errorf("the offset walk did not end after %d pages", pages)
+		}
+		page, rep, err := s.page(ctx, path)
+		if err != nil {
+			return err
+		}
+		if len(page) > limit {
+			return fmt.Errorf("offset page %d holds %d records, more than page[limit]=%d", pages, len(page), limit)
+		}
+		if len(page) > 0 && (rep.link("first") == "" || rep.link("last") == "") {
+			return fmt.Errorf("offset page %d lacks links.first or links.last", pages)
+		}
+		if pages > 1 && rep.link("prev") == "" {
+			return fmt.Errorf("offset page %d has no links.prev", pages)
+		}
+		got = append(got, page...)
+		path = ""
+		if next := rep.link("next"); next != "" {
+			if path, err = s.relative(next); err != nil {
+				return err
+			}
+		}
+	}
+	if len(got) < len(want) && len(got) > 10000 {
+		want = want[:len(got)] // offset pages end near page[offset]'s maximum
+	}
+	if diff := cmp.Diff(ids(want), ids(got)); diff != "" {
+		return fmt.Errorf("offset pages differ from cursor pages (-want +got):\n%s", diff)
+	}
+	return nil
+}
+
+func checkOffsetMixedWithCursor(ctx context.Context, s *session) error {
+	_, rep, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=1")
+	if err != nil {
+		return err
+	}
+	next := rep.link("next")
+	if next == "" {
+		return errors.New("one record per page gave no links.next; add stages")
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"page[offset]": {"1"}, "page[after]": {u.Query().Get("page[after]")}}
+	return eachAnswers(ctx, s, http.StatusBadRequest, q.Encode(), "page%5Blimit%5D=2&page%5Bsize%5D=2")
+}

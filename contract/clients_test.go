@@ -1,0 +1,121 @@
+package contract_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oppstages/oppstages/contract"
+	"github.com/oppstages/oppstages/mock"
+)
+
+// editQuery serves next with the request's query changed by edit first.
+func editQuery(next http.Handler, edit func(url.Values)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		edit(q)
+		r2 := r.Clone(r.Context())
+		r2.URL.RawQuery = q.Encode()
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// Servers that get the client forms wrong, each with the check that must catch it.
+var clientBugs = []struct {
+	name, check string
+	wrap        func(http.Handler) http.Handler
+}{
+	{"the first of repeated values wins", "clients/repeated-parameter-last-wins", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			for k, vs := range q {
+				q[k] = vs[:1]
+			}
+		})
+	}},
+	{"repeated parameters refused", "clients/repeated-parameters-appended-to-next", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, vs := range r.URL.Query() {
+				if len(vs) > 1 {
+					http.Error(w, `{"errors":[{"id":"badRequest","title":"Bad Request","detail":"repeated"}]}`, http.StatusBadRequest)
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+	{"operators ignored", "clients/new-syntax/order-window", dropParams(func(k string) bool { return strings.HasSuffix(k, "][gte]") || strings.HasSuffix(k, "][lte]") })},
+	{"strict bounds read as inclusive", "clients/new-syntax/strict-bounds", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			for k, vs := range q {
+				if base, ok := strings.CutSuffix(k, "][gt]"); ok {
+					q.Del(k)
+					q[base+"][gte]"] = vs
+				}
+			}
+		})
+	}},
+	{"date upper bound ignored", "clients/new-syntax/date-window", dropParams(func(k string) bool { return k == "filter[updatedAt][lte]" })},
+	{"list keeps only one value", "clients/new-syntax/any-of-list", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			if vs := q["filter[id][]"]; len(vs) > 1 {
+				q["filter[id][]"] = vs[:1]
+			}
+		})
+	}},
+	{"operators accepted without the flag", "clients/new-syntax/needs-flag", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) { q.Set("newFilterSyntax", "true") })
+	}},
+	{"null test ignored", "clients/null-filters", dropParams(func(k string) bool { return k == "filter[order]" })},
+	{"offset ignored", "clients/offset-pages", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			if q.Has("page[limit]") {
+				q.Set("page[offset]", "0")
+			}
+		})
+	}},
+	{"offset and cursor mixed", "clients/offset-mixed-with-cursor", dropParams(func(k string) bool { return k == "page[offset]" || k == "page[limit]" })},
+}
+
+// dropParams serves without the query parameters drop names.
+func dropParams(drop func(name string) bool) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			for k := range q {
+				if drop(k) {
+					q.Del(k)
+				}
+			}
+		})
+	}
+}
+
+func TestClientChecksCatchTheirBugs(t *testing.T) {
+	for _, bug := range clientBugs {
+		t.Run(bug.name, func(t *testing.T) {
+			m, err := mock.New(mock.Options{Generate: 30, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(bug.wrap(m.Handler()))
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Client: srv.Client(), Seed: 1, Run: "^clients/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, r := range report.Results {
+				if r.Name == bug.check {
+					found = true
+					if r.Passed {
+						t.Errorf("%s passed against a server where %s", bug.check, bug.name)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("check %s did not run", bug.check)
+			}
+		})
+	}
+}
