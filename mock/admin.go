@@ -51,7 +51,9 @@ func (s *Server) admin(r *http.Request) response {
 			"sandboxes": count, "sandboxesEvicted": evicted, "journalEvicted": journalEvicted,
 		})
 	case "POST /__admin/reset":
-		s.resetSandbox(box)
+		if err := s.resetSandbox(box); err != nil {
+			return s.adminWriteFailed(err)
+		}
 		return adminJSON(http.StatusOK, map[string]any{"status": "reset", "stages": box.store().Len()})
 	case "GET /__admin/state":
 		return response{status: http.StatusOK, contentType: jsonapi.MediaType, body: encodeState(box.store(), s.baseURL(r))}
@@ -64,7 +66,9 @@ func (s *Server) admin(r *http.Request) response {
 		if err != nil {
 			return adminError(http.StatusBadRequest, "state: "+err.Error())
 		}
-		box.replace(st)
+		if err := box.replace(st); err != nil {
+			return s.adminWriteFailed(err)
+		}
 		return adminJSON(http.StatusOK, map[string]any{"status": "replaced", "stages": st.Len()})
 	case "POST /__admin/snapshot":
 		if s.opts.StateFile == "" {
@@ -121,6 +125,12 @@ func (s *Server) admin(r *http.Request) response {
 		return adminJSON(http.StatusOK, next)
 	}
 	return adminError(http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path)
+}
+
+// adminWriteFailed answers a reset or state replace that could not be made durable.
+func (s *Server) adminWriteFailed(err error) response {
+	s.opts.Logger.Error("state not saved", "error", err)
+	return adminError(http.StatusInternalServerError, "the state could not be saved: "+err.Error())
 }
 
 func (s *Server) operationIDs() []string {

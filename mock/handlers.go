@@ -137,7 +137,10 @@ func (s *Server) create(x *exchange) response {
 		return fail(oppstages.Errorf(oppstages.CodeValidationError,
 			"This mock holds at most %d stages per sandbox; delete some or reset the sandbox.", s.opts.MaxStages).AtPointer("/data"))
 	}
-	stage := st.Create(req.Attrs, s.creatorID, s.now())
+	stage, cerr := st.Create(req.Attrs, s.creatorID, s.now())
+	if cerr != nil {
+		return s.failWrite(cerr)
+	}
 	return document(http.StatusCreated, s.render(x).StageDocument(nil, &stage, nil))
 }
 
@@ -156,14 +159,14 @@ func (s *Server) update(x *exchange) response {
 	}
 	stage, uerr := x.box.store().Update(x.id, req.Attrs, s.now())
 	if uerr != nil {
-		return failWith(uerr)
+		return s.failWrite(uerr)
 	}
 	return document(http.StatusOK, s.render(x).StageDocument(nil, &stage, nil))
 }
 
 func (s *Server) delete(x *exchange) response {
 	if err := x.box.store().Delete(x.id); err != nil {
-		return failWith(err)
+		return s.failWrite(err)
 	}
 	return noContent()
 }
@@ -174,6 +177,15 @@ func (s *Server) getUser(x *exchange) response {
 		return failWith(err)
 	}
 	return document(http.StatusOK, s.render(x).UserDocument(nil, &u))
+}
+
+// failWrite answers a failed write. A write that could not be made durable is logged and
+// answered 500, so that it is never acknowledged.
+func (s *Server) failWrite(err error) response {
+	if _, ok := errors.AsType[*oppstages.Error](err); !ok {
+		s.opts.Logger.Error("write failed", "error", err)
+	}
+	return failWith(err)
 }
 
 // failWith answers a store error: its own code when it has one, else a 500.

@@ -45,10 +45,9 @@ func (b *sandbox) store() *store.Store {
 	return b.state
 }
 
-func (b *sandbox) replace(st *store.Store) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.state = st
+// replace makes the sandbox hold st's records; with a state file, durably.
+func (b *sandbox) replace(st *store.Store) error {
+	return b.store().ReplaceWith(st)
 }
 
 func (b *sandbox) currentSettings() Settings {
@@ -85,15 +84,18 @@ func (b *sandbox) latency(l Latency) int64 {
 
 // reset puts the sandbox back to the seed state and clears its journal, faults, limits
 // and settings.
-func (s *Server) resetSandbox(b *sandbox) {
+func (s *Server) resetSandbox(b *sandbox) error {
+	if err := b.replace(s.seed); err != nil {
+		return err
+	}
 	b.mu.Lock()
-	b.state = s.seed.Clone()
 	b.settings = s.initial
 	b.mu.Unlock()
 	b.limiter.configure(s.initial.RateLimit, s.initial.RateWindow.D)
 	b.limiter.reset()
 	b.faults.clear()
 	b.journal.clear()
+	return nil
 }
 
 var sandboxName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

@@ -33,6 +33,7 @@ type Server struct {
 	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
 	named     *sandboxes
 	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
+	durable   *durableState // the default sandbox on disk, when there is a state file
 }
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
@@ -74,14 +75,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s.main = s.newSandbox("")
 	if opts.StateFile != "" {
-		st, err := loadStateFile(opts.StateFile)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
+		st, durable, err := openDurableState(opts.StateFile, seed, opts.Logger)
+		if err != nil {
 			return nil, err
-		default:
-			s.main.replace(st)
 		}
+		s.main.state, s.durable = st, durable
 	}
 	return s, nil
 }
@@ -124,15 +122,30 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 // Stages is the number of stages in the default sandbox.
 func (s *Server) Stages() int { return s.main.store().Len() }
 
-// Reset puts the default sandbox back to the seed state.
-func (s *Server) Reset() { s.resetSandbox(s.main) }
+// Reset puts the default sandbox back to the seed state; with a state file, durably.
+func (s *Server) Reset() error { return s.resetSandbox(s.main) }
 
-// SaveState writes the default sandbox's records to the state file, atomically.
+// SaveState writes the default sandbox's records to the state file, atomically, and
+// empties the log of writes kept beside it (every write is durable without this; a
+// snapshot folds the log into the file a person reads).
 func (s *Server) SaveState() error {
-	if s.opts.StateFile == "" {
+	if s.durable == nil {
 		return errors.New("no state file configured")
 	}
-	return saveStateFile(s.opts.StateFile, s.main.store())
+	return s.main.store().Checkpoint()
+}
+
+// Close writes the state file a last time and closes its log; later writes to the default
+// sandbox fail. A server without a state file has nothing to close.
+func (s *Server) Close() error {
+	if s.durable == nil {
+		return nil
+	}
+	err := s.SaveState()
+	if cerr := s.durable.log.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // sandboxFor picks the sandbox a request names with X-Mock-Sandbox.

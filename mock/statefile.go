@@ -38,7 +38,11 @@ func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
 // encodeState writes a store as a state document.
 func encodeState(st *store.Store, baseURL string) []byte {
 	stages, users, next := st.Snapshot()
-	return jsonapi.AppendRecords(nil, baseURL, jsonapi.Records{Stages: stages, Users: users, NextID: next})
+	return encodeRecords(store.State{Stages: stages, Users: users, NextID: next}, baseURL)
+}
+
+func encodeRecords(st store.State, baseURL string) []byte {
+	return jsonapi.AppendRecords(nil, baseURL, jsonapi.Records{Stages: st.Stages, Users: st.Users, NextID: st.NextID})
 }
 
 // stateBaseURL is the base of links written into state files; links are ignored on load.
@@ -61,7 +65,7 @@ func loadStateFile(path string) (*store.Store, error) {
 // saveStateFile replaces the state file atomically: it writes a temporary file beside it,
 // syncs it and renames it over the old one, so a crash at any point leaves either the old
 // file or the new one, whole.
-func saveStateFile(path string, st *store.Store) (err error) {
+func saveStateFile(path string, st store.State) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -73,7 +77,7 @@ func saveStateFile(path string, st *store.Store) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(encodeState(st, stateBaseURL)); err != nil {
+	if _, err = tmp.Write(encodeRecords(st, stateBaseURL)); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
 	if err = tmp.Sync(); err != nil {

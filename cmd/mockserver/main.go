@@ -200,7 +200,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if c.state != "" {
-		if err := srv.SaveState(); err != nil {
+		if err := srv.Close(); err != nil {
 			return err
 		}
 		logger.Info("state saved", "file", c.state, "stages", srv.Stages())

@@ -268,3 +268,17 @@ func nonNil(users []oppstages.User) []oppstages.User {
 	}
 	return users
 }
+
+// DecodeStage reads one stage resource object, as AppendStage writes it.
+func DecodeStage(raw []byte) (oppstages.Stage, error) {
+	var r Resource
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return oppstages.Stage{}, fmt.Errorf("decode resource: %w", err)
+	}
+	if r.Type != oppstages.ResourceType || r.ID < 1 {
+		return oppstages.Stage{}, fmt.Errorf("want an opportunityStage with an id from 1, not %q %d", r.Type, r.ID)
+	}
+	return r.stage()
+}

@@ -25,6 +25,7 @@ type Store struct {
 	users  []oppstages.User  // ordered by ascending id
 	nextID int64
 	shared bool // stages is shared with a Clone and must be copied before a write
+	log    Log  // makes writes durable; nil keeps them in memory only
 	idxMu  sync.Mutex
 	idx    indexes
 }
@@ -75,8 +76,14 @@ func notFound(id int64) *oppstages.Error {
 	return oppstages.Errorf(oppstages.CodeResourceNotFound, "Could not find 'opportunityStage' with ID '%d'.", id)
 }
 
-// Create stores a new stage with the next id, creator and timestamps, and returns it.
-func (s *Store) Create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) oppstages.Stage {
+// Create stores a new stage with the next id, creator and timestamps, and returns it once
+// the write is durable (see SetLog).
+func (s *Store) Create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) (oppstages.Stage, error) {
+	st, wait := s.create(attrs, creatorID, now)
+	return st, wait()
+}
+
+func (s *Store) create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) (oppstages.Stage, func() error) {
 	now = now.UTC().Truncate(time.Millisecond)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,7 +93,7 @@ func (s *Store) Create(attrs oppstages.StageAttributes, creatorID int64, now tim
 	s.nextID++
 	s.stages = append(s.stages, st)
 	s.indexInsert(len(s.stages) - 1)
-	return st
+	return st, s.record(Change{Put: &st})
 }
 
 // Get returns the stage with the id.
@@ -100,13 +107,22 @@ func (s *Store) Get(id int64) (oppstages.Stage, error) {
 	return s.stages[i], nil
 }
 
-// Update writes the present attributes onto the stage and moves its updatedAt to now.
+// Update writes the present attributes onto the stage and moves its updatedAt to now; it
+// returns once the write is durable.
 func (s *Store) Update(id int64, attrs oppstages.StageAttributes, now time.Time) (oppstages.Stage, error) {
+	st, wait, err := s.update(id, attrs, now)
+	if err != nil {
+		return st, err
+	}
+	return st, wait()
+}
+
+func (s *Store) update(id int64, attrs oppstages.StageAttributes, now time.Time) (oppstages.Stage, func() error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, ok := s.index(id)
 	if !ok {
-		return oppstages.Stage{}, notFound(id)
+		return oppstages.Stage{}, nil, notFound(id)
 	}
 	s.own()
 	s.indexRemove(i, false)
@@ -114,21 +130,29 @@ func (s *Store) Update(id int64, attrs oppstages.StageAttributes, now time.Time)
 	attrs.Apply(st)
 	st.UpdatedAt = now.UTC().Truncate(time.Millisecond)
 	s.indexInsert(i)
-	return *st, nil
+	return *st, s.record(Change{Put: st}), nil
 }
 
-// Delete removes the stage with the id.
+// Delete removes the stage with the id; it returns once the write is durable.
 func (s *Store) Delete(id int64) error {
+	wait, err := s.delete(id)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+func (s *Store) delete(id int64) (func() error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, ok := s.index(id)
 	if !ok {
-		return notFound(id)
+		return nil, notFound(id)
 	}
 	s.own()
 	s.indexRemove(i, true)
 	s.stages = slices.Delete(s.stages, i, i+1)
-	return nil
+	return s.record(Change{Deleted: id}), nil
 }
 
 // User returns the user with the id.

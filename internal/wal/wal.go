@@ -1,0 +1,252 @@
+// Package wal is an append-only log of records that survive a crash. Each record is framed
+// with its length and a CRC-32C; appends are made durable in groups (one fsync covers every
+// record that arrived while the previous fsync ran); and a torn final record, as a power
+// loss or a kill in the middle of a write leaves, is detected and dropped when the log is
+// opened, while every record before it is kept.
+//
+// The file starts with a header line naming the format; each record after it is
+//
+//	length  uint32, little endian: the payload's size, 1 to MaxRecord
+//	crc     uint32, little endian: CRC-32C (Castagnoli) of the length bytes and the payload
+//	payload length bytes
+package wal
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Header is the first line of every log file.
+const Header = "oppstages write log v1\n"
+
+// MaxRecord is the largest payload a record may hold.
+const MaxRecord = 16 << 20
+
+const frameSize = 8 // length and crc
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Log is an open log file. Its methods are safe for concurrent use.
+type Log struct {
+	path string
+	f    *os.File
+
+	mu       sync.Mutex
+	cond     sync.Cond
+	pending  []byte // framed records appended but not yet written
+	spare    []byte // the buffer of the previous batch, reused
+	appended uint64 // sequence number of the last record appended
+	durable  uint64 // sequence number of the last record on disk
+	size     int64  // bytes on disk: the header and every durable record
+	flushing bool   // a batch is being written outside the lock
+	err      error  // a failed write; sticky until Reset succeeds
+}
+
+// Recovered is what Open found in an existing log.
+type Recovered struct {
+	// Records are the payloads of the whole records, in the order they were appended.
+	Records [][]byte
+	// TornBytes counts the bytes after the last whole record that were dropped (a record
+	// torn by a crash while it was written); 0 when the log ended cleanly.
+	TornBytes int64
+}
+
+// Open opens the log at path, creating it when it does not exist, and returns the records
+// it holds. A torn tail is cut off the file, so that later records follow whole ones.
+func Open(path string) (*Log, Recovered, error) {
+	data, err := os.ReadFile(path)
+	created := errors.Is(err, fs.ErrNotExist)
+	if err != nil && !created {
+		return nil, Recovered{}, fmt.Errorf("read log: %w", err)
+	}
+	if len(data) > 0 && !bytes.HasPrefix(data, []byte(Header)) && !bytes.HasPrefix([]byte(Header), data) {
+		return nil, Recovered{}, fmt.Errorf("%s is not an oppstages write log (it does not start with %q)", path, Header[:len(Header)-1])
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, Recovered{}, fmt.Errorf("open log: %w", err)
+	}
+	l := &Log{path: path, f: f}
+	l.cond.L = &l.mu
+	var rec Recovered
+	if len(data) < len(Header) {
+		// New, or torn while its header was written: start it afresh.
+		err = l.writeHeader()
+		if err == nil && created {
+			err = syncDir(filepath.Dir(path))
+		}
+	} else {
+		var end int
+		rec.Records, end = scan(data[len(Header):])
+		l.size = int64(len(Header) + end)
+		if rec.TornBytes = int64(len(data)) - l.size; rec.TornBytes > 0 {
+			if err = f.Truncate(l.size); err == nil {
+				err = f.Sync()
+			}
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, Recovered{}, fmt.Errorf("prepare log %s: %w", path, err)
+	}
+	return l, rec, nil
+}
+
+func (l *Log) writeHeader() error {
+	if err := l.f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := l.f.WriteAt([]byte(Header), 0); err != nil {
+		return err
+	}
+	l.size = int64(len(Header))
+	return l.f.Sync()
+}
+
+// scan reads whole, intact records from data and returns them with the offset just past
+// the last one. It stops at the first record that is short, oversized or fails its CRC.
+func scan(data []byte) (records [][]byte, end int) {
+	for {
+		rest := data[end:]
+		if len(rest) < frameSize {
+			return records, end
+		}
+		n := binary.LittleEndian.Uint32(rest)
+		if n == 0 || n > MaxRecord || int(n) > len(rest)-frameSize {
+			return records, end
+		}
+		payload := rest[frameSize : frameSize+n]
+		if checksum(rest[:4], payload) != binary.LittleEndian.Uint32(rest[4:]) {
+			return records, end
+		}
+		records = append(records, payload)
+		end += frameSize + int(n)
+	}
+}
+
+func checksum(length, payload []byte) uint32 {
+	return crc32.Update(crc32.Update(0, castagnoli, length), castagnoli, payload)
+}
+
+// Append adds a record and returns its sequence number, to be passed to Sync. The record
+// is not durable until Sync returns; records are written in the order they are appended.
+func (l *Log) Append(payload []byte) (uint64, error) {
+	if len(payload) == 0 || len(payload) > MaxRecord {
+		return 0, fmt.Errorf("a log record holds 1 to %d bytes, not %d", MaxRecord, len(payload))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var frame [frameSize]byte
+	binary.LittleEndian.PutUint32(frame[:4], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(frame[4:], checksum(frame[:4], payload))
+	l.pending = append(append(l.pending, frame[:]...), payload...)
+	l.appended++
+	return l.appended, nil
+}
+
+// Sync returns once the record with sequence number seq, and every record before it, is on
+// disk. One caller writes and syncs everything appended so far while the others wait for
+// it, so concurrent writers share each fsync.
+func (l *Log) Sync(seq uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.durable < seq {
+		switch {
+		case l.err != nil:
+			return l.err
+		case l.flushing:
+			l.cond.Wait()
+		default:
+			l.flush()
+		}
+	}
+	return nil
+}
+
+// flush writes the pending records and syncs the file. It is called with the lock held and
+// releases it while it writes.
+func (l *Log) flush() {
+	batch, last, at := l.pending, l.appended, l.size
+	l.pending = l.spare[:0]
+	l.flushing = true
+	l.mu.Unlock()
+	_, err := l.f.WriteAt(batch, at)
+	if err == nil {
+		err = l.f.Sync()
+	}
+	if err != nil {
+		// Cut off whatever part of the batch reached the file, so that no later record
+		// ever follows a torn one.
+		_ = l.f.Truncate(at)
+	}
+	l.mu.Lock()
+	l.flushing = false
+	l.spare = batch[:0]
+	if err != nil {
+		l.err = fmt.Errorf("write log %s: %w", l.path, err)
+	} else {
+		l.size = at + int64(len(batch))
+		l.durable = last
+	}
+	l.cond.Broadcast()
+}
+
+// Reset empties the log once its records are safe elsewhere (in a snapshot written by the
+// caller): every record appended so far counts as durable, and a failed write is forgotten
+// when the reset succeeds.
+func (l *Log) Reset() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.flushing {
+		l.cond.Wait()
+	}
+	if err := l.writeHeader(); err != nil {
+		l.err = fmt.Errorf("reset log %s: %w", l.path, err)
+		return l.err
+	}
+	l.pending = l.pending[:0]
+	l.durable = l.appended
+	l.err = nil
+	l.cond.Broadcast()
+	return nil
+}
+
+// Size is the number of bytes on disk, the header included.
+func (l *Log) Size() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.size
+}
+
+// Path is the file the log is kept in.
+func (l *Log) Path() string { return l.path }
+
+// Close makes every appended record durable and closes the file.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	last := l.appended
+	l.mu.Unlock()
+	err := l.Sync(last)
+	if cerr := l.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close log %s: %w", l.path, cerr)
+	}
+	return err
+}
+
+// syncDir makes a new directory entry durable where the platform allows it.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_ = d.Sync() // not every platform can sync a directory; the entry is written anyway
+	return nil
+}

@@ -1,0 +1,132 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+
+	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/store"
+	"github.com/oppstages/oppstages/internal/wal"
+)
+
+// durableState keeps the default sandbox on disk in two files: the state file, a JSON:API
+// snapshot a person can read and edit, and beside it the log (the state file's name plus
+// ".log"), which holds every write since the snapshot was taken. A write is acknowledged
+// only once its log record is synced; concurrent writes share a sync. A checkpoint (at
+// start, on POST /__admin/snapshot, on state replace and reset, and at shutdown) writes a
+// new snapshot and empties the log.
+//
+// The store calls Append and Checkpoint with its write lock held, which is what orders
+// them and guards failed.
+type durableState struct {
+	path   string
+	log    *wal.Log
+	failed error // the last checkpoint failed: memory may hold what the disk does not
+}
+
+// logPath is where the log of a state file is kept.
+func logPath(stateFile string) string { return stateFile + ".log" }
+
+// openDurableState loads the state file (or, when there is none yet, starts from seed),
+// replays the log written after it, and makes the result the new snapshot. From then on
+// every write to the returned store is durable before it returns.
+func openDurableState(path string, seed *store.Store, logger *slog.Logger) (*store.Store, *durableState, error) {
+	st, err := loadStateFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		st = seed.Clone()
+	case err != nil:
+		return nil, nil, err
+	}
+	log, rec, err := wal.Open(logPath(path))
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, payload := range rec.Records {
+		c, err := decodeChange(payload)
+		if err != nil {
+			log.Close()
+			return nil, nil, fmt.Errorf("%s: record %d cannot be replayed (%w); move the log aside to start from %s alone", log.Path(), i+1, err, path)
+		}
+		st.Apply(c)
+	}
+	if rec.TornBytes > 0 {
+		logger.Warn("dropped a torn final record from the state log (a write cut off by a crash, never acknowledged)",
+			"file", log.Path(), "bytes", rec.TornBytes)
+	}
+	if len(rec.Records) > 0 {
+		logger.Info("replayed the state log", "file", log.Path(), "writes", len(rec.Records))
+	}
+	d := &durableState{path: path, log: log}
+	st.SetLog(d)
+	if err := st.Checkpoint(); err != nil {
+		log.Close()
+		return nil, nil, err
+	}
+	return st, d, nil
+}
+
+// Append logs one change; the function it returns waits until the change is on disk.
+func (d *durableState) Append(c store.Change) func() error {
+	if d.failed != nil {
+		err := d.failed
+		return func() error { return err }
+	}
+	seq, err := d.log.Append(encodeChange(c))
+	if err != nil {
+		return func() error { return err }
+	}
+	return func() error { return d.log.Sync(seq) }
+}
+
+// Checkpoint writes the snapshot, then empties the log. A crash between the two leaves a
+// log whose changes the snapshot already holds; replaying them again changes nothing.
+func (d *durableState) Checkpoint(st store.State) error {
+	if err := saveStateFile(d.path, st); err != nil {
+		d.failed = fmt.Errorf("writes are refused until a snapshot succeeds: %w", err)
+		return err
+	}
+	if err := d.log.Reset(); err != nil {
+		d.failed = err
+		return err
+	}
+	d.failed = nil
+	return nil
+}
+
+// A log record is one JSON object: {"put": <the stage as a JSON:API resource object>} or
+// {"delete": <id>}.
+func encodeChange(c store.Change) []byte {
+	if c.Put == nil {
+		b := append([]byte(`{"delete":`), strconv.FormatInt(c.Deleted, 10)...)
+		return append(b, '}')
+	}
+	var r jsonapi.Render
+	b := r.AppendStage([]byte(`{"put":`), c.Put)
+	return append(b, '}')
+}
+
+func decodeChange(payload []byte) (store.Change, error) {
+	var rec struct {
+		Put    json.RawMessage `json:"put"`
+		Delete int64           `json:"delete"`
+	}
+	if err := json.Unmarshal(payload, &rec); err != nil {
+		return store.Change{}, err
+	}
+	switch {
+	case len(rec.Put) > 0 && rec.Delete == 0:
+		st, err := jsonapi.DecodeStage(rec.Put)
+		if err != nil {
+			return store.Change{}, err
+		}
+		return store.Change{Put: &st}, nil
+	case len(rec.Put) == 0 && rec.Delete > 0:
+		return store.Change{Deleted: rec.Delete}, nil
+	}
+	return store.Change{}, fmt.Errorf("want {\"put\": stage} or {\"delete\": id}")
+}

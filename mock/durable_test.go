@@ -1,0 +1,171 @@
+package mock_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oppstages/oppstages/internal/apitest"
+	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/wal"
+	"github.com/oppstages/oppstages/mock"
+)
+
+const stageBody = `{"data":{"type":"opportunityStage","attributes":{"name":%q,"order":%d}}}`
+
+// Every acknowledged write is on disk when its response is sent: a server that is never
+// closed (as after kill -9) is followed by one that sees every write, whatever came last.
+func TestWritesAreDurableWithoutShutdown(t *testing.T) {
+	state := `{"data":[{"type":"opportunityStage","id":40,"attributes":{"name":"Imported","createdAt":"2024-01-01T00:00:00.000Z","updatedAt":"2024-01-01T00:00:00.000Z"},"relationships":{"creator":{"data":{"type":"user","id":1}}}}],"meta":{"nextId":41}}`
+	steps := []struct {
+		name string
+		do   func(t *testing.T, c *apitest.Client)
+	}{
+		{"create", func(t *testing.T, c *apitest.Client) {
+			mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Durable", 3)), 201)
+		}},
+		{"update", func(t *testing.T, c *apitest.Client) {
+			mustStatus(t, c.Send("PATCH", stages+"/2", `{"data":{"type":"opportunityStage","id":2,"attributes":{"name":"Renamed","color":null}}}`), 200)
+		}},
+		{"delete", func(t *testing.T, c *apitest.Client) { mustStatus(t, c.Do(deleteReq(5)), 204) }},
+		{"state replace", func(t *testing.T, c *apitest.Client) {
+			mustStatus(t, c.Do(apitest.Request{Method: "PUT", Target: "/__admin/state", Body: state}), 200)
+		}},
+		{"create after replace", func(t *testing.T, c *apitest.Client) {
+			mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "After import", 1)), 201)
+		}},
+		{"reset", func(t *testing.T, c *apitest.Client) {
+			mustStatus(t, c.Do(apitest.Request{Method: "POST", Target: "/__admin/reset"}), 200)
+		}},
+		{"delete after reset", func(t *testing.T, c *apitest.Client) { mustStatus(t, c.Do(deleteReq(8)), 204) }},
+	}
+	path := filepath.Join(t.TempDir(), "state.json")
+	for _, step := range steps {
+		_, c := newServer(t, mock.Options{StateFile: path})
+		step.do(t, c)
+		want := c.Get("/__admin/state").Body
+		// The server above is dropped without Close: the next one sees only the disk.
+		_, again := newServer(t, mock.Options{StateFile: path})
+		if diff := cmp.Diff(string(want), string(again.Get("/__admin/state").Body)); diff != "" {
+			t.Fatalf("after %s, state on restart (-acknowledged +recovered):\n%s", step.name, diff)
+		}
+	}
+}
+
+// Between snapshots the writes live in the log; a snapshot folds them into the state file,
+// which stays a plain JSON:API document, and a person's edit to it is what the next start
+// loads.
+func TestSnapshotIsAPlainDocumentAPersonCanEdit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, c := newServer(t, mock.Options{StateFile: path})
+	mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Logged", 4)), 201)
+	if info, err := os.Stat(path + ".log"); err != nil || info.Size() <= int64(len(wal.Header)) {
+		t.Fatalf("the write is not in the log: %v %v", info, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path + ".log"); info.Size() != int64(len(wal.Header)) {
+		t.Errorf("the log holds %d bytes after a clean close, want only its header", info.Size())
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := jsonapi.DecodeRecords(doc)
+	if err != nil || len(recs.Stages) != 9 || *recs.Stages[8].Name != "Logged" {
+		t.Fatalf("the state file is not the JSON:API document of the 9 stages: %v\n%s", err, doc)
+	}
+	edited := strings.Replace(string(doc), `"name":"Logged"`, `"name":"Edited by hand"`, 1)
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, again := newServer(t, mock.Options{StateFile: path})
+	if r := again.Get(stages + "/9"); !strings.Contains(string(r.Body), `"name":"Edited by hand"`) {
+		t.Errorf("the edit was not loaded: %s", r.Body)
+	}
+}
+
+// A log whose last record was cut off by a crash loses that write only (it was never
+// acknowledged: its response waits for the sync), and the server starts.
+func TestTornLogRecordIsDroppedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	_, c := newServer(t, mock.Options{StateFile: path})
+	mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Kept", 1)), 201)
+	before := c.Get("/__admin/state").Body
+	mustStatus(t, c.Send("PATCH", stages+"/9", `{"data":{"type":"opportunityStage","id":9,"attributes":{"name":"Torn"}}}`), 200)
+	snapshot, _ := os.ReadFile(path)
+	log, _ := os.ReadFile(path + ".log")
+	lastStart := len(wal.Header)
+	for rest := log[lastStart:]; ; {
+		n := 8 + int(binary.LittleEndian.Uint32(rest))
+		if n >= len(rest) {
+			break
+		}
+		lastStart += n
+		rest = rest[n:]
+	}
+	for _, cut := range []int{lastStart, lastStart + 1, lastStart + 8, lastStart + 9, (lastStart + len(log)) / 2, len(log) - 1} {
+		os.WriteFile(path, snapshot, 0o644)
+		os.WriteFile(path+".log", log[:cut], 0o644)
+		_, again := newServer(t, mock.Options{StateFile: path})
+		if diff := cmp.Diff(string(before), string(again.Get("/__admin/state").Body)); diff != "" {
+			t.Fatalf("log cut at %d of %d: state (-want +got):\n%s", cut, len(log), diff)
+		}
+	}
+}
+
+// A write that cannot be made durable is never acknowledged.
+func TestWriteThatCannotBeSavedIsNotAcknowledged(t *testing.T) {
+	s, c := newServer(t, mock.Options{StateFile: filepath.Join(t.TempDir(), "state.json")})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Nowhere", 1)), 500, "internalServerError")
+	wantError(t, c.Do(deleteReq(1)), 500, "internalServerError")
+}
+
+// Named sandboxes stay in memory: they leave nothing on disk and start afresh.
+func TestSandboxesStayInMemory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	_, c := newServer(t, mock.Options{StateFile: path})
+	create := apitest.Request{Method: "POST", Target: stages, Body: fmt.Sprintf(stageBody, "Only in memory", 1), ContentType: "application/vnd.api+json"}
+	mustStatus(t, c.Do(inSandbox("ci", create)), 201)
+	_, again := newServer(t, mock.Options{StateFile: path})
+	if n := len(decodeList(t, again.Do(inSandbox("ci", apitest.Request{Method: "GET", Target: stages}))).Data); n != 8 {
+		t.Errorf("sandbox ci after restart has %d stages, want the 8 of the seed", n)
+	}
+	if n := len(decodeList(t, again.Get(stages)).Data); n != 8 {
+		t.Errorf("the default sandbox has %d stages, want 8: a sandbox's write reached it", n)
+	}
+}
+
+func TestUnreplayableLogStopsStartup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	l, _, err := wal.Open(path + ".log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, _ := l.Append([]byte(`{"put":{"type":"account","id":1}}`))
+	if err := l.Sync(seq); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	_, err = mock.New(mock.Options{StateFile: path})
+	if err == nil || !strings.Contains(err.Error(), path+".log") || !strings.Contains(err.Error(), "record 1") {
+		t.Fatalf("err = %v, want one naming the log and the record", err)
+	}
+}
+
+func mustStatus(t *testing.T, r *apitest.Response, want int) {
+	t.Helper()
+	if r.Status != want {
+		t.Fatalf("status %d, want %d\n%s", r.Status, want, r.Body)
+	}
+}
