@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -44,7 +43,7 @@ type config struct {
 	generate, rateLimit                        int
 	rateWindow, tokenTTL                       time.Duration
 	errorRate                                  float64
-	validateResponses, skuDisabled             bool
+	validateResponses, skuDisabled, adminOpen  bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -62,8 +61,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.skuDisabled, "sku-disabled", false, "answer every API request with the disabled-SKU 403")
 	fs.StringVar(&c.latency, "latency", "0", "added delay per request, e.g. 50ms or 20ms-200ms")
 	fs.Float64Var(&c.errorRate, "error-rate", 0, "fraction of requests that get a random documented 5xx")
-	fs.StringVar(&c.state, "state", "", "state file: loaded at start if present, written atomically on shutdown and on POST /__admin/snapshot")
+	fs.StringVar(&c.state, "state", "", "state file (a JSON:API document): loaded at start if present; every write is durable before it is answered (log in FILE.log), folded into the file on shutdown and on POST /__admin/snapshot")
 	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token>")
+	fs.BoolVar(&c.adminOpen, "admin-open", false, "allow a non-loopback -addr without -admin-token (the admin API open to the network)")
 	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", 2*time.Hour, "lifetime of the access tokens /oauth/token issues")
@@ -130,15 +130,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if err := checkStateLocation(c.state); err != nil {
+		return err
+	}
+	if err := checkFixtures(c.fixtures); err != nil {
+		return err
+	}
+	tokens, err := loadTokens(c.tokens)
+	if err != nil {
+		return err
+	}
+	ln, err := listen(c.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	adminOpen, err := adminExposure(c, ln.Addr())
+	if err != nil {
+		return err
+	}
 	var handler slog.Handler = slog.NewTextHandler(stdout, nil)
 	if c.logFormat == "json" {
 		handler = slog.NewJSONHandler(stdout, nil)
 	}
 	logger := slog.New(handler)
-	tokens, err := loadTokens(c.tokens)
-	if err != nil {
-		return err
-	}
 	latency, _ := mock.ParseLatency(c.latency) // checked by parseFlags
 	opts := mock.Options{
 		SKUDisabled:       c.skuDisabled,
@@ -166,10 +181,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	url := c.baseURL
 	if url == "" {
 		url = "http://" + ln.Addr().String()
@@ -183,7 +194,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	logger.Info(fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed))
+	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed)
+	if adminOpen {
+		line += "; the admin API is open to the network (-admin-open without -admin-token)"
+	}
+	logger.Info(line)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+)
+
+// The checks below run before the server serves anything, so that a mistake in the flags
+// stops start-up with one line naming the flag, instead of surfacing later (a state file
+// that cannot be saved at shutdown, an admin API reachable from the network).
+
+// checkStateLocation fails unless a state file can be written at path: its directory
+// exists and takes new files.
+func checkStateLocation(path string) error {
+	if path == "" {
+		return nil
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("-state %s: is a directory; name a file in it", path)
+	}
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("-state %s: directory %s does not exist", path, dir)
+	case err != nil:
+		return fmt.Errorf("-state %s: %v", path, cause(err))
+	case !info.IsDir():
+		return fmt.Errorf("-state %s: %s is not a directory", path, dir)
+	}
+	probe, err := os.CreateTemp(dir, ".mockserver-probe-*")
+	if err != nil {
+		return fmt.Errorf("-state %s: directory %s is not writable: %v", path, dir, cause(err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// checkFixtures fails unless dir is a directory that can be read.
+func checkFixtures(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return fmt.Errorf("-fixtures %s: cannot read the directory: %v", dir, cause(err))
+	}
+	return nil
+}
+
+// listen opens the listening socket, naming -addr when it cannot.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-addr %s: cannot listen: %v", addr, cause(err))
+	}
+	return ln, nil
+}
+
+// adminExposure reports whether the admin API is reachable from other machines without a
+// token, and refuses that unless -admin-open allows it.
+func adminExposure(c config, bound net.Addr) (open bool, err error) {
+	if tcp, ok := bound.(*net.TCPAddr); (ok && tcp.IP.IsLoopback()) || c.adminToken != "" {
+		return false, nil
+	}
+	if !c.adminOpen {
+		return false, fmt.Errorf("-addr %s is reachable from other machines and -admin-token is not set: "+
+			"anyone could reset, replace or break the mock through /__admin/; set -admin-token, or -admin-open to allow it", c.addr)
+	}
+	return true, nil
+}
+
+// cause is the innermost reason of a file or network error, without the operation and
+// path that the message around it already names.
+func cause(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	if oe, ok := errors.AsType[*net.OpError](err); ok {
+		if se, ok := errors.AsType[*os.SyscallError](oe.Err); ok {
+			return se.Err
+		}
+		return oe.Err
+	}
+	return err
+}
