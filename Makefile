@@ -8,8 +8,9 @@ TOKEN       ?= any-token
 MODE        ?= readonly
 FUZZTIME    ?= 1m
 SOAKTIME    ?= 10m
+KILLS       ?= 500
 
-.PHONY: run test lint lint-spec contract bench load fuzz soak fmt
+.PHONY: run test lint lint-spec contract bench load fuzz soak crash fmt
 
 run:
 	$(GO) run ./cmd/mockserver $(ARGS)
@@ -51,6 +52,10 @@ fuzz:
 # The soak test for SOAKTIME under the race detector.
 soak:
 	$(GO) test -race -run '^TestSoak$$' -count=1 -timeout 0 ./mock -soak $(SOAKTIME)
+
+# The crash test with KILLS SIGKILLs instead of make test's few.
+crash:
+	$(GO) test -race -run '^TestCrashLosesNoAcknowledgedWrite$$' -count=1 -timeout 0 -v ./cmd/mockserver -crash-kills $(KILLS)
 
 fmt:
 	gofmt -w .
