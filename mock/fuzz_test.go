@@ -24,6 +24,9 @@ func FuzzRequests(f *testing.F) {
 	f.Add("GET", "/api/v2/opportunityStages", "newFilterSyntax=true&filter[name][]=a,b&filter[name][]=c..d&filter[order]=__null__", "", "")
 	f.Add("GET", "/api/v2/opportunityStages", "page[offset]=3&page[limit]=2&sort=name&sort=-name", "", "")
 	f.Add("POST", "/api/v2/opportunityStages", "", `{"data":{"type":"opportunityStage","attributes":{"order":1e309}}}`, "application/vnd.api+json")
+	f.Add("GET", "/oauth/authorize", "client_id=app&redirect_uri=http://localhost/cb&response_type=code&scope=opportunityStages.read&state=s", "", "")
+	f.Add("POST", "/oauth/token", "", "grant_type=authorization_code&client_id=app&client_secret=s&redirect_uri=http://localhost/cb&code=C", "application/x-www-form-urlencoded")
+	f.Add("POST", "/oauth/token", "grant_type=refresh_token", `{"grant_type":"refresh_token","refresh_token":7,"scope":"a+b"}`, "application/json")
 	f.Fuzz(func(t *testing.T, method, path, rawQuery, body, contentType string) {
 		fuzzRequest(t, method, path, rawQuery, body, contentType, "", "")
 	})
