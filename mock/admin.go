@@ -50,6 +50,16 @@ func (s *Server) admin(r *http.Request) response {
 			"status": "ok", "stages": box.store().Len(),
 			"sandboxes": count, "sandboxesEvicted": evicted, "journalEvicted": journalEvicted,
 		})
+	case "GET /__admin/sandboxes":
+		type summary struct {
+			Name   string `json:"name"`
+			Stages int    `json:"stages"`
+		}
+		list := []summary{{Name: "", Stages: s.main.store().Len()}}
+		for _, b := range s.named.list() {
+			list = append(list, summary{Name: b.name, Stages: b.store().Len()})
+		}
+		return adminJSON(http.StatusOK, map[string]any{"sandboxes": list})
 	case "POST /__admin/reset":
 		if err := s.resetSandbox(box); err != nil {
 			return s.adminWriteFailed(err)

@@ -141,3 +141,14 @@ func (ss *sandboxes) stats() (count, evicted int) {
 	defer ss.mu.Unlock()
 	return ss.recent.Len(), ss.evicted
 }
+
+// list returns the named sandboxes, most recently used first.
+func (ss *sandboxes) list() []*sandbox {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	out := make([]*sandbox, 0, ss.recent.Len())
+	for el := ss.recent.Front(); el != nil; el = el.Next() {
+		out = append(out, el.Value.(*sandbox))
+	}
+	return out
+}

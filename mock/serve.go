@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/dashboard"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/validation"
@@ -33,6 +34,12 @@ type exchange struct {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if r.URL.Path == "/__admin/ui" || strings.HasPrefix(r.URL.Path, dashboard.Prefix) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		s.dashboard.ServeHTTP(sw, r)
+		s.logRequest(r, sw.status, time.Since(start), "")
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/__admin/") {
 		resp := s.admin(r)
 		resp.write(w)
@@ -301,4 +308,15 @@ func (s *Server) explainUnknown(name string) *oppstages.Error {
 			"'%s' names a type this endpoint does not return; use fields[opportunityStage] or fields[user].", clip(name)).AtParameter(name)
 	}
 	return oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not a parameter of this endpoint.", clip(name)).AtParameter(name)
+}
+
+// statusWriter remembers the status a handler wrote, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
+	"github.com/oppstages/oppstages/internal/dashboard"
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/store"
@@ -34,6 +35,7 @@ type Server struct {
 	named     *sandboxes
 	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
 	durable   *durableState // the default sandbox on disk, when there is a state file
+	dashboard http.Handler
 }
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
@@ -72,6 +74,7 @@ func New(opts Options) (*Server, error) {
 		initial:   opts.settings(),
 		named:     newSandboxes(opts.MaxSandboxes),
 		oauth:     oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
+		dashboard: dashboard.Handler(),
 	}
 	s.main = s.newSandbox("")
 	if opts.StateFile != "" {
