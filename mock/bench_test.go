@@ -71,6 +71,25 @@ func BenchmarkListFilteredTwoKeySort100k(b *testing.B) {
 	}
 }
 
+// An incremental-sync page as connectors ask for it: a newFilterSyntax window sorted by
+// updatedAt, with the parameters sent twice, against the same window in the classic form.
+func BenchmarkListSyncWindow100k(b *testing.B) {
+	h := benchServer(b, 100_000, noLimit)
+	for _, c := range []struct{ name, target string }{
+		{"classic", "/api/v2/opportunityStages?filter[updatedAt]=2024-01-01T00:00:00Z..2024-06-30T23:59:59Z&sort=updatedAt&page[size]=1000"},
+		{"operators", "/api/v2/opportunityStages?newFilterSyntax=true&filter[updatedAt][gte]=2024-01-01T00:00:00Z&filter[updatedAt][lte]=2024-06-30T23:59:59Z&sort=updatedAt&page[size]=1000"},
+		{"appended", "/api/v2/opportunityStages?newFilterSyntax=true&filter[updatedAt][gte]=2024-01-01T00:00:00Z&filter[updatedAt][lte]=2024-06-30T23:59:59Z&sort=updatedAt&page[size]=1000&sort=updatedAt&page%5Bsize%5D=1000&newFilterSyntax=true"},
+		{"offset9000", "/api/v2/opportunityStages?filter[updatedAt]=2024-01-01T00:00:00Z..2024-06-30T23:59:59Z&sort=updatedAt&page[offset]=9000&page[limit]=1000"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, h, "GET", c.target, "", 200)
+			}
+		})
+	}
+}
+
 func BenchmarkCreate(b *testing.B) {
 	h := benchServer(b, 1000, noLimit)
 	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Bench","order":3,"isClosed":false,"color":"#FFFFFF"}}}`
