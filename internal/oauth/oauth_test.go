@@ -248,3 +248,20 @@ func FuzzAuthorize(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheck is the cost an issued token adds to every API request.
+func BenchmarkCheck(b *testing.B) {
+	s, _ := newTestServer(Config{})
+	loc, _ := s.Authorize(url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"}, "response_type": {"code"}})
+	u, _ := url.Parse(loc)
+	tok, err := exchange(s, "app", u.Query().Get("code"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, state := s.Check(tok.AccessToken); state != Valid {
+			b.Fatal(state)
+		}
+	}
+}
