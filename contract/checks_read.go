@@ -61,7 +61,8 @@ func (s *session) checks() []check {
 		check{name: "generated/invalid-bodies", writes: true, run: checkGeneratedInvalid},
 	)
 	cs = append(cs, clientChecks()...)
-	return cs
+	cs = append(cs, propertyChecks()...)
+	return append(cs, protocolChecks()...)
 }
 
 // everything is every record, walked with the largest page.

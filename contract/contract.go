@@ -37,8 +37,12 @@ type Config struct {
 	Mode Mode
 	// Run, when set, is a regular expression; only checks whose names match run.
 	Run string
-	// Seed drives the generated request bodies; the same seed sends the same bodies.
+	// Seed drives the generated request bodies and list queries; the same seed against
+	// the same data sends the same requests.
 	Seed uint64
+	// Cases is how many generated list queries the property checks walk; 0 means
+	// DefaultCases. More cases dig deeper.
+	Cases int
 	// Client sends the requests; nil means a client with a 30-second timeout.
 	Client *http.Client
 	// Spec is the OpenAPI document to check against; nil means the embedded openapi.yaml.

@@ -32,6 +32,9 @@ type session struct {
 
 	current *Result  // the check that is running
 	faults  []string // contract violations seen by the current check
+
+	corpus    *corpus     // the property checks' oracle and walks, made once
+	exchanges exchangeLog // what the protocol checks keep from every exchange
 }
 
 // reply is a received response.
@@ -92,6 +95,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	if len(data) > 0 {
 		_ = json.Unmarshal(data, &rep.doc)
 	}
+	s.observe(req, rep)
 	if err := s.conforms(r, rep); err != nil {
 		s.faults = append(s.faults, fmt.Sprintf("%s %s -> %d breaks openapi.yaml: %v", req.method, req.path, rep.status, err))
 	}

@@ -1,0 +1,421 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// vocabulary is what the spec says a list query may name.
+type vocabulary struct {
+	kinds       map[string]kind // filterable members: the list operation's filter[...] parameters
+	sortable    []string
+	stageFields []string // attribute and relationship names of a stage
+	userFields  []string // attribute names of a user
+	defaultSize int      // page[size] when none is sent
+}
+
+// vocabulary reads the filterable members and their kinds, the fieldset names and the
+// default page size from the spec.
+func (s *session) vocabulary() (vocabulary, error) {
+	v := vocabulary{kinds: map[string]kind{}, sortable: sortable, defaultSize: 50}
+	stage := s.doc.Components.Schemas["OpportunityStage"]
+	user := s.doc.Components.Schemas["User"]
+	if stage == nil || user == nil {
+		return v, errors.New("the spec has no OpportunityStage or User schema")
+	}
+	attrs := members(stage.Value, "attributes")
+	v.stageFields = append(slices.Sorted(maps.Keys(attrs)), slices.Sorted(maps.Keys(members(stage.Value, "relationships")))...)
+	v.userFields = slices.Sorted(maps.Keys(members(user.Value, "attributes")))
+	var list *openapi3.Operation
+	for _, item := range s.doc.Paths.Map() {
+		if item.Get != nil && item.Get.OperationID == "listOpportunityStages" {
+			list = item.Get
+		}
+	}
+	if list == nil {
+		return v, errors.New("the spec has no listOpportunityStages operation")
+	}
+	for _, p := range list.Parameters {
+		name := p.Value.Name
+		if name == "page[size]" && p.Value.Schema != nil {
+			if d, ok := p.Value.Schema.Value.Default.(float64); ok {
+				v.defaultSize = int(d)
+			}
+		}
+		attr, ok := strings.CutPrefix(name, "filter[")
+		if !ok || !strings.HasSuffix(attr, "]") {
+			continue
+		}
+		attr = strings.TrimSuffix(attr, "]")
+		if attr == "id" {
+			v.kinds[attr] = kindInt
+			continue
+		}
+		schema := attrs[attr]
+		if schema == nil {
+			return v, fmt.Errorf("the spec filters on %s, which is not a stage attribute", attr)
+		}
+		switch {
+		case schema.Value.Type.Is(openapi3.TypeInteger):
+			v.kinds[attr] = kindInt
+		case schema.Value.Type.Is(openapi3.TypeBoolean):
+			v.kinds[attr] = kindBool
+		case schema.Value.Format == "date-time":
+			v.kinds[attr] = kindTime
+		default:
+			v.kinds[attr] = kindString
+		}
+	}
+	return v, nil
+}
+
+// members are the properties of a schema's object-valued property (attributes,
+// relationships).
+func members(schema *openapi3.Schema, prop string) openapi3.Schemas {
+	if p := schema.Properties[prop]; p != nil && p.Value != nil {
+		return p.Value.Properties
+	}
+	return nil
+}
+
+// queryGen draws list queries from the data: values records hold and values next to
+// them, so that every bound and every near miss gets tried. The same seed and data give
+// the same queries.
+type queryGen struct {
+	rng    *rand.Rand
+	vocab  vocabulary
+	attrs  []string // filterable members, sorted
+	values map[string][]string
+	drawn  int
+}
+
+func newQueryGen(seed uint64, vocab vocabulary, stages []resource) *queryGen {
+	g := &queryGen{rng: rand.New(rand.NewPCG(seed, 31)), vocab: vocab, values: map[string][]string{}}
+	g.attrs = slices.Sorted(maps.Keys(vocab.kinds))
+	for _, attr := range g.attrs {
+		seen := map[string]bool{}
+		for _, r := range stages {
+			if raw, ok := literal(vocab.kinds[attr], r.value(attr)); ok && !seen[raw] {
+				seen[raw] = true
+				g.values[attr] = append(g.values[attr], raw)
+			}
+		}
+	}
+	return g
+}
+
+// literal writes a record's value as a filter value; names that a filter would read as a
+// list or a range (or that would run into a range's dots) cannot be written.
+func literal(k kind, v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, v != "" && !strings.Contains(v, ",") && !strings.Contains(v, "..") && !strings.HasSuffix(v, ".")
+	case bool:
+		return strconv.FormatBool(v), true
+	case float64:
+		n, ok := integer(v)
+		return strconv.FormatInt(n, 10), ok && k == kindInt
+	}
+	return "", false
+}
+
+// query draws one list query. The first of a run selects every record and asks for
+// every extra (include, count), so that each run walks the whole data at least once.
+func (g *queryGen) query() listQuery {
+	var q listQuery
+	g.drawn++
+	filters := g.weighted(2, 4, 2, 1)
+	if g.drawn == 1 {
+		filters = 0
+	}
+	for _, attr := range g.pick(g.attrs, filters) {
+		q.filters = append(q.filters, g.filter(attr))
+	}
+	for _, attr := range g.shuffled(g.vocab.sortable, g.weighted(2, 3, 3, 1)) {
+		q.sort = append(q.sort, sortKey{attr: attr, desc: g.rng.IntN(2) == 0})
+	}
+	if g.rng.IntN(4) == 0 {
+		q.fields = g.pick(g.vocab.stageFields, 1+g.rng.IntN(len(g.vocab.stageFields)))
+	}
+	if g.rng.IntN(3) == 0 {
+		q.include = true
+		if g.rng.IntN(2) == 0 {
+			q.userFields = g.pick(g.vocab.userFields, 1+g.rng.IntN(len(g.vocab.userFields)))
+		}
+	}
+	q.count = g.rng.IntN(2) == 0
+	if g.drawn == 1 {
+		q.include, q.count = true, true
+	}
+	return q
+}
+
+// weighted draws a number n with probability weights[n]/sum.
+func (g *queryGen) weighted(weights ...int) int {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	x := g.rng.IntN(total)
+	for n, w := range weights {
+		if x < w {
+			return n
+		}
+		x -= w
+	}
+	return 0
+}
+
+// pick draws n distinct members of from, in from's order.
+func (g *queryGen) pick(from []string, n int) []string {
+	out := g.shuffled(from, n)
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(from, a) - slices.Index(from, b) })
+	return out
+}
+
+// shuffled draws n distinct members of from, in random order.
+func (g *queryGen) shuffled(from []string, n int) []string {
+	idx := g.rng.Perm(len(from))[:min(n, len(from))]
+	out := make([]string, len(idx))
+	for i, j := range idx {
+		out[i] = from[j]
+	}
+	return out
+}
+
+// filter draws a filter on attr in one of the classic forms.
+func (g *queryGen) filter(attr string) filter {
+	k := g.vocab.kinds[attr]
+	if k == kindBool {
+		if g.rng.IntN(3) == 0 {
+			return filter{attr, "true,false"}
+		}
+		return filter{attr, g.value(attr)}
+	}
+	switch g.weighted(7, 4, 5, 2, 2) {
+	case 0:
+		return filter{attr, g.value(attr)}
+	case 1:
+		vs := []string{g.value(attr), g.value(attr)}
+		if g.rng.IntN(2) == 0 {
+			vs = append(vs, g.value(attr))
+		}
+		return filter{attr, strings.Join(vs, ",")}
+	case 2:
+		lo, hi := g.value(attr), g.value(attr)
+		if g.rng.IntN(8) > 0 && boundAfter(k, lo, hi) {
+			lo, hi = hi, lo
+		}
+		return filter{attr, lo + ".." + hi}
+	case 3:
+		return filter{attr, g.value(attr) + "..inf"}
+	default:
+		return filter{attr, "neginf.." + g.value(attr)}
+	}
+}
+
+// boundAfter reports whether a sorts after b as a filter value of kind k.
+func boundAfter(k kind, a, b string) bool {
+	switch k {
+	case kindInt:
+		x, _ := strconv.ParseInt(a, 10, 64)
+		y, _ := strconv.ParseInt(b, 10, 64)
+		return x > y
+	case kindTime:
+		x, _, _ := span(a)
+		y, _, _ := span(b)
+		return x.After(y)
+	}
+	return a > b
+}
+
+// value draws a filter value for attr: a value a record holds, or one next to it.
+func (g *queryGen) value(attr string) string {
+	k := g.vocab.kinds[attr]
+	vs := g.values[attr]
+	if k == kindBool {
+		return strconv.FormatBool(g.rng.IntN(2) == 0)
+	}
+	if len(vs) == 0 {
+		return strconv.Itoa(g.rng.IntN(100))
+	}
+	v := vs[g.rng.IntN(len(vs))]
+	switch k {
+	case kindInt:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return strconv.FormatInt(n+int64(g.weighted(1, 3, 1))-1, 10)
+	case kindTime:
+		t, _, _ := span(v)
+		switch g.weighted(4, 1, 1, 3, 1) {
+		case 1:
+			return stamp(t.Add(-time.Millisecond))
+		case 2:
+			return stamp(t.Add(time.Millisecond))
+		case 3:
+			return t.UTC().Format(time.DateOnly)
+		case 4:
+			return t.UTC().AddDate(0, 0, 2*g.rng.IntN(2)-1).Format(time.DateOnly)
+		}
+		return v
+	default:
+		near := v
+		switch g.weighted(5, 2, 2, 1) {
+		case 1:
+			near = prefix(v)
+		case 2:
+			near = caseVariant(v)
+		case 3:
+			near = v + " x"
+		}
+		if _, ok := literal(kindString, near); !ok {
+			return v
+		}
+		return near
+	}
+}
+
+// stamp writes an instant the way the API does: UTC, milliseconds.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// prefix is the first half of s, at least one character.
+func prefix(s string) string {
+	n := max(utf8.RuneCountInString(s)/2, 1)
+	return string([]rune(s)[:n])
+}
+
+// caseVariant is s in another case: upper case, or lower case when s already is.
+func caseVariant(s string) string {
+	if up := strings.ToUpper(s); up != s {
+		return up
+	}
+	return strings.ToLower(s)
+}
+
+// boundary is a query chosen for the edge it sits on.
+type boundary struct {
+	why string
+	q   listQuery
+}
+
+// boundaries are queries at the data's edges: range bounds equal to records' own values
+// (both ends inclusive), date-only bounds on a record's own day, exact names that are
+// prefixes or case variants of other names.
+func (g *queryGen) boundaries(stages []resource) []boundary {
+	var out []boundary
+	add := func(why, attr, value string) {
+		out = append(out, boundary{why: why, q: listQuery{filters: []filter{{attr, value}}}})
+	}
+	for _, attr := range g.attrs {
+		vs := g.values[attr]
+		if len(vs) == 0 {
+			continue
+		}
+		switch g.vocab.kinds[attr] {
+		case kindInt:
+			sorted := slices.Clone(vs)
+			slices.SortFunc(sorted, func(a, b string) int {
+				x, _ := strconv.ParseInt(a, 10, 64)
+				y, _ := strconv.ParseInt(b, 10, 64)
+				return int(x - y)
+			})
+			i := g.rng.IntN(len(sorted))
+			v, w := sorted[i], sorted[min(i+1, len(sorted)-1)]
+			add(attr+" range whose both ends are one record's value", attr, v+".."+v)
+			add(attr+" range between two neighbouring records' values", attr, v+".."+w)
+			add(attr+" upper-open range from a record's value", attr, v+"..inf")
+			add(attr+" lower-open range up to a record's value", attr, "neginf.."+v)
+		case kindTime:
+			v := vs[g.rng.IntN(len(vs))]
+			t, _, _ := span(v)
+			day := t.UTC().Format(time.DateOnly)
+			add(attr+" range whose both ends are one record's instant", attr, v+".."+v)
+			add(attr+" exact instant of a record", attr, v)
+			add(attr+" date-only range on a record's own day", attr, day+".."+day)
+			add(attr+" date-only exact value of a record's day", attr, day)
+			add(attr+" lower-open range up to a record's day", attr, "neginf.."+day)
+			add(attr+" upper-open range from a record's day", attr, day+"..inf")
+		case kindString:
+			v := vs[g.rng.IntN(len(vs))]
+			add(attr+" range whose both ends are one record's value", attr, v+".."+v)
+			if p, ok := prefixOfAnother(vs); ok {
+				add(attr+" exact value that is a prefix of another record's value", attr, p)
+			}
+			if c, ok := caseVariantOfAnother(vs); ok {
+				add(attr+" exact value whose case variant another record holds", attr, c)
+			}
+			add(attr+" exact value that is the first half of a record's value", attr, prefix(v))
+			add(attr+" exact value in another case than a record's", attr, caseVariant(v))
+		}
+	}
+	return out
+}
+
+// prefixOfAnother finds a value that is a proper prefix of another.
+func prefixOfAnother(vs []string) (string, bool) {
+	for _, a := range vs {
+		for _, b := range vs {
+			if len(a) < len(b) && strings.HasPrefix(b, a) {
+				return a, true
+			}
+		}
+	}
+	return "", false
+}
+
+// caseVariantOfAnother finds a value that another equals but for case.
+func caseVariantOfAnother(vs []string) (string, bool) {
+	for _, a := range vs {
+		for _, b := range vs {
+			if a != b && strings.EqualFold(a, b) {
+				return a, true
+			}
+		}
+	}
+	return "", false
+}
+
+// plantEdges creates, in full mode, the records the data lacks for the boundaries: a name
+// that is a case variant of another (with an order another record holds, a tie), and a
+// record whose name, order and isClosed are null. Clean-up deletes them with the rest.
+func (s *session) plantEdges(ctx context.Context, stages []resource) (bool, error) {
+	var names []string
+	var order any
+	nulls := false
+	for _, r := range stages {
+		if n, ok := literal(kindString, r.Attrs["name"]); ok {
+			names = append(names, n)
+		}
+		if o := r.Attrs["order"]; o != nil && order == nil {
+			order = o
+		}
+		nulls = nulls || (r.Attrs["name"] == nil && r.Attrs["order"] == nil && r.Attrs["isClosed"] == nil)
+	}
+	planted := false
+	if _, ok := caseVariantOfAnother(names); !ok && len(names) > 0 {
+		attrs := map[string]any{"name": caseVariant(names[0]), "isClosed": true}
+		if order != nil {
+			attrs["order"] = order
+		}
+		if _, err := s.create(ctx, validBody(attrs)); err != nil {
+			return planted, fmt.Errorf("create a case variant of %q: %w", names[0], err)
+		}
+		planted = true
+	}
+	if !nulls {
+		if _, err := s.create(ctx, validBody(map[string]any{"color": "#000001"})); err != nil {
+			return planted, fmt.Errorf("create a stage with null name, order and isClosed: %w", err)
+		}
+		planted = true
+	}
+	return planted, nil
+}
