@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,6 +19,8 @@ var (
 	target = flag.String("target", "", "root URL of a server to check; empty runs the suite against an in-process mock")
 	token  = flag.String("token", "contract-test", "bearer token for -target")
 	mode   = flag.String("mode", "full", "full or readonly")
+	seed   = flag.Uint64("seed", 1, "seed for generated bodies and list queries; against the mock the next seed runs too")
+	cases  = flag.Int("cases", 0, "generated list queries the property checks walk; 0 means contract.DefaultCases")
 )
 
 // newMock serves a fresh mock over loopback, as any target would be.
@@ -35,9 +38,23 @@ func newMock(t *testing.T, opts mock.Options) *httptest.Server {
 	return srv
 }
 
-// TestSuite runs every check against -target, or against the mock when none is given.
+// TestSuite runs every check against -target, or against the mock when none is given;
+// against the mock it runs with -seed and with the seed after it.
 func TestSuite(t *testing.T) {
-	cfg := contract.Config{Target: *target, Token: *token, Mode: contract.Mode(*mode), Seed: 1}
+	if *target != "" {
+		suite(t, *seed)
+		return
+	}
+	for _, sd := range []uint64{*seed, *seed + 1} {
+		t.Run(fmt.Sprintf("seed=%d", sd), func(t *testing.T) {
+			t.Parallel()
+			suite(t, sd)
+		})
+	}
+}
+
+func suite(t *testing.T, seed uint64) {
+	cfg := contract.Config{Target: *target, Token: *token, Mode: contract.Mode(*mode), Seed: seed, Cases: *cases}
 	var m *mock.Server
 	if cfg.Target == "" {
 		var err error

@@ -1,7 +1,7 @@
 // Command contract checks a server against openapi.yaml: every exchange against the
 // contract, then the behaviour of the opportunity stages API.
 //
-//	contract -target URL [-token T] [-mode full|readonly] [-run REGEX] [-junit FILE] [-json FILE] [-spec FILE] [-seed N]
+//	contract -target URL [-token T] [-mode full|readonly] [-run REGEX] [-junit FILE] [-json FILE] [-spec FILE] [-seed N] [-cases N]
 //
 // It prints a line per check and "N passed, N failed" last. It exits 0 when every check
 // passes, 1 when any fails or a created record could not be deleted, and 2 when the
@@ -39,7 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&junitPath, "junit", "", "write a JUnit XML report to this file")
 	fs.StringVar(&jsonPath, "json", "", "write a JSON report to this file")
 	fs.StringVar(&specPath, "spec", "", "check against this OpenAPI file instead of the embedded openapi.yaml")
-	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies and list queries")
+	fs.IntVar(&cfg.Cases, "cases", contract.DefaultCases, "generated list queries the property checks walk; more dig deeper")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -48,6 +49,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Mode = contract.Mode(mode)
+	if cfg.Cases < 1 {
+		fmt.Fprintf(stderr, "contract: -cases %d must be at least 1\n", cfg.Cases)
+		return 2
+	}
 	if specPath != "" {
 		spec, err := os.ReadFile(specPath)
 		if err != nil {

@@ -56,6 +56,7 @@ func TestExitCodes(t *testing.T) {
 		{"no target", nil, 2},
 		{"bad flag", []string{"-nope"}, 2},
 		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2},
+		{"no cases", []string{"-target", broken.URL, "-cases", "0"}, 2},
 		{"unreachable", []string{"-target", "http://127.0.0.1:1"}, 2},
 		{"missing spec", []string{"-target", broken.URL, "-spec", "/does/not/exist"}, 2},
 		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$", "-token", "t"}, 1},
