@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/oppstages/oppstages/contract"
 	"github.com/oppstages/oppstages/mock"
@@ -185,7 +189,7 @@ func TestSuiteCatchesEveryBugClass(t *testing.T) {
 			}
 			srv := httptest.NewServer(bug.wrap(m.Handler()))
 			defer srv.Close()
-			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full, Client: srv.Client(), Seed: 1})
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full, Client: srv.Client(), Seed: 1, Cases: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -205,6 +209,277 @@ func TestSuiteCatchesEveryBugClass(t *testing.T) {
 			}
 			if bug.name == "DELETE that does not delete" && len(report.Leftovers) == 0 {
 				t.Error("records the broken DELETE kept were not reported as left behind")
+			}
+		})
+	}
+}
+
+// propertyBugs are list bugs that single examples miss and whole walks catch, each with
+// the property check that must catch it.
+var propertyBugs = []struct {
+	name  string
+	check string
+	wrap  func(http.Handler) http.Handler
+}{
+	{"a comma list matches only its first value", "property/records", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			for k, vs := range q {
+				if strings.HasPrefix(k, "filter[") && !strings.Contains(vs[0], "..") {
+					q.Set(k, strings.Split(vs[0], ",")[0])
+				}
+			}
+		})
+	}},
+	{"sorts on the first key only", "property/order", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sort := r.URL.Query().Get("sort")
+			inner := editQuery(h, func(q url.Values) {
+				if first, _, several := strings.Cut(sort, ","); several {
+					q.Set("sort", first)
+				}
+			})
+			// The links still repeat the sort that was asked for.
+			editDoc(inner, func(doc map[string]any) {
+				editLinks(doc, func(q url.Values) {
+					if sort != "" {
+						q.Set("sort", sort)
+					}
+				})
+			}).ServeHTTP(w, r)
+		})
+	}},
+	{"a cursor that repeats the last record of the page before", "property/each-once", inclusiveCursor},
+	{"links.next drops the filters", "property/links", func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			links, _ := doc["links"].(map[string]any)
+			if next, ok := links["next"].(string); ok {
+				u, _ := url.Parse(next)
+				q := u.Query()
+				for k := range q {
+					if strings.HasPrefix(k, "filter[") {
+						q.Del(k)
+					}
+				}
+				u.RawQuery = q.Encode()
+				links["next"] = u.String()
+			}
+		})
+	}},
+	{"count ignores the filters", "property/count", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet {
+				h.ServeHTTP(w, r)
+				return
+			}
+			unfiltered := r.Clone(r.Context())
+			q := unfiltered.URL.Query()
+			for k := range q {
+				if strings.HasPrefix(k, "filter[") || strings.HasPrefix(k, "page[") {
+					q.Del(k)
+				}
+			}
+			unfiltered.URL.RawQuery = q.Encode()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, unfiltered)
+			var all struct{ Meta map[string]any }
+			json.Unmarshal(rec.Body.Bytes(), &all)
+			editDoc(h, func(doc map[string]any) {
+				if meta, ok := doc["meta"].(map[string]any); ok && all.Meta["count"] != nil {
+					meta["count"] = all.Meta["count"]
+				}
+			}).ServeHTTP(w, r)
+		})
+	}},
+	{"fields drops the relationships it names", "property/fields", func(h http.Handler) http.Handler {
+		dropped := editDoc(h, func(doc map[string]any) {
+			data, _ := doc["data"].([]any)
+			for _, v := range data {
+				delete(v.(map[string]any), "relationships")
+			}
+		})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Has("fields[opportunityStage]") {
+				dropped.ServeHTTP(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+	{"included repeats a creator for each of its records", "property/include", func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			included, ok := doc["included"].([]any)
+			if !ok {
+				return
+			}
+			byID := map[float64]any{}
+			for _, u := range included {
+				byID[u.(map[string]any)["id"].(float64)] = u
+			}
+			var repeated []any
+			for _, v := range doc["data"].([]any) {
+				rels, _ := v.(map[string]any)["relationships"].(map[string]any)
+				creator, _ := rels["creator"].(map[string]any)
+				data, _ := creator["data"].(map[string]any)
+				if id, ok := data["id"].(float64); ok && byID[id] != nil {
+					repeated = append(repeated, byID[id])
+				}
+			}
+			if len(repeated) > 0 {
+				doc["included"] = repeated
+			}
+		})
+	}},
+	{"upper bounds exclusive", "property/boundaries", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			for k, vs := range q {
+				lo, hi, isRange := strings.Cut(vs[0], "..")
+				if !strings.HasPrefix(k, "filter[") || !isRange || hi == "inf" {
+					continue
+				}
+				if n, err := strconv.ParseInt(hi, 10, 64); err == nil {
+					q.Set(k, lo+".."+strconv.FormatInt(n-1, 10))
+				} else if t, err := time.Parse(time.DateOnly, hi); err == nil {
+					q.Set(k, lo+".."+t.Add(-time.Millisecond).Format(time.RFC3339Nano))
+				} else if t, err := time.Parse(time.RFC3339Nano, hi); err == nil {
+					q.Set(k, lo+".."+t.Add(-time.Millisecond).Format(time.RFC3339Nano))
+				}
+			}
+		})
+	}},
+	{"a charset on the media type", "protocol/content-type", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			if rec.Header().Get("Content-Type") != "" {
+				rec.Header().Set("Content-Type", "application/vnd.api+json; charset=utf-8")
+			}
+			return rec.Code, rec.Body.Bytes()
+		})
+	}},
+	{"a remaining budget that never falls", "protocol/rate-limit", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			rec.Header().Set("X-Ratelimit-Remaining", rec.Header().Get("X-Ratelimit-Limit"))
+			return rec.Code, rec.Body.Bytes()
+		})
+	}},
+}
+
+// editQuery serves every request with its query changed by edit.
+func editQuery(h http.Handler, edit func(url.Values)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		edit(q)
+		r = r.Clone(r.Context())
+		r.URL.RawQuery = q.Encode()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// editDoc serves every JSON answer with its top-level document changed by edit.
+func editDoc(h http.Handler, edit func(doc map[string]any)) http.Handler {
+	return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+		var doc map[string]any
+		if json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+			return rec.Code, rec.Body.Bytes()
+		}
+		edit(doc)
+		out, _ := json.Marshal(doc)
+		return rec.Code, out
+	})
+}
+
+// editLinks changes the query of every top-level link of a document.
+func editLinks(doc map[string]any, edit func(url.Values)) {
+	links, _ := doc["links"].(map[string]any)
+	for name, v := range links {
+		s, _ := v.(string)
+		u, err := url.Parse(s)
+		if err != nil || s == "" {
+			continue
+		}
+		q := u.Query()
+		edit(q)
+		u.RawQuery = q.Encode()
+		links[name] = u.String()
+	}
+}
+
+// inclusiveCursor answers a page after a cursor starting with the record the cursor was
+// made from, as an off-by-one keyset query does: that record comes twice in a walk.
+func inclusiveCursor(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	lastOf := map[string]any{} // page[after] of each links.next -> the last record of its page
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked := r.URL.Query()
+		mu.Lock()
+		repeat, ok := lastOf[asked.Get("page[after]")]
+		mu.Unlock()
+		size, err := strconv.Atoi(asked.Get("page[size]"))
+		if err != nil {
+			size = 50
+		}
+		inner := h
+		if ok && size > 1 {
+			inner = editQuery(h, func(q url.Values) { q.Set("page[size]", strconv.Itoa(size-1)) })
+		}
+		editDoc(inner, func(doc map[string]any) {
+			data, isList := doc["data"].([]any)
+			if !isList {
+				return
+			}
+			if ok {
+				data = append([]any{repeat}, data...)
+				doc["data"] = data
+			}
+			editLinks(doc, func(q url.Values) {
+				if asked.Has("page[size]") {
+					q.Set("page[size]", asked.Get("page[size]"))
+				} else {
+					q.Del("page[size]")
+				}
+			})
+			links, _ := doc["links"].(map[string]any)
+			if next, has := links["next"].(string); has && len(data) > 0 {
+				u, _ := url.Parse(next)
+				mu.Lock()
+				lastOf[u.Query().Get("page[after]")] = data[len(data)-1]
+				mu.Unlock()
+			}
+		}).ServeHTTP(w, r)
+	})
+}
+
+// TestPropertiesCatchTheirBugs plants one list or protocol bug at a time; the property
+// check named for it must fail, naming the property, a request and the seed.
+func TestPropertiesCatchTheirBugs(t *testing.T) {
+	for _, bug := range propertyBugs {
+		t.Run(bug.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(bug.wrap(m.Handler()))
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(bug.check) + "$"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Results) != 1 {
+				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
+			}
+			res := report.Results[0]
+			t.Logf("%s", contract.Line(res))
+			if res.Passed {
+				t.Fatalf("%s did not catch %q", bug.check, bug.name)
+			}
+			want := []string{"seed 1"}
+			if strings.HasPrefix(bug.check, "property/") {
+				want = []string{bug.check + ":", "smallest request that shows it: GET /opportunityStages", "-want +got", "-seed 1"}
+			}
+			for _, w := range want {
+				if !strings.Contains(res.Failure, w) && !strings.HasPrefix(bug.check, "protocol/") {
+					t.Errorf("the failure does not say %q", w)
+				}
 			}
 		})
 	}
