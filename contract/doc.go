@@ -5,7 +5,10 @@
 // (status documented for the operation, media type, headers, body schema) and then the
 // behaviour: round trips, partial updates, deletes, cursor pagination, sorting, filters,
 // sparse fieldsets, include, counts, resource meta, error envelopes, and bodies generated
-// from the request schema. ReadOnly mode sends only GETs and is safe against production;
+// from the request schema. The property checks walk list queries generated from the
+// target's own data (Config.Seed, Config.Cases) and judge every walk against an oracle
+// that predicts each answer from one full listing; the protocol checks look at the media
+// type and rate-limit headers of every exchange. ReadOnly mode sends only GETs and is safe against production;
 // Full mode deletes every record it created, also when a check fails or the run is
 // interrupted. Test adapts Run to go test, one subtest per check.
 package contract
