@@ -17,7 +17,12 @@ import (
 
 // vocabulary is what the spec says a list query may name.
 type vocabulary struct {
-	kinds       map[string]kind // filterable members: the list operation's filter[...] parameters
+	kinds       map[string]kind     // filterable members: the list operation's filter[...] parameters
+	comparisons map[string][]string // filter[attr][gte|gt|lte|lt] the spec lists, by attr
+	anyOf       map[string]bool     // filter[attr][] lists the spec lists
+	newSyntax   bool                // the spec lists newFilterSyntax
+	nullTests   bool                // the list operation describes __null__ and __notnull__
+	offsetPages bool                // the spec lists page[offset] and page[limit]
 	sortable    []string
 	stageFields []string // attribute and relationship names of a stage
 	userFields  []string // attribute names of a user
@@ -27,7 +32,7 @@ type vocabulary struct {
 // vocabulary reads the filterable members and their kinds, the fieldset names and the
 // default page size from the spec.
 func (s *session) vocabulary() (vocabulary, error) {
-	v := vocabulary{kinds: map[string]kind{}, sortable: sortable, defaultSize: 50}
+	v := vocabulary{kinds: map[string]kind{}, comparisons: map[string][]string{}, anyOf: map[string]bool{}, sortable: sortable, defaultSize: 50}
 	stage := s.doc.Components.Schemas["OpportunityStage"]
 	user := s.doc.Components.Schemas["User"]
 	if stage == nil || user == nil {
@@ -45,6 +50,13 @@ func (s *session) vocabulary() (vocabulary, error) {
 	if list == nil {
 		return v, errors.New("the spec has no listOpportunityStages operation")
 	}
+	v.nullTests = strings.Contains(list.Description, "__null__") && strings.Contains(list.Description, "__notnull__")
+	params := map[string]bool{}
+	for _, p := range list.Parameters {
+		params[p.Value.Name] = true
+	}
+	v.newSyntax = params["newFilterSyntax"]
+	v.offsetPages = params["page[offset]"] && params["page[limit]"]
 	for _, p := range list.Parameters {
 		name := p.Value.Name
 		if name == "page[size]" && p.Value.Schema != nil {
@@ -57,6 +69,16 @@ func (s *session) vocabulary() (vocabulary, error) {
 			continue
 		}
 		attr = strings.TrimSuffix(attr, "]")
+		if base, op, nested := strings.Cut(attr, "]["); nested {
+			switch {
+			case !v.newSyntax:
+			case op == "":
+				v.anyOf[base] = true
+			case slices.Contains(comparisons, op):
+				v.comparisons[base] = append(v.comparisons[base], op)
+			}
+			continue
+		}
 		if attr == "id" {
 			v.kinds[attr] = kindInt
 			continue
@@ -92,15 +114,16 @@ func members(schema *openapi3.Schema, prop string) openapi3.Schemas {
 // them, so that every bound and every near miss gets tried. The same seed and data give
 // the same queries.
 type queryGen struct {
-	rng    *rand.Rand
-	vocab  vocabulary
-	attrs  []string // filterable members, sorted
-	values map[string][]string
-	drawn  int
+	rng         *rand.Rand
+	vocab       vocabulary
+	attrs       []string            // filterable members, sorted
+	values      map[string][]string // values records hold, as classic filters can write them
+	wholeValues map[string][]string // values records hold, as filter[attr][] takes them whole
+	drawn       int
 }
 
 func newQueryGen(seed uint64, vocab vocabulary, stages []resource) *queryGen {
-	g := &queryGen{rng: rand.New(rand.NewPCG(seed, 31)), vocab: vocab, values: map[string][]string{}}
+	g := &queryGen{rng: rand.New(rand.NewPCG(seed, 31)), vocab: vocab, values: map[string][]string{}, wholeValues: map[string][]string{}}
 	g.attrs = slices.Sorted(maps.Keys(vocab.kinds))
 	for _, attr := range g.attrs {
 		seen := map[string]bool{}
@@ -108,6 +131,9 @@ func newQueryGen(seed uint64, vocab vocabulary, stages []resource) *queryGen {
 			if raw, ok := literal(vocab.kinds[attr], r.value(attr)); ok && !seen[raw] {
 				seen[raw] = true
 				g.values[attr] = append(g.values[attr], raw)
+			}
+			if name, ok := r.value(attr).(string); ok && name != "" && vocab.kinds[attr] == kindString {
+				g.wholeValues[attr] = append(g.wholeValues[attr], name)
 			}
 		}
 	}
@@ -139,7 +165,10 @@ func (g *queryGen) query() listQuery {
 		filters = 0
 	}
 	for _, attr := range g.pick(g.attrs, filters) {
-		q.filters = append(q.filters, g.filter(attr))
+		q.filters = append(q.filters, g.filters(attr, &q)...)
+	}
+	if g.vocab.newSyntax && g.rng.IntN(8) == 0 {
+		q.newSyntax = true // harmless beside classic filters
 	}
 	for _, attr := range g.shuffled(g.vocab.sortable, g.weighted(2, 3, 3, 1)) {
 		q.sort = append(q.sort, sortKey{attr: attr, desc: g.rng.IntN(2) == 0})
@@ -193,34 +222,91 @@ func (g *queryGen) shuffled(from []string, n int) []string {
 	return out
 }
 
-// filter draws a filter on attr in one of the classic forms.
-func (g *queryGen) filter(attr string) filter {
+// filters draws the filters on attr for one query: usually one in the classic form;
+// with newFilterSyntax, sometimes a comparison, a window of two, or an any-of list; a
+// null test; or a classic parameter sent twice, of which the last value counts.
+func (g *queryGen) filters(attr string, q *listQuery) []filter {
+	ops := g.vocab.comparisons[attr]
+	switch g.weighted(12, 2, 2, 2, 1, 1) {
+	case 1:
+		if len(ops) > 0 {
+			q.newSyntax = true
+			return []filter{{attr: attr, op: ops[g.rng.IntN(len(ops))], value: g.value(attr)}}
+		}
+	case 2:
+		if len(ops) > 0 {
+			q.newSyntax = true
+			lo, hi := g.value(attr), g.value(attr)
+			if boundAfter(g.vocab.kinds[attr], lo, hi) {
+				lo, hi = hi, lo
+			}
+			return []filter{{attr: attr, op: g.either("gte", "gt"), value: lo}, {attr: attr, op: g.either("lte", "lt"), value: hi}}
+		}
+	case 3:
+		if g.vocab.anyOf[attr] {
+			q.newSyntax = true
+			f := filter{attr: attr, op: anyOf, value: g.whole(attr)}
+			for range 1 + g.rng.IntN(2) {
+				f.more = append(f.more, g.whole(attr))
+			}
+			return []filter{f}
+		}
+	case 4:
+		if g.vocab.nullTests {
+			return []filter{{attr: attr, value: g.either("__null__", "__notnull__")}}
+		}
+	case 5:
+		f := g.classic(attr)
+		f.more = []string{g.classic(attr).value}
+		return []filter{f}
+	}
+	return []filter{g.classic(attr)}
+}
+
+func (g *queryGen) either(a, b string) string {
+	if g.rng.IntN(2) == 0 {
+		return a
+	}
+	return b
+}
+
+// whole draws a value records hold for a filter that takes its values whole: any name,
+// commas and dots included.
+func (g *queryGen) whole(attr string) string {
+	if vs := g.wholeValues[attr]; len(vs) > 0 && g.rng.IntN(3) == 0 {
+		return vs[g.rng.IntN(len(vs))]
+	}
+	return g.value(attr)
+}
+
+// classic draws filter[attr] in one of the classic forms.
+func (g *queryGen) classic(attr string) filter {
 	k := g.vocab.kinds[attr]
 	if k == kindBool {
 		if g.rng.IntN(3) == 0 {
-			return filter{attr, "true,false"}
+			return filter{attr: attr, value: "true,false"}
 		}
-		return filter{attr, g.value(attr)}
+		return filter{attr: attr, value: g.value(attr)}
 	}
 	switch g.weighted(7, 4, 5, 2, 2) {
 	case 0:
-		return filter{attr, g.value(attr)}
+		return filter{attr: attr, value: g.value(attr)}
 	case 1:
 		vs := []string{g.value(attr), g.value(attr)}
 		if g.rng.IntN(2) == 0 {
 			vs = append(vs, g.value(attr))
 		}
-		return filter{attr, strings.Join(vs, ",")}
+		return filter{attr: attr, value: strings.Join(vs, ",")}
 	case 2:
 		lo, hi := g.value(attr), g.value(attr)
 		if g.rng.IntN(8) > 0 && boundAfter(k, lo, hi) {
 			lo, hi = hi, lo
 		}
-		return filter{attr, lo + ".." + hi}
+		return filter{attr: attr, value: lo + ".." + hi}
 	case 3:
-		return filter{attr, g.value(attr) + "..inf"}
+		return filter{attr: attr, value: g.value(attr) + "..inf"}
 	default:
-		return filter{attr, "neginf.." + g.value(attr)}
+		return filter{attr: attr, value: "neginf.." + g.value(attr)}
 	}
 }
 
@@ -313,7 +399,12 @@ type boundary struct {
 func (g *queryGen) boundaries(stages []resource) []boundary {
 	var out []boundary
 	add := func(why, attr, value string) {
-		out = append(out, boundary{why: why, q: listQuery{filters: []filter{{attr, value}}}})
+		out = append(out, boundary{why: why, q: listQuery{filters: []filter{{attr: attr, value: value}}}})
+	}
+	compare := func(why, attr string, fs ...filter) {
+		if len(g.vocab.comparisons[attr]) > 0 {
+			out = append(out, boundary{why: why, q: listQuery{newSyntax: true, filters: fs}})
+		}
 	}
 	for _, attr := range g.attrs {
 		vs := g.values[attr]
@@ -334,6 +425,8 @@ func (g *queryGen) boundaries(stages []resource) []boundary {
 			add(attr+" range between two neighbouring records' values", attr, v+".."+w)
 			add(attr+" upper-open range from a record's value", attr, v+"..inf")
 			add(attr+" lower-open range up to a record's value", attr, "neginf.."+v)
+			compare(attr+" gte and lte on one record's value", attr, filter{attr: attr, op: "gte", value: v}, filter{attr: attr, op: "lte", value: v})
+			compare(attr+" gt and lt around two neighbouring records' values", attr, filter{attr: attr, op: "gt", value: v}, filter{attr: attr, op: "lt", value: w})
 		case kindTime:
 			v := vs[g.rng.IntN(len(vs))]
 			t, _, _ := span(v)
@@ -344,6 +437,10 @@ func (g *queryGen) boundaries(stages []resource) []boundary {
 			add(attr+" date-only exact value of a record's day", attr, day)
 			add(attr+" lower-open range up to a record's day", attr, "neginf.."+day)
 			add(attr+" upper-open range from a record's day", attr, day+"..inf")
+			compare(attr+" gte and lte on a record's own day", attr, filter{attr: attr, op: "gte", value: day}, filter{attr: attr, op: "lte", value: day})
+			compare(attr+" gt a record's day", attr, filter{attr: attr, op: "gt", value: day})
+			compare(attr+" lt a record's day", attr, filter{attr: attr, op: "lt", value: day})
+			compare(attr+" gt and lte on one record's instant", attr, filter{attr: attr, op: "gt", value: v}, filter{attr: attr, op: "lte", value: v})
 		case kindString:
 			v := vs[g.rng.IntN(len(vs))]
 			add(attr+" range whose both ends are one record's value", attr, v+".."+v)
@@ -355,6 +452,7 @@ func (g *queryGen) boundaries(stages []resource) []boundary {
 			}
 			add(attr+" exact value that is the first half of a record's value", attr, prefix(v))
 			add(attr+" exact value in another case than a record's", attr, caseVariant(v))
+			compare(attr+" gte and lte on one record's value", attr, filter{attr: attr, op: "gte", value: v}, filter{attr: attr, op: "lte", value: v})
 		}
 	}
 	return out

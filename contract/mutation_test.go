@@ -346,6 +346,15 @@ var propertyBugs = []struct {
 			}
 		})
 	}},
+	{"gt on a date-only value counts from the day's midnight", "property/boundaries", func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) {
+			for k, vs := range q {
+				if _, err := time.Parse(time.DateOnly, vs[0]); err == nil && strings.HasSuffix(k, "[gt]") {
+					q.Set(k, vs[0]+"T00:00:00Z")
+				}
+			}
+		})
+	}},
 	{"a charset on the media type", "protocol/content-type", func(h http.Handler) http.Handler {
 		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
 			if rec.Header().Get("Content-Type") != "" {
@@ -360,17 +369,6 @@ var propertyBugs = []struct {
 			return rec.Code, rec.Body.Bytes()
 		})
 	}},
-}
-
-// editQuery serves every request with its query changed by edit.
-func editQuery(h http.Handler, edit func(url.Values)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		edit(q)
-		r = r.Clone(r.Context())
-		r.URL.RawQuery = q.Encode()
-		h.ServeHTTP(w, r)
-	})
 }
 
 // editDoc serves every JSON answer with its top-level document changed by edit.

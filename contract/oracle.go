@@ -12,14 +12,18 @@ import (
 // The oracle: from one full listing, the suite predicts the answer to any list query it
 // sends, following the semantics openapi.yaml writes down, without asking the server.
 //
-//   - A filter value is an exact value, a comma list (any of), or an inclusive range a..b,
-//     a..inf or neginf..b. Booleans have no ranges.
+//   - A filter[attr] value is an exact value, a comma list (any of), an inclusive range
+//     a..b, a..inf or neginf..b, or __null__ / __notnull__. Booleans have no ranges. Given
+//     twice, the parameter's last value counts.
+//   - With newFilterSyntax=true, filter[attr][gte|gt|lte|lt] compares with one value and a
+//     repeated filter[attr][] is an any-of list whose values are taken whole. Every filter
+//     must hold, so two comparisons make a window.
 //   - Names match exactly, case included; ranges and sorting compare names under a
 //     collation the spec leaves open, so byte order and case-folded order both pass.
 //   - A date-only value stands for its whole UTC day: as an exact value it matches the
-//     day, as a lower bound it starts at the day's first instant, as an upper bound it
-//     includes the day's last.
-//   - A null never matches a filter. Nulls sort before every value ascending and after
+//     day, as a lower bound (a.., gte) it starts at the day's first instant, as an upper
+//     bound (..b, lte) it includes the day's last; gt is after the day, lt before it.
+//   - A null matches no filter but __null__. Nulls sort before every value ascending and after
 //     every value descending; ascending id breaks every tie, and is the default order.
 //   - fields[type] keeps only the named attributes and relationships of that type.
 //   - include=creator adds each creator of a page's records to that page's included, once.
@@ -37,6 +41,7 @@ const (
 // listQuery is one list request the suite can send and predict; page size and cursors
 // are the walk's business, not the query's.
 type listQuery struct {
+	newSyntax  bool // newFilterSyntax=true
 	filters    []filter
 	sort       []sortKey
 	fields     []string // fields[opportunityStage]; nil: not sent
@@ -45,9 +50,35 @@ type listQuery struct {
 	count      bool     // count=true
 }
 
-// filter is filter[attr]=value in the classic syntax.
+// filter is one filter parameter.
 type filter struct {
-	attr, value string
+	attr  string
+	op    string   // "": filter[attr]; gte, gt, lte, lt: filter[attr][op]; "[]": filter[attr][]
+	value string   // the value; for "[]", the first of values
+	more  []string // "[]": the values after value; "": values sent before value, which it overrides
+}
+
+// The filter forms newFilterSyntax=true enables.
+const anyOf = "[]"
+
+var comparisons = []string{"gte", "gt", "lte", "lt"}
+
+func (f filter) param() string {
+	switch f.op {
+	case "":
+		return "filter[" + f.attr + "]"
+	case anyOf:
+		return "filter[" + f.attr + "][]"
+	}
+	return "filter[" + f.attr + "][" + f.op + "]"
+}
+
+// sent are the parameter's values in the order they are sent.
+func (f filter) sent() []string {
+	if f.op == anyOf {
+		return append([]string{f.value}, f.more...)
+	}
+	return append(slices.Clone(f.more), f.value)
 }
 
 type sortKey struct {
@@ -65,8 +96,11 @@ func (k sortKey) String() string {
 // values is the query's parameters.
 func (q listQuery) values() url.Values {
 	v := url.Values{}
+	if q.newSyntax {
+		v.Set("newFilterSyntax", "true")
+	}
 	for _, f := range q.filters {
-		v.Add("filter["+f.attr+"]", f.value)
+		v[f.param()] = append(v[f.param()], f.sent()...)
 	}
 	if len(q.sort) > 0 {
 		keys := make([]string, len(q.sort))
@@ -156,8 +190,23 @@ func (o *oracle) matchesAll(fs []filter, r resource, c collation) bool {
 func (o *oracle) matches(f filter, r resource, c collation) bool {
 	k := o.kinds[f.attr]
 	v := r.value(f.attr)
+	if f.op == "" {
+		switch f.value {
+		case "__null__":
+			return v == nil
+		case "__notnull__":
+			return v != nil
+		}
+	}
 	if v == nil {
 		return false
+	}
+	switch f.op {
+	case "":
+	case anyOf:
+		return slices.ContainsFunc(f.sent(), func(want string) bool { return equals(k, v, want) })
+	default:
+		return compares(k, v, f.op, f.value, c)
 	}
 	if lo, hi, isRange := strings.Cut(f.value, ".."); isRange && k != kindBool {
 		return (lo == "neginf" || atLeast(k, v, lo, c)) && (hi == "inf" || atMost(k, v, hi, c))
@@ -209,6 +258,38 @@ func atMost(k kind, v any, bound string, c collation) bool {
 	}
 	x, ok := compareTo(k, v, bound, c)
 	return ok && x <= 0
+}
+
+// compares reports whether v op bound holds for a comparison operator.
+func compares(k kind, v any, op, bound string, c collation) bool {
+	if k == kindTime {
+		t, ok := instant(v)
+		from, until, okB := span(bound)
+		if !ok || !okB {
+			return false
+		}
+		switch op {
+		case "gte":
+			return !t.Before(from)
+		case "gt":
+			return !t.Before(until)
+		case "lte":
+			return t.Before(until)
+		default:
+			return t.Before(from)
+		}
+	}
+	x, ok := compareTo(k, v, bound, c)
+	switch op {
+	case "gte":
+		return ok && x >= 0
+	case "gt":
+		return ok && x > 0
+	case "lte":
+		return ok && x <= 0
+	default:
+		return ok && x < 0
+	}
 }
 
 // compareTo orders a record's value against a filter value of an ordered, untimed kind.

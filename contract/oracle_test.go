@@ -54,19 +54,54 @@ func TestOracleFilters(t *testing.T) {
 		{"updatedAt", "neginf..2024-01-05T23:59:59.999Z", []int64{1, 2, 4, 5}},
 	}
 	for _, tt := range tests {
-		q := listQuery{filters: []filter{{tt.attr, tt.value}}}
+		q := listQuery{filters: []filter{{attr: tt.attr, value: tt.value}}}
 		if diff := cmp.Diff(tt.want, sortedIDs(o.expect(q, byteOrder)), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("filter[%s]=%s (-want +got):\n%s", tt.attr, tt.value, diff)
 		}
 	}
 	// Under a case-folded collation, "apple" falls in A..D and the three discoveries in d..e.
-	q := listQuery{filters: []filter{{"name", "A..D"}}}
+	q := listQuery{filters: []filter{{attr: "name", value: "A..D"}}}
 	if diff := cmp.Diff([]int64{5}, sortedIDs(o.expect(q, caseFolded))); diff != "" {
 		t.Errorf("case-folded name range (-want +got):\n%s", diff)
 	}
-	q = listQuery{filters: []filter{{"name", "d..e"}}}
+	q = listQuery{filters: []filter{{attr: "name", value: "d..e"}}}
 	if diff := cmp.Diff([]int64{1, 2, 3}, sortedIDs(o.expect(q, caseFolded))); diff != "" {
 		t.Errorf("case-folded name range (-want +got):\n%s", diff)
+	}
+}
+
+func TestOracleNewFilterSyntax(t *testing.T) {
+	o := testOracle()
+	tests := []struct {
+		filters []filter
+		want    []int64
+	}{
+		{[]filter{{attr: "order", op: "gte", value: "2"}}, []int64{2, 3, 5}},
+		{[]filter{{attr: "order", op: "gt", value: "2"}}, []int64{5}},
+		{[]filter{{attr: "order", op: "lte", value: "2"}}, []int64{1, 2, 3}},
+		{[]filter{{attr: "order", op: "lt", value: "2"}}, []int64{1}},
+		{[]filter{{attr: "order", op: "gt", value: "1"}, {attr: "order", op: "lt", value: "5"}}, []int64{2, 3}}, // a window
+		{[]filter{{attr: "createdAt", op: "gte", value: "2024-01-05"}}, []int64{1, 2, 3, 5}},                    // from the day's start
+		{[]filter{{attr: "createdAt", op: "gt", value: "2024-01-05"}}, []int64{3}},                              // after the whole day
+		{[]filter{{attr: "createdAt", op: "lte", value: "2024-01-05"}}, []int64{1, 2, 4, 5}},                    // up to the day's end
+		{[]filter{{attr: "createdAt", op: "lt", value: "2024-01-05"}}, []int64{4}},                              // before the day
+		{[]filter{{attr: "createdAt", op: "gt", value: "2024-01-05T10:00:00.000Z"}}, []int64{2, 3}},
+		{[]filter{{attr: "createdAt", op: "lte", value: "2024-01-05T10:00:00.000Z"}}, []int64{1, 4, 5}},
+		{[]filter{{attr: "name", op: anyOf, value: "Discovery", more: []string{"apple"}}}, []int64{1, 5}},
+		{[]filter{{attr: "name", op: anyOf, value: "Discovery,apple"}}, nil}, // taken whole
+		{[]filter{{attr: "name", value: "__null__"}}, []int64{4}},
+		{[]filter{{attr: "order", value: "__notnull__"}}, []int64{1, 2, 3, 5}},
+		{[]filter{{attr: "order", value: "5", more: []string{"1"}}}, []int64{5}}, // sent twice: the last value counts
+	}
+	for _, tt := range tests {
+		q := listQuery{newSyntax: true, filters: tt.filters}
+		if diff := cmp.Diff(tt.want, sortedIDs(o.expect(q, byteOrder)), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", readable(q.path(0)), diff)
+		}
+	}
+	q := listQuery{filters: []filter{{attr: "order", value: "5", more: []string{"1"}}, {attr: "name", op: anyOf, value: "a", more: []string{"b"}}}}
+	if got, want := readable(q.path(0)), "/opportunityStages?filter[name][]=a&filter[name][]=b&filter[order]=1&filter[order]=5"; got != want {
+		t.Errorf("path %s, want %s", got, want)
 	}
 }
 
@@ -110,7 +145,7 @@ func TestShownKeepsOnlyTheFields(t *testing.T) {
 }
 
 func TestSimplerShrinksOneStepAtATime(t *testing.T) {
-	q := listQuery{filters: []filter{{"name", "a,b"}, {"order", "1..2"}}, sort: []sortKey{{"name", true}}, include: true, userFields: []string{"name"}, count: true}
+	q := listQuery{filters: []filter{{attr: "name", value: "a,b"}, {attr: "order", value: "1..2"}}, sort: []sortKey{{"name", true}}, include: true, userFields: []string{"name"}, count: true}
 	var got []string
 	for _, s := range simpler(q) {
 		got = append(got, readable(s.path(0)))

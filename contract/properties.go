@@ -65,11 +65,12 @@ func propertyChecks() []check {
 
 // walked is one query walked from its first page along links.next to its end.
 type walked struct {
-	q     listQuery
-	size  int    // page[size], 0 for the server's default
-	from  string // where the query came from: "query 7", or a boundary's reason
-	pages []walkedPage
-	broke string // why the walk stopped before a last page, if it did
+	q      listQuery
+	size   int    // page[size], 0 for the server's default
+	offset bool   // deprecated offset pages: page[offset] and page[limit] instead of page[size]
+	from   string // where the query came from: "query 7", or a boundary's reason
+	pages  []walkedPage
+	broke  string // why the walk stopped before a last page, if it did
 }
 
 type walkedPage struct {
@@ -78,6 +79,20 @@ type walkedPage struct {
 	included []resource
 	links    map[string]string
 	meta     map[string]any
+}
+
+// linkNames are the links a page may carry; last only with offset pages.
+var linkNames = []string{"first", "prev", "next", "last"}
+
+// firstPage is the request for the walk's first page.
+func (w *walked) firstPage() string {
+	if !w.offset {
+		return w.q.path(w.size)
+	}
+	v := w.q.values()
+	v.Set("page[offset]", "0")
+	v.Set("page[limit]", strconv.Itoa(w.size))
+	return "/opportunityStages?" + v.Encode()
 }
 
 // ids are the records of the walk, in the order the pages gave them.
@@ -167,8 +182,10 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 	gen := newQueryGen(s.cfg.Seed, c.vocab, stages)
 	for i := range c.cases {
 		q := gen.query()
+		// Every fourth small walk uses the deprecated offset pages, where the spec has them.
+		offset := c.vocab.offsetPages && i%4 == 3
 		for _, size := range []int{smallSizes[i%len(smallSizes)], 0} {
-			w, err := s.walkQuery(ctx, c, q, size)
+			w, err := s.walkQuery(ctx, c, q, size, offset && size > 0)
 			if err != nil {
 				return err
 			}
@@ -177,7 +194,7 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 		}
 	}
 	for _, b := range gen.boundaries(stages) {
-		w, err := s.walkQuery(ctx, c, b.q, 0)
+		w, err := s.walkQuery(ctx, c, b.q, 0, false)
 		if err != nil {
 			return err
 		}
@@ -223,11 +240,11 @@ func (s *session) listing(ctx context.Context) (stages, users []resource, err er
 
 // walkQuery walks q from its first page to its end. Only a request that could not be sent
 // is an error; whatever the server answers is kept for the properties to judge.
-func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size int) (*walked, error) {
-	w := &walked{q: q, size: size}
+func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size int, offset bool) (*walked, error) {
+	w := &walked{q: q, size: size, offset: offset}
 	limit := len(c.oracle.stages) + 3 // more pages than records means the walk goes round
 	fetched := map[string]bool{}
-	path := q.path(size)
+	path := w.firstPage()
 	for {
 		if fetched[path] {
 			w.broke = "links.next leads back to a page already fetched: " + readable(path)
@@ -253,7 +270,7 @@ func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size in
 				p.included = append(p.included, u)
 			}
 		}
-		for _, name := range []string{"first", "prev", "next"} {
+		for _, name := range linkNames {
 			p.links[name] = rep.link(name)
 		}
 		p.meta, _ = rep.doc["meta"].(map[string]any)
@@ -339,7 +356,7 @@ func (s *session) shrink(ctx context.Context, c *corpus, p property, w *walked, 
 			if s.exchanges.exchanges >= stop {
 				return w, v, nil
 			}
-			cw, err := s.walkQuery(ctx, c, q, w.size)
+			cw, err := s.walkQuery(ctx, c, q, w.size, w.offset)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -356,18 +373,38 @@ func (s *session) shrink(ctx context.Context, c *corpus, p property, w *walked, 
 // simpler lists the queries one step smaller than q.
 func simpler(q listQuery) []listQuery {
 	var out []listQuery
+	with := func(i int, f filter) listQuery {
+		changed := q
+		changed.filters = slices.Clone(q.filters)
+		changed.filters[i] = f
+		return changed
+	}
 	for i, f := range q.filters {
 		less := q
 		less.filters = slices.Delete(slices.Clone(q.filters), i, i+1)
 		out = append(out, less)
-		if parts := strings.Split(f.value, ","); len(parts) > 1 && !strings.Contains(f.value, "..") {
-			for j := range parts {
-				fewer := q
-				fewer.filters = slices.Clone(q.filters)
-				fewer.filters[i].value = strings.Join(slices.Delete(slices.Clone(parts), j, j+1), ",")
-				out = append(out, fewer)
+		switch {
+		case f.op == anyOf:
+			values := f.sent()
+			for j := range values {
+				if rest := slices.Delete(slices.Clone(values), j, j+1); len(rest) > 0 {
+					out = append(out, with(i, filter{attr: f.attr, op: anyOf, value: rest[0], more: rest[1:]}))
+				}
+			}
+		case f.op == "" && len(f.more) > 0:
+			out = append(out, with(i, filter{attr: f.attr, value: f.value}))
+		case f.op == "" && !strings.Contains(f.value, ".."):
+			if parts := strings.Split(f.value, ","); len(parts) > 1 {
+				for j := range parts {
+					out = append(out, with(i, filter{attr: f.attr, value: strings.Join(slices.Delete(slices.Clone(parts), j, j+1), ",")}))
+				}
 			}
 		}
+	}
+	if q.newSyntax && !slices.ContainsFunc(q.filters, func(f filter) bool { return f.op != "" }) {
+		less := q
+		less.newSyntax = false
+		out = append(out, less)
 	}
 	for i := range q.sort {
 		less := q
@@ -400,9 +437,9 @@ func simpler(q listQuery) []listQuery {
 func (p property) explain(s *session, first, small *walked, v *violation, broken, judged int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d of %d walks break it (seed %d, %d cases)\n", p.name, broken, judged, s.cfg.Seed, s.cases())
-	fmt.Fprintf(&b, "smallest request that shows it: GET %s, walked along links.next\n", readable(small.q.path(small.size)))
-	if first.q.path(first.size) != small.q.path(small.size) {
-		fmt.Fprintf(&b, "shrunk from %s: GET %s\n", first.from, readable(first.q.path(first.size)))
+	fmt.Fprintf(&b, "smallest request that shows it: GET %s, walked along links.next\n", readable(small.firstPage()))
+	if first.firstPage() != small.firstPage() {
+		fmt.Fprintf(&b, "shrunk from %s: GET %s\n", first.from, readable(first.firstPage()))
 	} else {
 		fmt.Fprintf(&b, "found as %s\n", first.from)
 	}
@@ -499,12 +536,12 @@ func pagesBroken(c *corpus, w *walked) *violation {
 // judgeLinks: links.first, prev and next repeat the query, every filter, sort, fieldset,
 // include and count, and the page size.
 func judgeLinks(c *corpus, want []resource, w *walked) *violation {
-	asked := w.q.values()
+	asked := lastWins(w.q.values())
 	for i, p := range w.pages {
 		if i == 0 && len(p.recs) > 0 && p.links["first"] == "" {
 			return &violation{problem: "the first page holds records but no links.first"}
 		}
-		for _, name := range []string{"first", "prev", "next"} {
+		for _, name := range linkNames {
 			link := p.links[name]
 			if link == "" {
 				continue
@@ -513,11 +550,14 @@ func judgeLinks(c *corpus, want []resource, w *walked) *violation {
 			if err != nil {
 				return &violation{problem: fmt.Sprintf("links.%s of page %d is not a URL: %v", name, i+1, err)}
 			}
-			got := u.Query()
+			got := lastWins(u.Query())
 			got.Del("page[after]")
 			got.Del("page[before]")
 			expected := cloneQuery(asked)
 			switch {
+			case w.offset:
+				got.Del("page[offset]")
+				expected.Set("page[limit]", strconv.Itoa(w.size))
 			case w.size > 0:
 				expected.Set("page[size]", strconv.Itoa(w.size))
 			case got.Get("page[size]") == strconv.Itoa(c.vocab.defaultSize):
@@ -598,6 +638,19 @@ func judgeInclude(c *corpus, want []resource, w *walked) *violation {
 		}
 	}
 	return nil
+}
+
+// lastWins is a query as the server reads it: a parameter given more than once counts
+// with its last value, except filter[attr][] lists, which keep them all.
+func lastWins(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		if len(vs) > 1 && !strings.HasSuffix(k, "[]") {
+			vs = vs[len(vs)-1:]
+		}
+		out[k] = vs
+	}
+	return out
 }
 
 func shownIDs(ms []map[string]any) []int64 {
