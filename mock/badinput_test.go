@@ -66,6 +66,8 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 		{"list item not an id", apitest.Request{Method: "GET", Target: stages + "?newFilterSyntax=true&filter[id][]=1&filter[id][]=x"}, 400, "badRequest", "filter[id][]"},
 		{"list item not boolean", apitest.Request{Method: "GET", Target: stages + "?newFilterSyntax=true&filter[isClosed][]=maybe"}, 400, "badRequest", "filter[isClosed][]"},
 		{"null test in a list", apitest.Request{Method: "GET", Target: stages + "?filter[order]=__null__,1"}, 400, "badRequest", "filter[order]"},
+		{"comparison value too long", apitest.Request{Method: "GET", Target: stages + "?newFilterSyntax=true&filter[name][gte]=" + strings.Repeat("n", 4097)}, 400, "badRequest", "filter[name][gte]"},
+		{"list value too long", apitest.Request{Method: "GET", Target: stages + "?newFilterSyntax=true&filter[name][]=a&filter[name][]=" + strings.Repeat("n", 4097)}, 400, "badRequest", "filter[name][]"},
 		{"offset too big", apitest.Request{Method: "GET", Target: stages + "?page[offset]=10001"}, 400, "badRequest", "page[offset]"},
 		{"offset negative", apitest.Request{Method: "GET", Target: stages + "?page[offset]=-1"}, 400, "badRequest", "page[offset]"},
 		{"limit too big", apitest.Request{Method: "GET", Target: stages + "?page[limit]=1001"}, 400, "badRequest", "page[limit]"},

@@ -235,6 +235,10 @@ func describeSchema(s *openapi3.Schema) string {
 		return "must be an integer"
 	case s.Type.Is(openapi3.TypeBoolean):
 		return "must be true or false"
+	case s.Type.Is(openapi3.TypeString) && s.MaxLength != nil:
+		return fmt.Sprintf("must be at most %d characters long", *s.MaxLength)
+	case s.Type.Is(openapi3.TypeArray) && s.Items != nil && s.Items.Value != nil:
+		return "has a value that " + describeSchema(s.Items.Value)
 	case len(s.Enum) > 0:
 		vals := make([]string, len(s.Enum))
 		for i, v := range s.Enum {
