@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/oppstages/oppstages/internal/pathpattern"
 )
 
 // FaultRule makes matching requests fail or slow down: it answers with a status (and a
@@ -32,81 +35,93 @@ type FaultRule struct {
 
 // parseFaultRule reads a posted rule and checks it; operations are the known operationIds.
 func parseFaultRule(body []byte, operations []string, examples func(string) bool) (FaultRule, error) {
+	r, err := decodeFaultRule(body)
+	if err != nil {
+		return FaultRule{}, err
+	}
+	return r.checked(operations, examples)
+}
+
+// decodeFaultRule reads one rule as JSON, refusing members it does not know.
+func decodeFaultRule(body []byte) (FaultRule, error) {
 	var r FaultRule
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return FaultRule{}, fmt.Errorf("fault rule: %w", err)
+		return FaultRule{}, &InputError{Field: "fault rule", Reason: err.Error()}
 	}
 	if dec.More() {
-		return FaultRule{}, fmt.Errorf("fault rule: one JSON object expected")
-	}
-	r.ID, r.Fired = 0, 0
-	r.Method = strings.ToUpper(r.Method)
-	switch {
-	case r.Status == 0 && !r.Drop && r.Delay == nil:
-		return FaultRule{}, fmt.Errorf("fault rule needs status, drop or delay")
-	case r.Status != 0 && (r.Status < 200 || r.Status > 599 || http.StatusText(r.Status) == ""):
-		return FaultRule{}, fmt.Errorf("status %d is not an HTTP status", r.Status)
-	case r.Drop && r.Status != 0:
-		return FaultRule{}, fmt.Errorf("a rule either drops the connection or answers with a status, not both")
-	case r.Path != "" && !validPattern(r.Path):
-		return FaultRule{}, fmt.Errorf("path %q must start with / and use * for a whole segment only", r.Path)
-	case r.OperationID != "" && !slices.Contains(operations, r.OperationID):
-		return FaultRule{}, fmt.Errorf("operationId %q is not one of %s", r.OperationID, strings.Join(operations, ", "))
-	case r.Times != nil && *r.Times < 1:
-		return FaultRule{}, fmt.Errorf("times must be at least 1 (leave it out for unlimited)")
-	case r.Probability != nil && (*r.Probability < 0 || *r.Probability > 1):
-		return FaultRule{}, fmt.Errorf("probability must be between 0 and 1")
-	case r.Delay != nil && r.Delay.D > MaxDelay:
-		return FaultRule{}, fmt.Errorf("delay must not exceed %s", MaxDelay)
-	case r.Example != "" && !examples(r.Example):
-		return FaultRule{}, fmt.Errorf("example %q is not in fixtures/errors", r.Example)
-	case len(r.Body) > 0 && !json.Valid(r.Body):
-		return FaultRule{}, fmt.Errorf("body must be JSON")
-	}
-	for k := range r.Headers {
-		if k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(r.Headers[k], "\r\n") {
-			return FaultRule{}, fmt.Errorf("header %q is not valid", k)
-		}
-	}
-	if r.Method != "" && !slices.Contains([]string{"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"}, r.Method) {
-		return FaultRule{}, fmt.Errorf("method %q is not an HTTP method", r.Method)
+		return FaultRule{}, &InputError{Field: "fault rule", Reason: "one JSON object expected"}
 	}
 	return r, nil
 }
 
-func validPattern(p string) bool {
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# ") {
-		return false
+// checked returns the rule ready to store (method in upper case, no id, never fired, and
+// nothing shared with the caller), or an *InputError naming the first bad member.
+func (r FaultRule) checked(operations []string, examples func(string) bool) (FaultRule, error) {
+	r = r.clone()
+	r.ID, r.Fired = 0, 0
+	r.Method = strings.ToUpper(r.Method)
+	bad := func(field, format string, args ...any) (FaultRule, error) {
+		return FaultRule{}, &InputError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
-	for _, seg := range strings.Split(p[1:], "/") {
-		if strings.Contains(seg, "*") && seg != "*" {
-			return false
+	switch {
+	case r.Status == 0 && !r.Drop && r.Delay == nil:
+		return bad("status", "a fault rule needs status, drop or delay")
+	case r.Status != 0 && (r.Status < 200 || r.Status > 599 || http.StatusText(r.Status) == ""):
+		return bad("status", "%d is not an HTTP status", r.Status)
+	case r.Drop && r.Status != 0:
+		return bad("drop", "a rule either drops the connection or answers with a status, not both")
+	case r.Path != "" && !pathpattern.Valid(r.Path):
+		return bad("path", "%q must start with / and use * for a whole segment only", r.Path)
+	case r.OperationID != "" && !slices.Contains(operations, r.OperationID):
+		return bad("operationId", "%q is not one of %s", r.OperationID, strings.Join(operations, ", "))
+	case r.Times != nil && *r.Times < 1:
+		return bad("times", "must be at least 1 (leave it out for unlimited)")
+	case r.Probability != nil && !(*r.Probability >= 0 && *r.Probability <= 1):
+		return bad("probability", "must be between 0 and 1")
+	case r.Delay != nil && (r.Delay.D < 0 || r.Delay.D > MaxDelay):
+		return bad("delay", "must be between 0 and %s", MaxDelay)
+	case r.Example != "" && !examples(r.Example):
+		return bad("example", "%q is not in fixtures/errors", r.Example)
+	case len(r.Body) > 0 && !json.Valid(r.Body):
+		return bad("body", "must be JSON")
+	}
+	for k, v := range r.Headers {
+		if k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(v, "\r\n") {
+			return bad("headers", "header %q is not valid", k)
 		}
 	}
-	return true
+	if r.Method != "" && !slices.Contains([]string{"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"}, r.Method) {
+		return bad("method", "%q is not an HTTP method", r.Method)
+	}
+	return r, nil
 }
 
-func matchPattern(pattern, path string) bool {
-	if !strings.Contains(pattern, "*") {
-		return pattern == path
+// clone copies everything the rule points to, so that a stored rule and the rules
+// handed out never share memory.
+func (r FaultRule) clone() FaultRule {
+	if r.Headers != nil {
+		r.Headers = maps.Clone(r.Headers)
 	}
-	ps, segs := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(ps) != len(segs) {
-		return false
+	if r.Body != nil {
+		r.Body = append(json.RawMessage(nil), r.Body...)
 	}
-	for i := range ps {
-		if ps[i] != "*" && ps[i] != segs[i] {
-			return false
-		}
+	if r.Delay != nil {
+		r.Delay = new(*r.Delay)
 	}
-	return true
+	if r.Times != nil {
+		r.Times = new(*r.Times)
+	}
+	if r.Probability != nil {
+		r.Probability = new(*r.Probability)
+	}
+	return r
 }
 
 func (r *FaultRule) matches(method, path, operationID string) bool {
 	return (r.Method == "" || r.Method == method) &&
-		(r.Path == "" || matchPattern(r.Path, path)) &&
+		(r.Path == "" || pathpattern.Match(r.Path, path)) &&
 		(r.OperationID == "" || r.OperationID == operationID) &&
 		(r.Times == nil || *r.Times > 0)
 }
@@ -128,7 +143,7 @@ func (f *faultSet) add(r FaultRule, limit int) (FaultRule, bool) {
 	f.nextID++
 	r.ID = f.nextID
 	f.rules = append(f.rules, &r)
-	return r, true
+	return r.clone(), true
 }
 
 func (f *faultSet) list() []FaultRule {
@@ -136,7 +151,7 @@ func (f *faultSet) list() []FaultRule {
 	defer f.mu.Unlock()
 	out := make([]FaultRule, len(f.rules))
 	for i, r := range f.rules {
-		out[i] = *r
+		out[i] = r.clone()
 	}
 	return out
 }
@@ -171,7 +186,7 @@ func (f *faultSet) fire(method, path, operationID string, roll func() float64) (
 			*r.Times--
 		}
 		r.Fired++
-		return *r, true
+		return r.clone(), true
 	}
 	return FaultRule{}, false
 }

@@ -1,0 +1,55 @@
+package journal
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{"method=GET&path=/api/v2/opportunityStages/*", "status=404&since=2026-03-01T12:00:00Z", "after=3", "x=1", "path=*", "status=99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		filter, err := ParseFilter(q)
+		if err != nil {
+			if _, ok := err.(*ParamError); !ok {
+				t.Fatalf("error %T is not a *ParamError", err)
+			}
+			return
+		}
+		if filter.Check() != nil {
+			t.Fatal("ParseFilter accepted a filter Check rejects")
+		}
+		filter.Match(&Entry{Method: "GET", Path: "/api/v2/opportunityStages/1", ID: 1})
+	})
+}
+
+func FuzzBody(f *testing.F) {
+	for _, s := range []string{`{"access_token":"t"}`, `[{"a":{"password":"p"}}]`, "code=1&x=2", "plain", `"é`, ""} {
+		f.Add(s, "application/json")
+	}
+	f.Fuzz(func(t *testing.T, raw, contentType string) {
+		got, truncated := Body([]byte(raw), contentType)
+		if raw == "" {
+			if got != nil {
+				t.Fatal("a body out of nothing")
+			}
+			return
+		}
+		if !json.Valid(got) {
+			t.Fatalf("Body(%q) = %q, not JSON", raw, got)
+		}
+		if truncated != (len(raw) > MaxBody) {
+			t.Fatalf("truncated %v for %d bytes", truncated, len(raw))
+		}
+		if strings.Contains(raw, `"access_token":"secret-value"`) && strings.Contains(string(got), "secret-value") && json.Valid([]byte(raw)) {
+			t.Fatalf("a token survived: %s", got)
+		}
+	})
+}

@@ -1,0 +1,304 @@
+package journal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestBody(t *testing.T) {
+	big := strings.Repeat("x", MaxBody+10)
+	for _, c := range []struct {
+		name, raw, contentType string
+		want                   string
+		truncated              bool
+	}{
+		{"empty", "", "", "", false},
+		{"JSON kept byte for byte", `{"data": {"type":"opportunityStage","attributes":{"name":"Won"}}}`, "application/vnd.api+json", `{"data": {"type":"opportunityStage","attributes":{"name":"Won"}}}`, false},
+		{"JSON whatever the content type", `[1,2]`, "text/plain", `[1,2]`, false},
+		{"text as a string", "not json", "text/plain", `"not json"`, false},
+		{"broken JSON as text", `{"data":`, "application/vnd.api+json", `"{\"data\":"`, false},
+		{"long JSON cut as text", `"` + big + `"`, "application/json", `"\"` + big[:MaxBody-1] + `"`, true},
+		{"long text cut", big, "", `"` + big[:MaxBody] + `"`, true},
+		{"secret members redacted at any depth", `{"grant_type":"refresh_token","refresh_token":"r-123","nested":[{"clientSecret":"s-1","name":"kept"}]}`, "application/json",
+			`{"grant_type":"refresh_token","nested":[{"clientSecret":"REDACTED","name":"kept"}],"refresh_token":"REDACTED"}`, false},
+		{"a hint without a secret member is kept as sent", `{"name": "Session booked"}`, "", `{"name": "Session booked"}`, false},
+		{"form fields redacted", "grant_type=authorization_code&code=abc&client_secret=s3&redirect_uri=x", "application/x-www-form-urlencoded",
+			`"grant_type=authorization_code&code=REDACTED&client_secret=REDACTED&redirect_uri=x"`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, truncated := Body([]byte(c.raw), c.contentType)
+			if string(got) != c.want || truncated != c.truncated {
+				t.Errorf("Body = %.80s (truncated %v), want %.80s (truncated %v)", got, truncated, c.want, c.truncated)
+			}
+			if got != nil && !json.Valid(got) {
+				t.Errorf("Body is not JSON: %.80s", got)
+			}
+		})
+	}
+}
+
+func TestBodyDoesNotSplitACharacter(t *testing.T) {
+	raw := strings.Repeat("a", MaxBody-1) + "é" // the two bytes of é straddle the cut
+	got, truncated := Body([]byte(raw), "text/plain")
+	var text string
+	if err := json.Unmarshal(got, &text); err != nil || !truncated {
+		t.Fatalf("Body: %v, truncated %v", err, truncated)
+	}
+	if !utf8.ValidString(text) || strings.ContainsRune(text, utf8.RuneError) || len(text) != MaxBody-1 {
+		t.Errorf("cut text ends %q (%d bytes)", text[len(text)-3:], len(text))
+	}
+}
+
+func TestBodyKeepsNoReference(t *testing.T) {
+	raw := []byte(`{"name":"a"}`)
+	got, _ := Body(raw, "")
+	raw[9] = 'b'
+	if string(got) != `{"name":"a"}` {
+		t.Errorf("the captured body changed with its source: %s", got)
+	}
+}
+
+func TestRedactHeader(t *testing.T) {
+	in := http.Header{
+		"Authorization":       {"Bearer tok-1"},
+		"Proxy-Authorization": {"Basic dXNlcjpwYXNz"},
+		"Cookie":              {"session=tok-2"},
+		"X-Api-Key":           {"tok-3"},
+		"X-Auth-Token":        {"tok-4"},
+		"X-Custom":            {"Bearer tok-5"},
+		"Content-Type":        {"application/vnd.api+json"},
+		"Idempotency-Key":     {"kept-1"},
+		"X-Mock-Sandbox":      {"job-1"},
+	}
+	want := http.Header{
+		"Authorization":       {"Bearer REDACTED"},
+		"Proxy-Authorization": {"Basic REDACTED"},
+		"Cookie":              {"REDACTED"},
+		"X-Api-Key":           {"REDACTED"},
+		"X-Auth-Token":        {"REDACTED"},
+		"X-Custom":            {"Bearer REDACTED"},
+		"Content-Type":        {"application/vnd.api+json"},
+		"Idempotency-Key":     {"kept-1"},
+		"X-Mock-Sandbox":      {"job-1"},
+	}
+	got := RedactHeader(in)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RedactHeader (-want +got):\n%s", diff)
+	}
+	if in.Get("Authorization") != "Bearer tok-1" {
+		t.Error("RedactHeader changed its input")
+	}
+}
+
+func TestRedactQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "",
+		"sort=name&access_token=t1&page%5Bsize%5D=2": "sort=name&access_token=REDACTED&page%5Bsize%5D=2",
+		"api_key=k&API%5FKEY=k2&flag":                "api_key=REDACTED&API%5FKEY=REDACTED&flag",
+		"filter%5Bname%5D=Token+Ring":                "filter%5Bname%5D=Token+Ring",
+	} {
+		if got := RedactQuery(in); got != want {
+			t.Errorf("RedactQuery(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func entry(method, path, op string, status int, at time.Time) Entry {
+	return Entry{Method: method, Path: path, OperationID: op, Status: status, Time: at}
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func filled() *Journal {
+	j := New(100, 1<<20)
+	j.Add(entry("GET", "/api/v2/opportunityStages", "listOpportunityStages", 200, t0))
+	j.Add(entry("PATCH", "/api/v2/opportunityStages/3", "updateOpportunityStage", 200, t0.Add(time.Second)))
+	j.Add(entry("PATCH", "/api/v2/opportunityStages/4", "updateOpportunityStage", 503, t0.Add(2*time.Second)))
+	j.Add(entry("GET", "/api/v2/opportunityStages/3", "getOpportunityStage", 404, t0.Add(3*time.Second)))
+	j.Add(entry("GET", "/api/v2/nope", "", 404, t0.Add(4*time.Second)))
+	return j
+}
+
+func TestFilters(t *testing.T) {
+	j := filled()
+	for _, c := range []struct {
+		query string
+		want  []int64
+	}{
+		{"", []int64{1, 2, 3, 4, 5}},
+		{"method=PATCH", []int64{2, 3}},
+		{"method=patch", []int64{2, 3}},
+		{"path=/api/v2/opportunityStages/3", []int64{2, 4}},
+		{"path=/api/v2/opportunityStages/*", []int64{2, 3, 4}},
+		{"path=/api/v2/*", []int64{1, 5}},
+		{"operationId=updateOpportunityStage", []int64{2, 3}},
+		{"status=404", []int64{4, 5}},
+		{"since=2026-03-01T12:00:02Z", []int64{3, 4, 5}},
+		{"since=2026-03-01T13:00:02%2B01:00", []int64{3, 4, 5}},
+		{"after=3", []int64{4, 5}},
+		{"method=PATCH&status=200", []int64{2}},
+		{"path=/api/v2/opportunityStages/*&method=GET&since=2026-03-01T12:00:01Z", []int64{4}},
+		{"method=DELETE", []int64{}},
+		{"status=200&status=503", []int64{3}}, // the last value wins
+	} {
+		q, err := url.ParseQuery(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ParseFilter(q)
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		entries, _ := j.List(f)
+		got := []int64{}
+		for _, e := range entries {
+			got = append(got, e.ID)
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%s: ids (-want +got):\n%s", c.query, diff)
+		}
+	}
+}
+
+func TestBadFilters(t *testing.T) {
+	for query, param := range map[string]string{
+		"status=abc":          "status",
+		"status=42":           "status",
+		"status=600":          "status",
+		"since=yesterday":     "since",
+		"since=2026-03-01":    "since",
+		"after=x":             "after",
+		"after=-1":            "after",
+		"path=api/v2":         "path",
+		"path=/api/v2/opp*":   "path",
+		"method=GE T":         "method",
+		"stauts=404":          "stauts",
+		"method=GET&limit=10": "limit",
+	} {
+		q, _ := url.ParseQuery(query)
+		_, err := ParseFilter(q)
+		var pe *ParamError
+		if !errors.As(err, &pe) || pe.Param != param {
+			t.Errorf("%s: error %v, want one naming %q", query, err, param)
+		}
+	}
+}
+
+func TestEntryLimitDropsTheOldest(t *testing.T) {
+	j := New(3, 1<<20)
+	for i := range 5 {
+		j.Add(entry("GET", fmt.Sprintf("/%d", i), "", 200, t0))
+	}
+	entries, evicted := j.List(Filter{})
+	if evicted != 2 || len(entries) != 3 || entries[0].Path != "/2" || entries[2].ID != 5 {
+		t.Errorf("after 5 adds to a journal of 3: %d evicted, %+v", evicted, entries)
+	}
+	j.Clear()
+	if e := j.Add(entry("GET", "/again", "", 200, t0)); e.ID != 6 {
+		t.Errorf("id after Clear %d, want 6: ids are never reused", e.ID)
+	}
+	if _, evicted := j.List(Filter{}); evicted != 0 {
+		t.Errorf("Clear left evicted at %d", evicted)
+	}
+}
+
+func TestByteBudgetWithFullBodies(t *testing.T) {
+	const budget = 1 << 20
+	j := New(1000, budget)
+	big := strings.Repeat("y", 2*MaxBody)
+	for i := range 40 {
+		e := entry("POST", fmt.Sprintf("/%d", i), "", 201, t0)
+		e.RequestBody, e.RequestBodyTruncated = Body([]byte(big), "text/plain")
+		e.ResponseBody, e.ResponseBodyTruncated = Body([]byte(big), "text/plain")
+		j.Add(e)
+		if _, bytes, _ := j.Usage(); bytes > budget {
+			t.Fatalf("after %d adds the journal holds %d bytes, over its budget of %d", i+1, bytes, budget)
+		}
+	}
+	n, _, evicted := j.Usage()
+	if n+evicted != 40 || n > budget/(2*MaxBody) || n < budget/(2*MaxBody)-1 {
+		t.Errorf("%d entries kept, %d evicted: want about %d kept", n, evicted, budget/(2*MaxBody))
+	}
+	entries, _ := j.List(Filter{})
+	if last := entries[len(entries)-1]; last.Path != "/39" || !last.RequestBodyTruncated || len(last.RequestBody) < MaxBody {
+		t.Errorf("the newest entry lost its body: %s truncated %v, %d bytes", last.Path, last.RequestBodyTruncated, len(last.RequestBody))
+	}
+}
+
+func TestAnEntryLargerThanTheBudgetKeepsNoBodies(t *testing.T) {
+	j := New(10, 10_000)
+	e := entry("POST", "/x", "", 201, t0)
+	e.RequestBody, _ = Body([]byte(strings.Repeat("z", 20_000)), "")
+	got := j.Add(e)
+	if got.RequestBody != nil || !got.RequestBodyTruncated {
+		t.Errorf("an entry over the whole budget kept its body (%d bytes)", len(got.RequestBody))
+	}
+	if _, bytes, _ := j.Usage(); bytes > 10_000 {
+		t.Errorf("journal holds %d bytes, over its budget", bytes)
+	}
+}
+
+func TestListReturnsCopies(t *testing.T) {
+	j := New(10, 1<<20)
+	e := entry("GET", "/x", "", 200, t0)
+	e.RequestHeaders = http.Header{"Accept": {"a"}}
+	e.ResponseBody = json.RawMessage(`{"a":1}`)
+	j.Add(e)
+	got, _ := j.List(Filter{})
+	got[0].RequestHeaders.Set("Accept", "changed")
+	got[0].ResponseBody[1] = 'X'
+	again, _ := j.List(Filter{})
+	if again[0].RequestHeaders.Get("Accept") != "a" || string(again[0].ResponseBody) != `{"a":1}` {
+		t.Errorf("a caller's change reached the journal: %+v", again[0])
+	}
+}
+
+// Concurrent writers and readers, run under -race by make test: every entry gets its own
+// id, and the journal stays within its limits throughout.
+func TestConcurrentWritersAndReaders(t *testing.T) {
+	const writers, each, limit = 8, 200, 500
+	j := New(limit, 200_000)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				e := entry("GET", fmt.Sprintf("/%d/%d", w, i), "", 200, t0)
+				e.ResponseBody, _ = Body([]byte(strings.Repeat("b", 300)), "")
+				j.Add(e)
+			}
+		})
+	}
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				entries, _ := j.List(Filter{Path: "/*/*"})
+				for i := 1; i < len(entries); i++ {
+					if entries[i].ID <= entries[i-1].ID {
+						t.Errorf("entries out of order: %d after %d", entries[i].ID, entries[i-1].ID)
+						return
+					}
+				}
+				if n, bytes, _ := j.Usage(); n > limit || bytes > 200_000 {
+					t.Errorf("journal over its limits: %d entries, %d bytes", n, bytes)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n, _, evicted := j.Usage()
+	if n+evicted != writers*each {
+		t.Errorf("%d kept + %d evicted, want %d added", n, evicted, writers*each)
+	}
+}

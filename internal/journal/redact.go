@@ -1,0 +1,62 @@
+package journal
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Redacted stands in for a credential the journal does not keep.
+const Redacted = "REDACTED"
+
+// secretWords make any header, parameter or member whose name contains one of them a
+// credential; secretNames do so only as the whole name.
+var (
+	secretWords = []string{"token", "secret", "password", "passwd", "apikey", "api-key", "api_key",
+		"authorization", "cookie", "session", "credential", "signature", "private"}
+	secretNames = []string{"code", "assertion", "key", "auth"}
+)
+
+// Secret reports whether a header, parameter or member name holds a credential.
+func Secret(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return slices.Contains(secretNames, n)
+}
+
+// RedactHeader copies h with credentials replaced: an Authorization header keeps its
+// scheme ("Bearer REDACTED") so a test can still see which kind was sent; other
+// credential-like headers, and any value sent with a Bearer or Basic scheme, become
+// REDACTED.
+func RedactHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		secret := Secret(k)
+		copied := make([]string, len(vs))
+		for i, v := range vs {
+			scheme, _, hasCredentials := strings.Cut(strings.TrimSpace(v), " ")
+			switch {
+			case hasCredentials && isAuthScheme(scheme):
+				copied[i] = scheme + " " + Redacted
+			case secret:
+				copied[i] = Redacted
+			default:
+				copied[i] = v
+			}
+		}
+		out[k] = copied
+	}
+	return out
+}
+
+func isAuthScheme(s string) bool {
+	switch strings.ToLower(s) {
+	case "bearer", "basic", "token", "digest", "negotiate", "hoba", "mutual", "aws4-hmac-sha256":
+		return true
+	}
+	return false
+}
