@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 )
 
@@ -19,7 +20,9 @@ import (
 const maxAdminBody = 64 << 20
 
 // admin serves the control plane under /__admin/. It answers plain JSON, is never
-// validated against openapi.yaml, and takes X-Mock-Sandbox like the API.
+// validated against openapi.yaml, and takes X-Mock-Sandbox like the API. Each call only
+// decodes its input and encodes its answer: the work is done by the Sandbox method of the
+// same name, so HTTP and Go share one implementation and one set of rules.
 func (s *Server) admin(r *http.Request) response {
 	if s.opts.AdminToken != "" {
 		got := bearerToken(r)
@@ -27,9 +30,9 @@ func (s *Server) admin(r *http.Request) response {
 			return adminError(http.StatusUnauthorized, "the admin API needs Authorization: Bearer <admin token>")
 		}
 	}
-	box, berr := s.sandboxFor(r)
-	if berr != nil {
-		return adminError(http.StatusBadRequest, berr.Detail)
+	box, err := s.Sandbox(r.Header.Get("X-Mock-Sandbox"))
+	if err != nil {
+		return adminFailure(err)
 	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if id, ok := strings.CutPrefix(path, "/__admin/faults/"); ok {
@@ -37,102 +40,85 @@ func (s *Server) admin(r *http.Request) response {
 		if r.Method != http.MethodDelete || err != nil {
 			return adminError(http.StatusNotFound, "use DELETE /__admin/faults/{id} with a numeric id")
 		}
-		if !box.faults.remove(n) {
-			return adminError(http.StatusNotFound, fmt.Sprintf("no fault rule %d", n))
+		if err := box.RemoveFault(n); err != nil {
+			return adminFailure(err)
 		}
 		return response{status: http.StatusNoContent}
 	}
 	switch r.Method + " " + path {
 	case "GET /__admin/health":
-		count, evicted := s.named.stats()
-		_, journalEvicted := box.journal.list()
-		return adminJSON(http.StatusOK, map[string]any{
-			"status": "ok", "stages": box.store().Len(),
-			"sandboxes": count, "sandboxesEvicted": evicted, "journalEvicted": journalEvicted,
-		})
+		return adminJSON(http.StatusOK, box.Health())
 	case "GET /__admin/sandboxes":
-		type summary struct {
-			Name   string `json:"name"`
-			Stages int    `json:"stages"`
-		}
-		list := []summary{{Name: "", Stages: s.main.store().Len()}}
-		for _, b := range s.named.list() {
-			list = append(list, summary{Name: b.name, Stages: b.store().Len()})
-		}
-		return adminJSON(http.StatusOK, map[string]any{"sandboxes": list})
+		return adminJSON(http.StatusOK, map[string]any{"sandboxes": s.Sandboxes()})
 	case "POST /__admin/reset":
-		if err := s.resetSandbox(box); err != nil {
+		if err := box.Reset(); err != nil {
 			return s.adminWriteFailed(err)
 		}
-		return adminJSON(http.StatusOK, map[string]any{"status": "reset", "stages": box.store().Len()})
+		return adminJSON(http.StatusOK, map[string]any{"status": "reset", "stages": box.Stages()})
 	case "GET /__admin/state":
-		return response{status: http.StatusOK, contentType: jsonapi.MediaType, body: encodeState(box.store(), s.baseURL(r))}
+		return response{status: http.StatusOK, contentType: jsonapi.MediaType, body: box.exportState(s.baseURL(r))}
 	case "PUT /__admin/state":
-		body, resp := readAdminBody(r)
-		if resp != nil {
-			return *resp
-		}
-		st, err := decodeState(body, box.store())
-		if err != nil {
-			return adminError(http.StatusBadRequest, "state: "+err.Error())
-		}
-		if err := box.replace(st); err != nil {
-			return s.adminWriteFailed(err)
-		}
-		return adminJSON(http.StatusOK, map[string]any{"status": "replaced", "stages": st.Len()})
+		return withBody(r, func(body []byte) response {
+			if err := box.ReplaceState(body); errors.Is(err, ErrInvalid) {
+				return adminFailure(err)
+			} else if err != nil {
+				return s.adminWriteFailed(err)
+			}
+			return adminJSON(http.StatusOK, map[string]any{"status": "replaced", "stages": box.Stages()})
+		})
 	case "POST /__admin/snapshot":
-		if s.opts.StateFile == "" {
-			return adminError(http.StatusConflict, "no state file: start the server with -state FILE")
-		}
 		if err := s.SaveState(); err != nil {
-			s.opts.Logger.Error("snapshot failed", "error", err)
-			return adminError(http.StatusInternalServerError, err.Error())
+			if !errors.Is(err, ErrNoStateFile) {
+				s.opts.Logger.Error("snapshot failed", "error", err)
+			}
+			return adminFailure(err)
 		}
 		return adminJSON(http.StatusOK, map[string]any{"status": "saved", "file": s.opts.StateFile, "stages": s.Stages()})
 	case "GET /__admin/requests":
-		entries, evicted := box.journal.list()
-		return adminJSON(http.StatusOK, map[string]any{"requests": entries, "evicted": evicted})
+		f, err := journal.ParseFilter(r.URL.Query())
+		if err != nil {
+			return adminFailure(inputError(err))
+		}
+		log, err := box.Requests(f)
+		if err != nil {
+			return adminFailure(err)
+		}
+		return adminJSON(http.StatusOK, log)
 	case "DELETE /__admin/requests":
-		box.journal.clear()
+		box.ClearRequests()
 		return response{status: http.StatusNoContent}
 	case "GET /__admin/faults":
-		return adminJSON(http.StatusOK, map[string]any{"faults": box.faults.list()})
+		return adminJSON(http.StatusOK, map[string]any{"faults": box.Faults()})
 	case "POST /__admin/faults":
-		body, resp := readAdminBody(r)
-		if resp != nil {
-			return *resp
-		}
-		rule, err := parseFaultRule(body, s.operationIDs(), func(name string) bool { _, ok := s.errors[name]; return ok })
-		if err != nil {
-			return adminError(http.StatusBadRequest, err.Error())
-		}
-		added, ok := box.faults.add(rule, s.opts.MaxFaults)
-		if !ok {
-			return adminError(http.StatusBadRequest, fmt.Sprintf("a sandbox holds at most %d fault rules; delete some first", s.opts.MaxFaults))
-		}
-		return adminJSON(http.StatusCreated, added)
+		return withBody(r, func(body []byte) response {
+			rule, err := decodeFaultRule(body)
+			if err == nil {
+				rule, err = box.AddFault(rule)
+			}
+			if err != nil {
+				return adminFailure(err)
+			}
+			return adminJSON(http.StatusCreated, rule)
+		})
 	case "DELETE /__admin/faults":
-		box.faults.clear()
+		box.ClearFaults()
 		return response{status: http.StatusNoContent}
 	case "GET /__admin/settings":
-		return adminJSON(http.StatusOK, box.currentSettings())
+		return adminJSON(http.StatusOK, box.Settings())
 	case "PATCH /__admin/settings":
-		body, resp := readAdminBody(r)
-		if resp != nil {
-			return *resp
-		}
-		var patch settingsPatch
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&patch); err != nil {
-			return adminError(http.StatusBadRequest, "settings: "+err.Error())
-		}
-		next := patch.apply(box.currentSettings())
-		if err := next.check(); err != nil {
-			return adminError(http.StatusBadRequest, "settings: "+err.Error())
-		}
-		box.setSettings(next)
-		return adminJSON(http.StatusOK, next)
+		return withBody(r, func(body []byte) response {
+			var patch SettingsPatch
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&patch); err != nil {
+				return adminFailure(&InputError{Field: "settings", Reason: err.Error()})
+			}
+			next, err := box.PatchSettings(patch)
+			if err != nil {
+				return adminFailure(err)
+			}
+			return adminJSON(http.StatusOK, next)
+		})
 	}
 	return adminError(http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path)
 }
@@ -152,20 +138,40 @@ func (s *Server) operationIDs() []string {
 	return ids
 }
 
-func readAdminBody(r *http.Request) ([]byte, *response) {
+// withBody reads an admin request's body, within maxAdminBody, and hands it to answer.
+func withBody(r *http.Request, answer func([]byte) response) response {
 	if r.Body == nil {
 		r.Body = http.NoBody
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxAdminBody))
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-			resp := adminError(http.StatusRequestEntityTooLarge, fmt.Sprintf("admin bodies are limited to %d bytes", maxAdminBody))
-			return nil, &resp
+			return adminError(http.StatusRequestEntityTooLarge, fmt.Sprintf("admin bodies are limited to %d bytes", maxAdminBody))
 		}
-		resp := adminError(http.StatusBadRequest, "the body could not be read")
-		return nil, &resp
+		return adminError(http.StatusBadRequest, "the body could not be read")
 	}
-	return body, nil
+	return answer(body)
+}
+
+// adminFailure answers an error from a Sandbox method with the status that goes with
+// it: 400 for bad input (naming the field) and for a full sandbox, 404 for an unknown
+// rule, 409 for a missing state file, 500 for anything else.
+func adminFailure(err error) response {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		body := map[string]string{"error": err.Error()}
+		if ie, ok := errors.AsType[*InputError](err); ok {
+			body["field"] = ie.Field
+		}
+		return adminJSON(http.StatusBadRequest, body)
+	case errors.Is(err, ErrLimit):
+		return adminError(http.StatusBadRequest, err.Error())
+	case errors.Is(err, ErrNotFound):
+		return adminError(http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrNoStateFile):
+		return adminError(http.StatusConflict, err.Error())
+	}
+	return adminError(http.StatusInternalServerError, err.Error())
 }
 
 func adminJSON(status int, v any) response {

@@ -9,11 +9,15 @@ import (
 // no socket: point a Go SDK or test at any URL (the host is ignored) and it talks to this
 // mock in memory.
 func (s *Server) Client() *http.Client {
-	return &http.Client{Transport: handlerTransport{s.Handler()}}
+	return &http.Client{Transport: handlerTransport{h: s.Handler()}}
 }
 
-// handlerTransport is a RoundTripper that serves each request with a handler.
-type handlerTransport struct{ h http.Handler }
+// handlerTransport is a RoundTripper that serves each request with a handler, in a
+// sandbox when one is named.
+type handlerTransport struct {
+	h       http.Handler
+	sandbox string
+}
 
 func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err := r.Context().Err(); err != nil {
@@ -26,6 +30,9 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	in.RequestURI = r.URL.RequestURI()
 	in.Host = r.URL.Host
+	if t.sandbox != "" {
+		in.Header.Set("X-Mock-Sandbox", t.sandbox)
+	}
 	rec := httptest.NewRecorder()
 	t.h.ServeHTTP(rec, in)
 	resp := rec.Result()

@@ -5,4 +5,10 @@
 // JSON:API behaviour over an in-memory store seeded from fixtures: create, read, update,
 // delete, filters, multi-key sort, keyset cursor pagination, sparse fieldsets, include and
 // resource meta. A Server is a value: many can run in one process, each with its own state.
+//
+// Requests that send X-Mock-Sandbox get an isolated copy of the state. Server.Sandbox
+// returns a handle on one sandbox whose methods are the admin API under /__admin/: fault
+// rules, the request journal (what a client sent and got, filtered), settings, state and
+// reset. The admin HTTP handlers call the same methods, so a Go test and a curl call get
+// the same answers under the same rules.
 package mock

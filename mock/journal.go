@@ -1,56 +1,49 @@
 package mock
 
 import (
-	"sync"
+	"errors"
+	"io"
+	"net/http"
 	"time"
+
+	"github.com/oppstages/oppstages/internal/journal"
 )
 
-// JournalEntry records one request a sandbox answered.
-type JournalEntry struct {
-	Time       time.Time `json:"time"`
-	Method     string    `json:"method"`
-	Path       string    `json:"path"`
-	Query      string    `json:"query,omitempty"`
-	Status     int       `json:"status"`
-	DurationMS float64   `json:"durationMs"`
-	Fault      string    `json:"fault,omitempty"`
-}
-
-// journal keeps the newest entries up to a limit and counts the ones it evicted.
-type journal struct {
-	mu      sync.Mutex
-	limit   int
-	entries []JournalEntry // a ring: next is where the next entry goes once full
-	next    int
-	evicted int
-}
-
-func newJournal(limit int) *journal { return &journal{limit: limit} }
-
-func (j *journal) add(e JournalEntry) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if len(j.entries) < j.limit {
-		j.entries = append(j.entries, e)
-		return
+// readBody reads a request body up to limit bytes. Beyond it, it returns what it read
+// and an *http.MaxBytesError, which the checks answer with a 413 in the vendor's order.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil { // only a request that did not come through a server
+		return nil, nil
 	}
-	j.entries[j.next] = e
-	j.next = (j.next + 1) % j.limit
-	j.evicted++
+	return io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 }
 
-// list returns the entries oldest first.
-func (j *journal) list() (entries []JournalEntry, evicted int) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]JournalEntry, 0, len(j.entries))
-	out = append(out, j.entries[j.next:]...)
-	out = append(out, j.entries[:j.next]...)
-	return out, j.evicted
-}
-
-func (j *journal) clear() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.entries, j.next, j.evicted = nil, 0, 0
+// journalEntry records the exchange as it was answered: status 0 for a dropped
+// connection, the response headers as written.
+func (x *exchange) journalEntry(arrived time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Entry {
+	r := x.r
+	e := journal.Entry{
+		Time:           arrived,
+		Sandbox:        x.box.name,
+		Method:         r.Method,
+		Path:           r.URL.Path,
+		Query:          journal.RedactQuery(r.URL.RawQuery),
+		Status:         status,
+		DurationMS:     float64(elapsed.Microseconds()) / 1000,
+		Fault:          x.fault,
+		RequestHeaders: journal.RedactHeader(r.Header),
+		Violations:     x.violations,
+	}
+	if x.match != nil {
+		e.OperationID = x.match.OperationID()
+	}
+	e.RequestBody, e.RequestBodyTruncated = journal.Body(x.body, r.Header.Get("Content-Type"))
+	if _, cut := errors.AsType[*http.MaxBytesError](x.bodyErr); cut {
+		e.RequestBodyTruncated = true
+	}
+	if !resp.drop {
+		e.ResponseHeaders = journal.RedactHeader(written)
+		e.ResponseBody, e.ResponseBodyTruncated = journal.Body(resp.body, resp.contentType)
+	}
+	return e
 }

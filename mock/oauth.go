@@ -62,7 +62,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		box = s.main
 	}
-	box.journal.add(JournalEntry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: u.RawQuery,
+	box.journal.Add(JournalEntry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: u.RawQuery,
 		Status: resp.status, DurationMS: float64(elapsed.Microseconds()) / 1000})
 	s.logRequest(&logged, resp.status, elapsed, "")
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// MaxJournal bounds each sandbox's request journal; the oldest entry is evicted beyond
 	// it. 0 means 1000.
 	MaxJournal int
+	// MaxJournalBytes bounds what each sandbox's journal holds, bodies and headers
+	// included; the oldest entries are evicted beyond it. 0 means 8 MiB.
+	MaxJournalBytes int
 	// MaxStages bounds the stages one sandbox holds; creates beyond it get a 422.
 	// 0 means 1,000,000.
 	MaxStages int
@@ -74,6 +77,9 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultRateLimit    = 10_000
 	DefaultRateWindow   = time.Hour
+	// DefaultMaxJournalBytes is each sandbox's journal budget: room for 64 entries that
+	// carry two 64 KiB bodies each, or thousands of ordinary ones.
+	DefaultMaxJournalBytes = 8 << 20
 )
 
 func (o Options) withDefaults() Options {
@@ -97,6 +103,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxJournal <= 0 {
 		o.MaxJournal = 1000
+	}
+	if o.MaxJournalBytes <= 0 {
+		o.MaxJournalBytes = DefaultMaxJournalBytes
 	}
 	if o.MaxStages <= 0 {
 		o.MaxStages = 1_000_000

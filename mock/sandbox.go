@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/store"
 )
 
@@ -17,7 +18,7 @@ type sandbox struct {
 	name    string
 	limiter *rateLimiter
 	faults  faultSet
-	journal *journal
+	journal *journal.Journal
 
 	mu       sync.Mutex
 	state    *store.Store
@@ -32,7 +33,7 @@ func (s *Server) newSandbox(name string) *sandbox {
 	return &sandbox{
 		name:     name,
 		limiter:  newRateLimiter(settings.RateLimit, settings.RateWindow.D),
-		journal:  newJournal(s.opts.MaxJournal),
+		journal:  journal.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
 		state:    s.seed.Clone(),
 		settings: settings,
 		rng:      rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),
@@ -56,11 +57,19 @@ func (b *sandbox) currentSettings() Settings {
 	return b.settings
 }
 
-func (b *sandbox) setSettings(s Settings) {
+// patchSettings applies p to the current settings, in one step, unless the result is out
+// of range.
+func (b *sandbox) patchSettings(p SettingsPatch) (Settings, error) {
 	b.mu.Lock()
-	b.settings = s
+	next := p.apply(b.settings)
+	if err := next.check(); err != nil {
+		b.mu.Unlock()
+		return Settings{}, err
+	}
+	b.settings = next
 	b.mu.Unlock()
-	b.limiter.configure(s.RateLimit, s.RateWindow.D)
+	b.limiter.configure(next.RateLimit, next.RateWindow.D)
+	return next, nil
 }
 
 // float draws from the sandbox's seeded generator.
@@ -94,7 +103,7 @@ func (s *Server) resetSandbox(b *sandbox) error {
 	b.limiter.configure(s.initial.RateLimit, s.initial.RateWindow.D)
 	b.limiter.reset()
 	b.faults.clear()
-	b.journal.clear()
+	b.journal.Clear()
 	return nil
 }
 

@@ -3,7 +3,6 @@ package mock
 import (
 	"context"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -30,6 +29,9 @@ type exchange struct {
 	list  query.List // the query's parameters, parsed for every operation
 	id    int64      // the path's id, for operations on one record
 	fault string     // what the mock injected, for the journal
+
+	bodyErr    error    // from reading the body, answered once the checks before it pass
+	violations []string // contract violations found in the exchange, for the journal
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +60,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r, resp.status, time.Since(start), "")
 		return
 	}
+	arrived := s.now()
 	x := &exchange{r: r, box: box}
+	x.body, x.bodyErr = readBody(r, s.opts.MaxBodyBytes)
 	var resp response
 	defer func() {
 		p := recover()
@@ -72,8 +76,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			status = 0
 		}
 		elapsed := time.Since(start)
-		box.journal.add(JournalEntry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Status: status, DurationMS: float64(elapsed.Microseconds()) / 1000, Fault: x.fault})
+		box.journal.Add(x.journalEntry(arrived, elapsed, status, resp, w.Header()))
 		s.logRequest(r, status, elapsed, x.fault)
 		if resp.drop {
 			panic(http.ErrAbortHandler) // net/http closes the connection without a response
@@ -205,18 +208,14 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 	if err := who.authorize(match.RequiredScopes()); err != nil {
 		return fail(err)
 	}
-	if r.Body == nil { // only a request that did not come through a server
-		r.Body = http.NoBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes))
-	if err != nil {
+	if err := x.bodyErr; err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 			return fail(oppstages.Errorf(oppstages.CodeRequestEntityTooLarge,
 				"The request body must not exceed %d bytes.", s.opts.MaxBodyBytes))
 		}
 		return fail(oppstages.Errorf(oppstages.CodeBadRequest, "The request body could not be read."))
 	}
-	x.body = body
+	body := x.body
 	if len(body) > 0 {
 		if err := checkMediaType(r.Header.Get("Content-Type")); err != nil {
 			return fail(err)

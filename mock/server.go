@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -133,7 +132,7 @@ func (s *Server) Reset() error { return s.resetSandbox(s.main) }
 // snapshot folds the log into the file a person reads).
 func (s *Server) SaveState() error {
 	if s.durable == nil {
-		return errors.New("no state file configured")
+		return ErrNoStateFile
 	}
 	return s.main.store().Checkpoint()
 }

@@ -23,21 +23,24 @@ type Settings struct {
 	ErrorRate float64 `json:"errorRate"`
 }
 
+// check returns an *InputError naming the first setting out of range.
 func (s Settings) check() error {
-	if s.RateLimit < 0 {
-		return fmt.Errorf("rateLimit must not be negative")
-	}
-	if s.RateWindow.D <= 0 {
-		return fmt.Errorf("rateWindow must be positive")
-	}
-	if s.ErrorRate < 0 || s.ErrorRate > 1 {
-		return fmt.Errorf("errorRate must be between 0 and 1")
+	switch {
+	case s.RateLimit < 0:
+		return &InputError{Field: "rateLimit", Reason: "must not be negative"}
+	case s.RateWindow.D <= 0:
+		return &InputError{Field: "rateWindow", Reason: "must be positive"}
+	case !(s.ErrorRate >= 0 && s.ErrorRate <= 1):
+		return &InputError{Field: "errorRate", Reason: "must be between 0 and 1"}
+	case s.Latency.Min < 0 || s.Latency.Max < s.Latency.Min || s.Latency.Max > MaxDelay:
+		return &InputError{Field: "latency", Reason: fmt.Sprintf("want 0 <= min <= max <= %s", MaxDelay)}
 	}
 	return nil
 }
 
-// settingsPatch is a partial update of Settings; absent members stay as they are.
-type settingsPatch struct {
+// SettingsPatch is a partial update of Settings, the body of PATCH /__admin/settings;
+// nil members stay as they are.
+type SettingsPatch struct {
 	SKUDisabled *bool     `json:"skuDisabled"`
 	RateLimit   *int      `json:"rateLimit"`
 	RateWindow  *Duration `json:"rateWindow"`
@@ -45,7 +48,7 @@ type settingsPatch struct {
 	ErrorRate   *float64  `json:"errorRate"`
 }
 
-func (p settingsPatch) apply(s Settings) Settings {
+func (p SettingsPatch) apply(s Settings) Settings {
 	if p.SKUDisabled != nil {
 		s.SKUDisabled = *p.SKUDisabled
 	}

@@ -1,0 +1,218 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/oppstages/oppstages/internal/journal"
+)
+
+// Sandbox is a handle on one sandbox of a Server. Its methods are the admin API, one
+// method per call, for Go tests that need no HTTP plumbing; the admin HTTP handlers call
+// the same methods. Errors match ErrInvalid, ErrNotFound or ErrLimit under errors.Is.
+//
+//	POST   /__admin/reset           Reset
+//	GET    /__admin/state           State
+//	PUT    /__admin/state           ReplaceState
+//	GET    /__admin/requests        Requests
+//	DELETE /__admin/requests        ClearRequests
+//	POST   /__admin/faults          AddFault
+//	GET    /__admin/faults          Faults
+//	DELETE /__admin/faults/{id}     RemoveFault
+//	DELETE /__admin/faults          ClearFaults
+//	GET    /__admin/settings        Settings
+//	PATCH  /__admin/settings        PatchSettings
+//	GET    /__admin/health          Health
+//	GET    /__admin/sandboxes       Server.Sandboxes
+//	POST   /__admin/snapshot        Server.SaveState
+//
+// A handle stays valid for the server's life: a sandbox dropped because MaxSandboxes was
+// exceeded starts again from the seed on its next use.
+type Sandbox struct {
+	srv  *Server
+	name string
+}
+
+// Sandbox returns the handle on the sandbox that requests with X-Mock-Sandbox: name use;
+// "" is the default sandbox. Names are 1 to 64 letters, digits, '.', '_' or '-'.
+func (s *Server) Sandbox(name string) (*Sandbox, error) {
+	if name != "" && !sandboxName.MatchString(name) {
+		return nil, &InputError{Field: "X-Mock-Sandbox", Reason: fmt.Sprintf("%q must be 1 to 64 letters, digits, '.', '_' or '-'", clip(name))}
+	}
+	return &Sandbox{srv: s, name: name}, nil
+}
+
+// SandboxSummary is one sandbox in GET /__admin/sandboxes.
+type SandboxSummary struct {
+	Name   string `json:"name"`
+	Stages int    `json:"stages"`
+}
+
+// Sandboxes lists the default sandbox ("") and the named ones the server holds, most
+// recently used first, with the stages each holds.
+func (s *Server) Sandboxes() []SandboxSummary {
+	list := []SandboxSummary{{Name: "", Stages: s.main.store().Len()}}
+	for _, b := range s.named.list() {
+		list = append(list, SandboxSummary{Name: b.name, Stages: b.store().Len()})
+	}
+	return list
+}
+
+// Name is the sandbox's name, "" for the default one.
+func (h *Sandbox) Name() string { return h.name }
+
+// Client returns an in-memory HTTP client, like Server.Client, whose requests go to this
+// sandbox: it sets X-Mock-Sandbox on each.
+func (h *Sandbox) Client() *http.Client {
+	return &http.Client{Transport: handlerTransport{h: h.srv.Handler(), sandbox: h.name}}
+}
+
+func (h *Sandbox) box() *sandbox {
+	if h.name == "" {
+		return h.srv.main
+	}
+	b, _ := h.srv.named.get(h.name, h.srv.newSandbox) // the name was checked in Server.Sandbox
+	return b
+}
+
+// Health is what GET /__admin/health answers.
+type Health struct {
+	Status           string `json:"status"`
+	Stages           int    `json:"stages"` // in this sandbox
+	Sandboxes        int    `json:"sandboxes"`
+	SandboxesEvicted int    `json:"sandboxesEvicted"`
+	JournalEvicted   int    `json:"journalEvicted"` // from this sandbox's journal
+}
+
+// Health reports the server's state as seen from this sandbox.
+func (h *Sandbox) Health() Health {
+	box := h.box()
+	count, evicted := h.srv.named.stats()
+	_, _, journalEvicted := box.journal.Usage()
+	return Health{Status: "ok", Stages: box.store().Len(), Sandboxes: count, SandboxesEvicted: evicted, JournalEvicted: journalEvicted}
+}
+
+// Stages is the number of stages the sandbox holds.
+func (h *Sandbox) Stages() int { return h.box().store().Len() }
+
+// Reset puts the sandbox back to the seed state and clears its journal, fault rules,
+// rate limits and settings. It fails only when a state file is set and the reset could
+// not be made durable.
+func (h *Sandbox) Reset() error { return h.srv.resetSandbox(h.box()) }
+
+// State exports the sandbox's records as a JSON:API document (stages in data, users in
+// included, meta.nextId), the format ReplaceState and the -state file take. Links use
+// Options.BaseURL, or http://127.0.0.1:8080 when it is empty.
+func (h *Sandbox) State() []byte {
+	base := h.srv.opts.BaseURL
+	if base == "" {
+		base = stateBaseURL
+	}
+	return h.exportState(base)
+}
+
+func (h *Sandbox) exportState(baseURL string) []byte {
+	return encodeState(h.box().store(), baseURL)
+}
+
+// ReplaceState replaces the sandbox's records with a document in the format of State.
+// Without users in the document, the sandbox's current users are kept. A bad document is
+// ErrInvalid; any other error is a state file that could not be written.
+func (h *Sandbox) ReplaceState(doc []byte) error {
+	box := h.box()
+	st, err := decodeState(doc, box.store())
+	if err != nil {
+		return &InputError{Field: "state", Reason: err.Error()}
+	}
+	return box.replace(st)
+}
+
+// JournalEntry is one recorded request and its answer: id, time, sandbox, method, path,
+// query, operationId, status, durationMs, fault, requestHeaders (credentials redacted),
+// requestBody and responseBody (JSON values when JSON, else text; at most 64 KiB each,
+// with requestBodyTruncated and responseBodyTruncated), responseHeaders and violations.
+type JournalEntry = journal.Entry
+
+// JournalFilter selects journal entries by Method, Path (exact, or "*" for one segment),
+// OperationID, Status, Since (arrival time) and After (entry id); zero fields select all.
+type JournalFilter = journal.Filter
+
+// RequestLog is what GET /__admin/requests answers.
+type RequestLog struct {
+	// Requests are the entries that passed the filter, oldest first.
+	Requests []JournalEntry `json:"requests"`
+	// Count is len(Requests).
+	Count int `json:"count"`
+	// Evicted is how many entries the journal dropped to stay within its limits since it
+	// was last cleared.
+	Evicted int `json:"evicted"`
+}
+
+// Requests returns the journal's entries that pass f. The entries are copies: changing
+// them changes nothing in the journal.
+func (h *Sandbox) Requests(f JournalFilter) (RequestLog, error) {
+	if err := f.Check(); err != nil {
+		return RequestLog{}, inputError(err)
+	}
+	if f.OperationID != "" && !slices.Contains(h.srv.operationIDs(), f.OperationID) {
+		return RequestLog{}, &InputError{Field: "operationId", Reason: fmt.Sprintf("%q is not an operation of openapi.yaml", clip(f.OperationID))}
+	}
+	entries, evicted := h.box().journal.List(f)
+	return RequestLog{Requests: entries, Count: len(entries), Evicted: evicted}, nil
+}
+
+// ClearRequests empties the journal.
+func (h *Sandbox) ClearRequests() { h.box().journal.Clear() }
+
+// AddFault checks a rule and stores it after the sandbox's other rules; the stored rule,
+// with its id, is returned. ID and Fired are ignored, and nothing in r is kept, so r can
+// be reused.
+func (h *Sandbox) AddFault(r FaultRule) (FaultRule, error) {
+	rule, err := r.checked(h.srv.operationIDs(), h.srv.hasExample)
+	if err != nil {
+		return FaultRule{}, err
+	}
+	added, ok := h.box().faults.add(rule, h.srv.opts.MaxFaults)
+	if !ok {
+		return FaultRule{}, fmt.Errorf("a sandbox holds at most %d fault rules; delete some first: %w", h.srv.opts.MaxFaults, ErrLimit)
+	}
+	return added, nil
+}
+
+// Faults returns the sandbox's rules in the order they are tried, with how often each
+// fired and, for limited rules, how many times are left.
+func (h *Sandbox) Faults() []FaultRule { return h.box().faults.list() }
+
+// RemoveFault removes the rule with the id; ErrNotFound when there is none.
+func (h *Sandbox) RemoveFault(id int) error {
+	if !h.box().faults.remove(id) {
+		return fmt.Errorf("fault rule %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ClearFaults removes every rule.
+func (h *Sandbox) ClearFaults() { h.box().faults.clear() }
+
+// Settings returns the sandbox's live settings.
+func (h *Sandbox) Settings() Settings { return h.box().currentSettings() }
+
+// PatchSettings changes the members p sets and returns the settings now in force; if
+// the result is out of range, nothing changes.
+func (h *Sandbox) PatchSettings(p SettingsPatch) (Settings, error) {
+	return h.box().patchSettings(p)
+}
+
+func (s *Server) hasExample(name string) bool {
+	_, ok := s.errors[name]
+	return ok
+}
+
+// inputError turns a journal filter error into an *InputError naming the parameter.
+func inputError(err error) error {
+	if pe, ok := err.(*journal.ParamError); ok {
+		return &InputError{Field: pe.Param, Reason: pe.Reason}
+	}
+	return &InputError{Field: "filter", Reason: err.Error()}
+}
