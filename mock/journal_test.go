@@ -169,6 +169,30 @@ func TestJournalNeverShowsCredentials(t *testing.T) {
 	}
 }
 
+// The OAuth endpoints are journaled too, and their credentials (client secret, code,
+// access and refresh tokens) never show.
+func TestJournalNeverShowsOAuthCredentials(t *testing.T) {
+	s, c := newServer(t, mock.Options{})
+	box, _ := s.Sandbox("")
+	code := authorize(t, c, "opportunityStages.read")
+	tok := decodeToken(t, postToken(c, codeForm(code)))
+	refreshed := decodeToken(t, postTokenJSON(t, c, refreshForm(tok.RefreshToken)))
+	log, err := box.Requests(mock.JournalFilter{Path: "/oauth/*"})
+	if err != nil || log.Count != 3 {
+		t.Fatalf("journal: %v, %d entries", err, log.Count)
+	}
+	encoded, _ := json.Marshal(log)
+	over := c.Get("/__admin/requests").Body
+	for _, secret := range []string{appSecret, code, tok.AccessToken, tok.RefreshToken, refreshed.AccessToken, refreshed.RefreshToken} {
+		if bytes.Contains(encoded, []byte(secret)) || bytes.Contains(over, []byte(secret)) {
+			t.Errorf("the journal shows %q:\n%s", secret, encoded)
+		}
+	}
+	if e := log.Requests[1]; e.Method != "POST" || e.Status != 200 || !bytes.Contains(e.RequestBody, []byte("grant_type=authorization_code")) || e.ResponseBody == nil {
+		t.Errorf("token entry: %s %s %d %s", e.Method, e.Path, e.Status, e.RequestBody)
+	}
+}
+
 func TestJournalFiltersOverHTTP(t *testing.T) {
 	_, c, clock := newServerClock(t, mock.Options{})
 	c.Get(stages)

@@ -3,11 +3,13 @@ package mock
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/validation"
@@ -44,7 +46,17 @@ func oauthKey(seed uint64) []byte {
 // limit, delays, fault rules, Prefer, error rate, SKU) do not apply: the authorization
 // server is not the API. Requests are journaled and logged with credentials redacted.
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	start, arrived := time.Now(), s.now()
+	box, err := s.sandboxFor(r)
+	if err != nil {
+		box = s.main
+	}
+	x := &exchange{r: r, box: box}
+	x.match, _ = s.validator.Route(r)
+	var sent capture // what the client sent, as far as the token endpoint read it
+	if r.Body != nil {
+		r.Body = readCloser{io.TeeReader(r.Body, &sent), r.Body}
+	}
 	var resp response
 	if r.URL.Path == oauthAuthorizePath {
 		resp = s.authorizeResponse(r)
@@ -58,13 +70,24 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	u.RawQuery = oauth.RedactQuery(u.RawQuery)
 	logged.URL = &u
 	elapsed := time.Since(start)
-	box, err := s.sandboxFor(r)
-	if err != nil {
-		box = s.main
-	}
-	box.journal.Add(JournalEntry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: u.RawQuery,
-		Status: resp.status, DurationMS: float64(elapsed.Microseconds()) / 1000})
+	x.body = sent.b
+	box.journal.Add(x.journalEntry(arrived, elapsed, resp.status, resp, w.Header()))
 	s.logRequest(&logged, resp.status, elapsed, "")
+}
+
+// capture keeps the first bytes written to it, as many as the journal keeps of a body.
+type capture struct{ b []byte }
+
+func (c *capture) Write(p []byte) (int, error) {
+	if room := journal.MaxBody + 1 - len(c.b); room > 0 {
+		c.b = append(c.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (s *Server) authorizeResponse(r *http.Request) response {

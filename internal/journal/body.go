@@ -3,8 +3,8 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
-	"mime"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,11 +35,27 @@ func Body(raw []byte, contentType string) (body json.RawMessage, truncated bool)
 		}
 		return append(json.RawMessage(nil), raw...), false
 	}
-	text := string(raw)
-	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" {
-		text = RedactQuery(text)
-	}
+	// Text may still be a form, or JSON cut short: redact what looks like a credential in
+	// either shape, whatever the content type claims.
+	text := redactMembers(RedactQuery(string(raw)))
 	return quote(text), truncated
+}
+
+// jsonMember finds "name": "value" pairs in text that is not (or no longer) valid JSON.
+var jsonMember = regexp.MustCompile(`"([^"\\]{1,64})"\s*:\s*"((?:[^"\\]|\\.)*)`)
+
+// redactMembers replaces the values of credential-like members of cut-off JSON.
+func redactMembers(text string) string {
+	if !mayHoldSecret([]byte(text)) {
+		return text
+	}
+	return jsonMember.ReplaceAllStringFunc(text, func(m string) string {
+		sub := jsonMember.FindStringSubmatch(m)
+		if !Secret(sub[1]) {
+			return m
+		}
+		return m[:len(m)-len(sub[2])] + Redacted
+	})
 }
 
 // quote writes text as a JSON string, leaving &, < and > as they are so that form

@@ -32,6 +32,9 @@ func TestBody(t *testing.T) {
 		{"secret members redacted at any depth", `{"grant_type":"refresh_token","refresh_token":"r-123","nested":[{"clientSecret":"s-1","name":"kept"}]}`, "application/json",
 			`{"grant_type":"refresh_token","nested":[{"clientSecret":"REDACTED","name":"kept"}],"refresh_token":"REDACTED"}`, false},
 		{"a hint without a secret member is kept as sent", `{"name": "Session booked"}`, "", `{"name": "Session booked"}`, false},
+		{"cut JSON redacted as text", `{"refresh_token": "r-1", "name": "` + big, "application/json",
+			`"{\"refresh_token\": \"REDACTED\", \"name\": \"` + big[:MaxBody-len(`{"refresh_token": "r-1", "name": "`)] + `"`, true},
+		{"a form whatever the content type", "code=abc&x=1", "text/plain", `"code=REDACTED&x=1"`, false},
 		{"form fields redacted", "grant_type=authorization_code&code=abc&client_secret=s3&redirect_uri=x", "application/x-www-form-urlencoded",
 			`"grant_type=authorization_code&code=REDACTED&client_secret=REDACTED&redirect_uri=x"`, false},
 	} {
@@ -79,6 +82,7 @@ func TestRedactHeader(t *testing.T) {
 		"Content-Type":        {"application/vnd.api+json"},
 		"Idempotency-Key":     {"kept-1"},
 		"X-Mock-Sandbox":      {"job-1"},
+		"Location":            {"http://localhost:3000/cb?from=x&code=c-1&state=s"},
 	}
 	want := http.Header{
 		"Authorization":       {"Bearer REDACTED"},
@@ -90,6 +94,7 @@ func TestRedactHeader(t *testing.T) {
 		"Content-Type":        {"application/vnd.api+json"},
 		"Idempotency-Key":     {"kept-1"},
 		"X-Mock-Sandbox":      {"job-1"},
+		"Location":            {"http://localhost:3000/cb?from=x&code=REDACTED&state=s"},
 	}
 	got := RedactHeader(in)
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -31,7 +31,7 @@ func Secret(name string) bool {
 // RedactHeader copies h with credentials replaced: an Authorization header keeps its
 // scheme ("Bearer REDACTED") so a test can still see which kind was sent; other
 // credential-like headers, and any value sent with a Bearer or Basic scheme, become
-// REDACTED.
+// REDACTED; credential-like parameters of URLs (a Location with an OAuth code) too.
 func RedactHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
@@ -44,6 +44,9 @@ func RedactHeader(h http.Header) http.Header {
 				copied[i] = scheme + " " + Redacted
 			case secret:
 				copied[i] = Redacted
+			case strings.Contains(v, "?"): // a URL, e.g. a Location carrying an OAuth code
+				before, query, _ := strings.Cut(v, "?")
+				copied[i] = before + "?" + RedactQuery(query)
 			default:
 				copied[i] = v
 			}
