@@ -283,6 +283,18 @@ func TestClientSyncReplay(t *testing.T) {
 		exactly(t, want, follow(t, c, first, extra))
 	})
 
+	t.Run("a newFilterSyntax window, links.next with the parameters appended again", func(t *testing.T) {
+		const from, to = "2023-03-01T00:00:00Z", "2025-09-30T23:59:59Z"
+		params := url.Values{"newFilterSyntax": {"true"}, "filter[updatedAt][gte]": {from}, "filter[updatedAt][lte]": {to},
+			"sort": {"updatedAt"}, "page[size]": {"1000"}}
+		first := stages + "?newFilterSyntax=true&filter[updatedAt][gte]=" + from + "&filter[updatedAt][lte]=" + to + "&sort=updatedAt&page[size]=1000"
+		want := inRange(from, to)
+		if len(want) < 2001 {
+			t.Fatalf("only %d records in range; the test needs several pages", len(want))
+		}
+		exactly(t, want, follow(t, c, first, params.Encode()))
+	})
+
 	t.Run("windowed incremental sync", func(t *testing.T) {
 		windows := [][2]string{
 			{"2023-01-01T00:00:00Z", "2024-04-30T23:59:59Z"},
