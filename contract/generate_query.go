@@ -483,8 +483,9 @@ func caseVariantOfAnother(vs []string) (string, bool) {
 }
 
 // plantEdges creates, in full mode, the records the data lacks for the boundaries: a name
-// that is a case variant of another (with an order another record holds, a tie), and a
-// record whose name, order and isClosed are null. Clean-up deletes them with the rest.
+// that another name starts with, a name that is a case variant of another (with an order
+// another record holds, a tie), and a record whose name, order and isClosed are null.
+// Clean-up deletes them with the rest.
 func (s *session) plantEdges(ctx context.Context, stages []resource) (bool, error) {
 	var names []string
 	var order any
@@ -499,6 +500,12 @@ func (s *session) plantEdges(ctx context.Context, stages []resource) (bool, erro
 		nulls = nulls || (r.Attrs["name"] == nil && r.Attrs["order"] == nil && r.Attrs["isClosed"] == nil)
 	}
 	planted := false
+	if _, ok := prefixOfAnother(names); !ok && len(names) > 0 {
+		if _, err := s.create(ctx, validBody(map[string]any{"name": names[0] + " Follow-up"})); err != nil {
+			return planted, fmt.Errorf("create a name that %q is a prefix of: %w", names[0], err)
+		}
+		planted = true
+	}
 	if _, ok := caseVariantOfAnother(names); !ok && len(names) > 0 {
 		attrs := map[string]any{"name": caseVariant(names[0]), "isClosed": true}
 		if order != nil {
