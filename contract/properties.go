@@ -27,6 +27,10 @@ const DefaultCases = 16
 // query in turn; every query is also walked at the server's default size.
 var smallSizes = []int{1, 2, 3}
 
+// maxSmallPages bounds a small-page walk on a large target: its page size grows until the
+// walk takes no more requests than this.
+const maxSmallPages = 100
+
 // shrinkBudget bounds the requests spent looking for a smaller failing query.
 const shrinkBudget = 300
 
@@ -184,7 +188,11 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 		q := gen.query()
 		// Every fourth small walk uses the deprecated offset pages, where the spec has them.
 		offset := c.vocab.offsetPages && i%4 == 3
-		for _, size := range []int{smallSizes[i%len(smallSizes)], 0} {
+		small := smallSizes[i%len(smallSizes)]
+		if n := len(c.expect(q, byteOrder)); n > small*maxSmallPages {
+			small = (n + maxSmallPages - 1) / maxSmallPages
+		}
+		for _, size := range []int{small, 0} {
 			w, err := s.walkQuery(ctx, c, q, size, offset && size > 0)
 			if err != nil {
 				return err
