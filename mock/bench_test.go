@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,19 @@ func benchServer(b *testing.B, n int, opts mock.Options) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { s.Close() })
 	return s.Handler()
+}
+
+// onBothBackends runs a write benchmark on a mock that keeps writes in memory and on one
+// started with a state file, where each write is fsynced before it is answered.
+func onBothBackends(b *testing.B, n int, bench func(b *testing.B, h http.Handler)) {
+	b.Run("memory", func(b *testing.B) { bench(b, benchServer(b, n, noLimit)) })
+	b.Run("state", func(b *testing.B) {
+		opts := noLimit
+		opts.StateFile = filepath.Join(b.TempDir(), "state.json")
+		bench(b, benchServer(b, n, opts))
+	})
 }
 
 // serve runs one request through the handler and fails on an unexpected status.
@@ -91,34 +104,52 @@ func BenchmarkListSyncWindow100k(b *testing.B) {
 }
 
 func BenchmarkCreate(b *testing.B) {
-	h := benchServer(b, 1000, noLimit)
 	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Bench","order":3,"isClosed":false,"color":"#FFFFFF"}}}`
-	b.ReportAllocs()
-	for b.Loop() {
-		serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
-	}
+	onBothBackends(b, 1000, func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		for b.Loop() {
+			serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
+		}
+	})
+}
+
+// BenchmarkCreateParallel has 32 clients create at once: with a state file they share
+// fsyncs (group commit), so throughput is many writes per fsync.
+func BenchmarkCreateParallel(b *testing.B) {
+	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Bench","order":3,"isClosed":false,"color":"#FFFFFF"}}}`
+	onBothBackends(b, 1000, func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
+			}
+		})
+	})
 }
 
 func BenchmarkPatch(b *testing.B) {
-	h := benchServer(b, 1000, noLimit)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		id := 1 + i%1000
-		serve(b, h, "PATCH", fmt.Sprintf("/api/v2/opportunityStages/%d", id),
-			fmt.Sprintf(`{"data":{"type":"opportunityStage","id":%d,"attributes":{"name":"Renamed"}}}`, id), 200)
-	}
+	onBothBackends(b, 1000, func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			id := 1 + i%1000
+			serve(b, h, "PATCH", fmt.Sprintf("/api/v2/opportunityStages/%d", id),
+				fmt.Sprintf(`{"data":{"type":"opportunityStage","id":%d,"attributes":{"name":"Renamed"}}}`, id), 200)
+		}
+	})
 }
 
 func BenchmarkDelete(b *testing.B) {
-	h := benchServer(b, 0, noLimit)
 	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Doomed"}}}`
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		b.StopTimer()
-		serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
-		b.StartTimer()
-		serve(b, h, "DELETE", fmt.Sprintf("/api/v2/opportunityStages/%d", 9+i), "", 204)
-	}
+	onBothBackends(b, 0, func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			serve(b, h, "POST", "/api/v2/opportunityStages", body, 201)
+			b.StartTimer()
+			serve(b, h, "DELETE", fmt.Sprintf("/api/v2/opportunityStages/%d", 9+i), "", 204)
+		}
+	})
 }
 
 func BenchmarkRateLimited(b *testing.B) {

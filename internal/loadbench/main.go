@@ -131,6 +131,7 @@ type endpoint struct {
 	path         func(i int) string
 	body         func(i int) string
 	want         int
+	count        int // when set, send requests 0 to count-1 and stop, if d is not over first
 }
 
 type result struct {
@@ -158,7 +159,7 @@ func drive(base string, e endpoint, conns int, d time.Duration) result {
 		wg.Go(func() {
 			var lat []time.Duration
 			bad := 0
-			for i := c; ctx.Err() == nil; i += conns {
+			for i := c; ctx.Err() == nil && (e.count == 0 || i < e.count); i += conns {
 				var body io.Reader
 				if e.body != nil {
 					body = strings.NewReader(e.body(i))
@@ -229,23 +230,46 @@ func run(conns int, d time.Duration) error {
 	results = append(results, r)
 	baseline := r
 
-	mock, err := start(bin, "-addr", "127.0.0.1:0", "-rate-limit", "0", "-generate", "1000", "-log-format", "json")
-	if err != nil {
-		return err
-	}
-	for _, e := range []endpoint{
-		{name: "mock: get by id", method: "GET", path: func(i int) string { return fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000) }, want: 200},
-		{name: "mock: list of 50", method: "GET", path: func(int) string { return "/api/v2/opportunityStages" }, want: 200},
-		{name: "mock: create", method: "POST", path: func(int) string { return "/api/v2/opportunityStages" },
+	for _, backend := range []struct{ name, state string }{{"mock", ""}, {"mock -state", filepath.Join(dir, "state.json")}} {
+		args := []string{"-addr", "127.0.0.1:0", "-rate-limit", "0", "-generate", "1000", "-log-format", "json"}
+		if backend.state != "" {
+			args = append(args, "-state", backend.state)
+		}
+		mock, err := start(bin, args...)
+		if err != nil {
+			return err
+		}
+		measure := func(e endpoint, conns int) result {
+			e.name = backend.name + ": " + e.name
+			r := drive(mock.url, e, conns, d)
+			r.rss = mock.peakRSS()
+			results = append(results, r)
+			return r
+		}
+		if backend.state == "" {
+			measure(endpoint{name: "get by id", method: "GET", path: func(i int) string { return fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000) }, want: 200}, conns)
+			measure(endpoint{name: "list of 50", method: "GET", path: func(int) string { return "/api/v2/opportunityStages" }, want: 200}, conns)
+		}
+		// The writes: each create, patch and delete is fsynced before it is answered with -state.
+		created := 0
+		for _, c := range []int{conns, 1} {
+			create := endpoint{name: "create", method: "POST", path: func(int) string { return "/api/v2/opportunityStages" },
+				body: func(i int) string {
+					return fmt.Sprintf(`{"data":{"type":"opportunityStage","attributes":{"name":"Load %d","order":%d,"isClosed":false}}}`, i, i)
+				}, want: 201}
+			if c == 1 {
+				create.name += ", 1 connection"
+			}
+			created += measure(create, c).reqs
+		}
+		measure(endpoint{name: "patch", method: "PATCH", path: func(i int) string { return fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000) },
 			body: func(i int) string {
-				return fmt.Sprintf(`{"data":{"type":"opportunityStage","attributes":{"name":"Load %d","order":%d,"isClosed":false}}}`, i, i)
-			}, want: 201},
-	} {
-		r := drive(mock.url, e, conns, d)
-		r.rss = mock.peakRSS()
-		results = append(results, r)
+				return fmt.Sprintf(`{"data":{"type":"opportunityStage","id":%d,"attributes":{"name":"Patched %d"}}}`, 1+i%1000, i)
+			}, want: 200}, conns)
+		measure(endpoint{name: "delete", method: "DELETE", path: func(i int) string { return fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i) },
+			want: 204, count: 1000 + created}, conns)
+		mock.stop()
 	}
-	mock.stop()
 
 	big, err := start(bin, "-addr", "127.0.0.1:0", "-rate-limit", "0", "-generate", "100000", "-log-format", "json")
 	if err != nil {
