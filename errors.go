@@ -24,6 +24,7 @@ const (
 	CodeRouteNotFound              ErrorCode = "routeNotFound"
 	CodeConflict                   ErrorCode = "conflict"
 	CodeRequestEntityTooLarge      ErrorCode = "requestEntityTooLarge"
+	CodeHeaderFieldsTooLarge       ErrorCode = "requestHeaderFieldsTooLarge"
 	CodeUnsupportedMediaType       ErrorCode = "unsupportedMediaType"
 	CodeValidationError            ErrorCode = "validationError"
 	CodeRateLimitExceeded          ErrorCode = "rateLimitExceeded"
@@ -54,6 +55,7 @@ var codes = map[ErrorCode]codeInfo{
 	CodeRouteNotFound:              {http.StatusNotFound, "Route Not Found"},
 	CodeConflict:                   {http.StatusConflict, "Conflict"},
 	CodeRequestEntityTooLarge:      {http.StatusRequestEntityTooLarge, "Request Entity Too Large"},
+	CodeHeaderFieldsTooLarge:       {http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large"},
 	CodeUnsupportedMediaType:       {http.StatusUnsupportedMediaType, "Unsupported Media Type"},
 	CodeValidationError:            {http.StatusUnprocessableEntity, "Validation Error"},
 	CodeRateLimitExceeded:          {http.StatusTooManyRequests, "Rate Limit Exceeded"},

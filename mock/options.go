@@ -33,6 +33,10 @@ type Options struct {
 	ValidateResponses bool
 	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
+	// MaxHeaderBytes limits the request line and headers together (a JSON:API 431
+	// beyond); 0 means 64 KiB. An http.Server in front needs a larger MaxHeaderBytes of
+	// its own, or it answers first with net/http's plain-text 431.
+	MaxHeaderBytes int
 	// RateLimit is the number of requests per token per RateWindow; 0 means the vendor's
 	// 10,000, and a negative value turns enforcement off (the headers are still sent).
 	RateLimit int
@@ -74,9 +78,10 @@ type Options struct {
 
 // Defaults applied by New.
 const (
-	DefaultMaxBodyBytes = 1 << 20
-	DefaultRateLimit    = 10_000
-	DefaultRateWindow   = time.Hour
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxHeaderBytes = 64 << 10
+	DefaultRateLimit      = 10_000
+	DefaultRateWindow     = time.Hour
 	// DefaultMaxJournalBytes is each sandbox's journal budget: room for 64 entries that
 	// carry two 64 KiB bodies each, or thousands of ordinary ones.
 	DefaultMaxJournalBytes = 8 << 20
@@ -91,6 +96,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = DefaultRateLimit

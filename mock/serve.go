@@ -36,6 +36,10 @@ type exchange struct {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if headerBytes(r) > s.opts.MaxHeaderBytes && (s.opts.NoOAuth || !isOAuthEndpoint(r)) {
+		s.headersTooLarge(w, r)
+		return
+	}
 	if r.URL.Path == "/__admin/ui" || strings.HasPrefix(r.URL.Path, dashboard.Prefix) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		s.dashboard.ServeHTTP(sw, r)

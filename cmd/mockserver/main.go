@@ -191,7 +191,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2*mock.MaxDelay + 30*time.Second, // room for the longest delays the mock adds
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    1 << 20, // the mock answers a JSON:API 431 past its own 64 KiB; net/http's plain one only past this
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed)

@@ -219,3 +219,29 @@ func TestSKUDisabledFlag(t *testing.T) {
 		t.Errorf("got %d %v, want the disabled-SKU 403", resp.StatusCode, doc)
 	}
 }
+
+// Over the socket, headers past the mock's limit get its JSON:API 431; only far past it
+// does net/http answer first, with its own plain-text 431.
+func TestHeaderLimitOverTheSocket(t *testing.T) {
+	addr, _, stop := start(t, []string{"-addr", "127.0.0.1:0"}, nil)
+	defer stop()
+	for _, tt := range []struct {
+		size      int
+		mediaType string
+	}{
+		{70 << 10, "application/vnd.api+json"},
+		{2 << 20, "text/plain; charset=utf-8"},
+	} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v2/opportunityStages", nil)
+		req.Header.Set("Authorization", "Bearer t")
+		req.Header.Set("X-Trace", strings.Repeat("x", tt.size))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 431 || resp.Header.Get("Content-Type") != tt.mediaType {
+			t.Errorf("%d-byte header: %d %s, want 431 %s", tt.size, resp.StatusCode, resp.Header.Get("Content-Type"), tt.mediaType)
+		}
+	}
+}

@@ -1,0 +1,37 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/oppstages/oppstages"
+)
+
+// headerBytes is the size of a request's head as it came over the wire: the request line
+// and every header line, Host included.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2 + len("Host: \r\n") + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(": \r\n") + len(v)
+		}
+	}
+	return n
+}
+
+// headersTooLarge answers a request whose headers are over the limit: a JSON:API 431 on
+// the API, plain JSON on the admin API. (Far beyond the limit, net/http answers its own
+// plain-text 431 before the mock sees the request.)
+func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) {
+	detail := fmt.Sprintf("The request headers must not exceed %d bytes.", s.opts.MaxHeaderBytes)
+	var resp response
+	if strings.HasPrefix(r.URL.Path, "/__admin/") {
+		resp = adminError(http.StatusRequestHeaderFieldsTooLarge, detail)
+	} else {
+		resp = fail(oppstages.Errorf(oppstages.CodeHeaderFieldsTooLarge, "%s", detail))
+		s.main.limiter.take(bearerToken(r), s.now(), w.Header()) // every answer carries the rate-limit headers
+	}
+	resp.write(w)
+	s.logRequest(r, resp.status, 0, "")
+}
