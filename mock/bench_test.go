@@ -75,6 +75,16 @@ func BenchmarkList50(b *testing.B) {
 	}
 }
 
+// BenchmarkList50Sized asks for the page as compare.sh and most clients do, with
+// page[size]: a query makes every parameter of the operation count.
+func BenchmarkList50Sized(b *testing.B) {
+	h := benchServer(b, 1000, noLimit)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/api/v2/opportunityStages?page%5Bsize%5D=50", "", 200)
+	}
+}
+
 func BenchmarkListFilteredTwoKeySort100k(b *testing.B) {
 	h := benchServer(b, 100_000, noLimit)
 	target := "/api/v2/opportunityStages?filter%5BisClosed%5D=false&filter%5Border%5D=1000..90000&sort=-name,order&page%5Bsize%5D=50"
