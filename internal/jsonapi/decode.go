@@ -21,49 +21,72 @@ type WriteRequest struct {
 // DecodeWrite decodes a create or update body that has already passed schema validation;
 // it still reports, rather than trusts, anything it cannot represent.
 func DecodeWrite(body []byte) (WriteRequest, *oppstages.Error) {
-	var doc struct {
-		Data struct {
-			Type       string                     `json:"type"`
-			ID         json.RawMessage            `json:"id"`
-			Attributes map[string]json.RawMessage `json:"attributes"`
-		} `json:"data"`
-	}
+	var doc any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil {
-		return WriteRequest{}, oppstages.Errorf(oppstages.CodeBadRequest, "The request body is not a valid JSON:API document.")
+		return WriteRequest{}, errNotADocument
 	}
-	req := WriteRequest{Type: doc.Data.Type}
-	if len(doc.Data.ID) > 0 {
-		id, ok := decodeInt(doc.Data.ID)
+	return WriteFrom(doc)
+}
+
+var errNotADocument = oppstages.Errorf(oppstages.CodeBadRequest, "The request body is not a valid JSON:API document.")
+
+// WriteFrom reads a create or update document from its decoded JSON (numbers as
+// json.Number), such as the value schema validation decoded, so that the body is decoded
+// once. Like DecodeWrite, it reports what it cannot represent.
+func WriteFrom(doc any) (WriteRequest, *oppstages.Error) {
+	top, ok := objectOrNull(doc)
+	if !ok {
+		return WriteRequest{}, errNotADocument
+	}
+	data, ok := objectOrNull(top["data"])
+	if !ok {
+		return WriteRequest{}, errNotADocument
+	}
+	var req WriteRequest
+	if t, present := data["type"]; present && t != nil {
+		if req.Type, ok = t.(string); !ok {
+			return WriteRequest{}, errNotADocument
+		}
+	}
+	if raw, present := data["id"]; present {
+		id, ok := intFrom(raw)
 		if !ok || id == nil || *id < 1 {
 			return WriteRequest{}, oppstages.Errorf(oppstages.CodeValidationError, "Id must be a positive integer.").AtPointer("/data/id")
 		}
 		req.ID = id
 	}
-	var err *oppstages.Error
-	a := doc.Data.Attributes
+	a, ok := objectOrNull(data["attributes"])
+	if !ok {
+		return WriteRequest{}, errNotADocument
+	}
 	for _, ro := range []string{"createdAt", "updatedAt"} {
 		if _, ok := a[ro]; ok { // schema validation lets a null read-only member through
 			return WriteRequest{}, oppstages.Errorf(oppstages.CodeValidationError, "%s is read-only.",
 				strings.ToUpper(ro[:1])+ro[1:]).AtPointer("/data/attributes/" + ro)
 		}
 	}
+	var err *oppstages.Error
 	if raw, ok := a["name"]; ok {
-		req.Attrs.Name, err = decodeString(raw, "/data/attributes/name")
+		req.Attrs.Name, err = stringFrom(raw, "/data/attributes/name")
 	}
 	if raw, ok := a["color"]; ok && err == nil {
-		req.Attrs.Color, err = decodeString(raw, "/data/attributes/color")
+		req.Attrs.Color, err = stringFrom(raw, "/data/attributes/color")
 	}
 	if raw, ok := a["isClosed"]; ok && err == nil {
 		var v *bool
-		if jerr := json.Unmarshal(raw, &v); jerr != nil {
+		switch b := raw.(type) {
+		case bool:
+			v = &b
+		case nil:
+		default:
 			err = oppstages.Errorf(oppstages.CodeValidationError, "IsClosed must be true or false.").AtPointer("/data/attributes/isClosed")
 		}
 		req.Attrs.IsClosed = oppstages.Optional[bool]{Present: true, Value: v}
 	}
 	if raw, ok := a["order"]; ok && err == nil {
-		n, ok := decodeInt(raw)
+		n, ok := intFrom(raw)
 		if !ok {
 			err = oppstages.Errorf(oppstages.CodeValidationError, "Order must be an integer.").AtPointer("/data/attributes/order")
 		}
@@ -75,21 +98,42 @@ func DecodeWrite(body []byte) (WriteRequest, *oppstages.Error) {
 	return req, nil
 }
 
-func decodeString(raw json.RawMessage, pointer string) (oppstages.Optional[string], *oppstages.Error) {
-	var s *string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return oppstages.Optional[string]{}, oppstages.Errorf(oppstages.CodeValidationError, "Must be a string.").AtPointer(pointer)
-	}
-	return oppstages.Optional[string]{Present: true, Value: s}, nil
-}
-
-// decodeInt decodes a JSON integer that fits in int64; null gives nil. 3.0 counts as 3.
-func decodeInt(raw json.RawMessage) (*int64, bool) {
-	if string(raw) == "null" {
+// objectOrNull reads a JSON object member; null and absence read as an empty object.
+func objectOrNull(v any) (map[string]any, bool) {
+	if v == nil {
 		return nil, true
 	}
+	m, ok := v.(map[string]any)
+	return m, ok
+}
+
+func stringFrom(v any, pointer string) (oppstages.Optional[string], *oppstages.Error) {
+	switch s := v.(type) {
+	case string:
+		return oppstages.Optional[string]{Present: true, Value: &s}, nil
+	case nil:
+		return oppstages.Optional[string]{Present: true}, nil
+	}
+	return oppstages.Optional[string]{}, oppstages.Errorf(oppstages.CodeValidationError, "Must be a string.").AtPointer(pointer)
+}
+
+// intFrom reads a JSON integer that fits in int64, or a string holding one; null gives
+// nil. 3.0 counts as 3.
+func intFrom(v any) (*int64, bool) {
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
+	switch t := v.(type) {
+	case nil:
+		return nil, true
+	case json.Number:
+		n = t
+	case string:
+		if !isJSONNumber(t) {
+			return nil, false
+		}
+		n = json.Number(t)
+	case float64: // a value decoded without UseNumber
+		n = json.Number(strconv.FormatFloat(t, 'g', -1, 64))
+	default:
 		return nil, false
 	}
 	if i, err := n.Int64(); err == nil {
@@ -101,6 +145,15 @@ func decodeInt(raw json.RawMessage) (*int64, bool) {
 	}
 	i := int64(f)
 	return &i, true
+}
+
+// isJSONNumber reports whether s is exactly a JSON number literal, as encoding/json
+// accepts a quoted one into a json.Number.
+func isJSONNumber(s string) bool {
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) || s[len(s)-1] < '0' || s[len(s)-1] > '9' {
+		return false
+	}
+	return json.Valid([]byte(s))
 }
 
 // Resource is a generic resource object, as found in fixture and state documents.
