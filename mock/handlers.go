@@ -125,7 +125,7 @@ func (s *Server) get(x *exchange) response {
 }
 
 func (s *Server) create(x *exchange) response {
-	req, err := jsonapi.DecodeWrite(x.body)
+	req, err := jsonapi.WriteFrom(x.doc)
 	if err != nil {
 		return fail(err)
 	}
@@ -145,7 +145,7 @@ func (s *Server) create(x *exchange) response {
 }
 
 func (s *Server) update(x *exchange) response {
-	req, err := jsonapi.DecodeWrite(x.body)
+	req, err := jsonapi.WriteFrom(x.doc)
 	if err != nil {
 		return fail(err)
 	}

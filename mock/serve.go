@@ -25,6 +25,7 @@ type exchange struct {
 	match *validation.Match
 	who   principal
 	body  []byte
+	doc   any        // the body as validation decoded it, read by the write handlers
 	query url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
 	list  query.List // the query's parameters, parsed for every operation
 	id    int64      // the path's id, for operations on one record
@@ -229,9 +230,11 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 	if err := match.CheckQuery(x.query, s.explainUnknown); err != nil {
 		return fail(err)
 	}
-	if errs := s.validator.Request(r.Context(), r, x.query, match, body, s.explain); len(errs) > 0 {
+	doc, errs := s.validator.Request(r.Context(), r, x.query, match, body, s.explain)
+	if len(errs) > 0 {
 		return fail(errs...)
 	}
+	x.doc = doc
 	// Validation vetted the id and the parameters; what it cannot see (a tampered cursor,
 	// a date that does not exist) surfaces here.
 	if raw, ok := match.PathParams["id"]; ok {

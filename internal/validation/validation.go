@@ -24,23 +24,92 @@ import (
 
 // Validator checks requests and responses against one OpenAPI document.
 type Validator struct {
-	doc    *openapi3.T
-	router routers.Router
+	doc        *openapi3.T
+	router     routers.Router
+	operations map[*openapi3.Operation]*operation
+	options    openapi3filter.Options // kin-openapi's options for every request; it only reads them
 }
 
-// New builds the router for doc once.
+// operation is what requests to one operation share, worked out once from the document.
+type operation struct {
+	// params are the parameters to validate, in kin-openapi's order: the path item's that
+	// the operation does not override, then the operation's own.
+	params []param
+	scopes [][]string // see Match.RequiredScopes
+}
+
+type param struct {
+	*openapi3.Parameter
+	// optionalByName: an optional form-style query parameter of a non-object schema,
+	// which is absent exactly when the query has no value under its name; validating an
+	// absent optional parameter finds nothing, so such a parameter is validated only
+	// when sent.
+	optionalByName bool
+}
+
+// New builds the router for doc once, and what each operation's requests share.
 func New(doc *openapi3.T) (*Validator, error) {
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
-	return &Validator{doc: doc, router: router}, nil
+	v := &Validator{doc: doc, router: router, operations: map[*openapi3.Operation]*operation{},
+		options: openapi3filter.Options{MultiError: true, SkipSettingDefaults: true, KeepValidatedValue: true}}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			v.operations[op] = prepare(doc, item, op)
+		}
+	}
+	return v, nil
+}
+
+func prepare(doc *openapi3.T, item *openapi3.PathItem, op *openapi3.Operation) *operation {
+	prepared := &operation{scopes: requiredScopes(doc, op)}
+	add := func(p *openapi3.Parameter) {
+		byName := p.In == openapi3.ParameterInQuery && !p.Required && p.Content == nil &&
+			(p.Style == "" || p.Style == openapi3.SerializationForm) &&
+			p.Schema != nil && p.Schema.Value != nil && !p.Schema.Value.Type.Is(openapi3.TypeObject) &&
+			len(p.Schema.Value.AllOf)+len(p.Schema.Value.AnyOf)+len(p.Schema.Value.OneOf) == 0
+		prepared.params = append(prepared.params, param{Parameter: p, optionalByName: byName})
+	}
+	for _, ref := range item.Parameters {
+		if op.Parameters.GetByInAndName(ref.Value.In, ref.Value.Name) == nil {
+			add(ref.Value)
+		}
+	}
+	for _, ref := range op.Parameters {
+		add(ref.Value)
+	}
+	return prepared
+}
+
+// requiredScopes lists the alternatives of the operation's security, or the document's.
+func requiredScopes(doc *openapi3.T, op *openapi3.Operation) [][]string {
+	security := op.Security
+	if security == nil {
+		security = &doc.Security
+	}
+	alternatives := make([][]string, 0, len(*security))
+	for _, req := range *security {
+		names := make([]string, 0, len(req))
+		for name := range req {
+			names = append(names, name)
+		}
+		slices.Sort(names) // the same order every time, whatever the map's
+		scopes := []string{}
+		for _, name := range names {
+			scopes = append(scopes, req[name]...)
+		}
+		alternatives = append(alternatives, scopes)
+	}
+	return alternatives
 }
 
 // Match is a request matched to an operation.
 type Match struct {
 	Route      *routers.Route
 	PathParams map[string]string
+	op         *operation
 }
 
 // OperationID is the id of the matched operation.
@@ -55,27 +124,17 @@ func (v *Validator) Route(r *http.Request) (*Match, *oppstages.Error) {
 	if err != nil {
 		return nil, errRouteNotFound
 	}
-	return &Match{Route: route, PathParams: params}, nil
+	op := v.operations[route.Operation]
+	if op == nil { // an operation New did not see: prepare it now, for this request only
+		op = prepare(v.doc, route.PathItem, route.Operation)
+	}
+	return &Match{Route: route, PathParams: params, op: op}, nil
 }
 
 // RequiredScopes lists the alternatives of the operation's security: the request is
 // authorized when the token holds every scope of any one alternative. An alternative
-// with no scopes needs only a valid token.
-func (m *Match) RequiredScopes() [][]string {
-	security := m.Route.Operation.Security
-	if security == nil {
-		security = &m.Route.Spec.Security
-	}
-	alternatives := make([][]string, 0, len(*security))
-	for _, req := range *security {
-		var scopes []string
-		for _, names := range req {
-			scopes = append(scopes, names...)
-		}
-		alternatives = append(alternatives, scopes)
-	}
-	return alternatives
-}
+// with no scopes needs only a valid token. The lists are shared: read, never modify.
+func (m *Match) RequiredScopes() [][]string { return m.op.scopes }
 
 // CheckQuery rejects query parameters the operation does not declare, which kin-openapi
 // ignores. unknown explains an undeclared parameter (for example a filter on an
@@ -98,30 +157,47 @@ func (m *Match) CheckQuery(query url.Values, unknown func(name string) *oppstage
 type Explainer func(name, raw string) *oppstages.Error
 
 // Request validates the query (as the caller reads it: kin-openapi would read only the
-// first of repeated values) and the body (already read, size-limited) against the
-// operation. Security is checked by the caller beforehand, so that its errors come first.
-func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Values, m *Match, body []byte, explain Explainer) []*oppstages.Error {
-	req := *r // a shallow copy: validation only needs its own query and body
-	u := *r.URL
-	u.RawQuery = query.Encode()
-	req.URL = &u
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.ContentLength = int64(len(body))
+// first of repeated values), the path parameters and the body (already read,
+// size-limited) against the operation, each with kin-openapi. It returns the body as
+// kin-openapi decoded and validated it (nil without a body), so that the caller need not
+// decode it again.
+//
+// Security is not kin-openapi's to check here: the caller authenticates the token and
+// checks its scopes against RequiredScopes beforehand, so that its errors come first.
+func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Values, m *Match, body []byte, explain Explainer) (any, []*oppstages.Error) {
 	input := &openapi3filter.RequestValidationInput{
-		Request:    &req,
-		PathParams: m.PathParams,
-		Route:      m.Route,
-		Options: &openapi3filter.Options{
-			MultiError:          true,
-			SkipSettingDefaults: true,
-			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-		},
+		Request:     r,
+		PathParams:  m.PathParams,
+		QueryParams: query,
+		Route:       m.Route,
+		Options:     &v.options,
 	}
-	err := openapi3filter.ValidateRequest(ctx, input)
-	if err == nil {
-		return nil
+	var errs openapi3.MultiError
+	for _, p := range m.op.params {
+		if _, sent := query[p.Name]; p.optionalByName && !sent {
+			continue
+		}
+		if err := openapi3filter.ValidateParameter(ctx, input, p.Parameter); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return convertRequestError(err, query, explain)
+	var value any
+	if rb := m.Route.Operation.RequestBody; rb != nil {
+		req := *r // a shallow copy with its own body: kin-openapi reads and replaces it
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = nil
+		input.Request = &req
+		if err := openapi3filter.ValidateRequestBody(ctx, input, rb.Value); err != nil {
+			errs = append(errs, err)
+		} else if vb, ok := req.Body.(interface{ ValidatedValue() any }); ok {
+			value = vb.ValidatedValue()
+		}
+	}
+	if len(errs) == 0 {
+		return value, nil
+	}
+	return nil, convertRequestError(errs, query, explain)
 }
 
 // Response validates a response the server is about to send, or has received. The

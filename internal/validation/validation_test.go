@@ -94,3 +94,47 @@ func TestResponseValidation(t *testing.T) {
 		}
 	}
 }
+
+// Request validates with kin-openapi what was sent (every query parameter, the path
+// parameters, the body) and hands back the body as it decoded it.
+func TestRequestValidation(t *testing.T) {
+	v := newValidator(t)
+	tests := []struct {
+		name, method, target, body string
+		wantParam, wantPointer     string // where the first error points; both empty: valid
+	}{
+		{"no query", "GET", "/api/v2/opportunityStages", "", "", ""},
+		{"page size in range", "GET", "/api/v2/opportunityStages?page[size]=50", "", "", ""},
+		{"page size out of range", "GET", "/api/v2/opportunityStages?page[size]=0", "", "page[size]", ""},
+		{"empty include", "GET", "/api/v2/opportunityStages/1?include=", "", "include", ""},
+		{"path id not a number", "GET", "/api/v2/opportunityStages/x", "", "id", ""},
+		{"valid body", "POST", "/api/v2/opportunityStages", `{"data":{"type":"opportunityStage","attributes":{"name":"A","order":2}}}`, "", ""},
+		{"body breaks the schema", "POST", "/api/v2/opportunityStages", `{"data":{"type":"opportunityStage","attributes":{"order":"2"}}}`, "", "/data/attributes/order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			r.Header.Set("Content-Type", "application/vnd.api+json")
+			m, rerr := v.Route(r)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			doc, errs := v.Request(context.Background(), r, r.URL.Query(), m, []byte(tt.body), nil)
+			if tt.wantParam == "" && tt.wantPointer == "" {
+				if len(errs) > 0 {
+					t.Fatalf("rejected: %v", errs[0])
+				}
+				if (tt.body != "") != (doc != nil) {
+					t.Errorf("decoded body %v for body %q", doc, tt.body)
+				}
+				return
+			}
+			if len(errs) == 0 {
+				t.Fatal("accepted")
+			}
+			if errs[0].Parameter != tt.wantParam || errs[0].Pointer != tt.wantPointer {
+				t.Errorf("error at parameter %q pointer %q, want %q %q: %v", errs[0].Parameter, errs[0].Pointer, tt.wantParam, tt.wantPointer, errs[0])
+			}
+		})
+	}
+}
