@@ -27,6 +27,7 @@ type Validator struct {
 	doc        *openapi3.T
 	router     routers.Router
 	operations map[*openapi3.Operation]*operation
+	plain      *plainRouter           // nil unless every route is plain
 	options    openapi3filter.Options // kin-openapi's options for every request; it only reads them
 }
 
@@ -60,6 +61,7 @@ func New(doc *openapi3.T) (*Validator, error) {
 			v.operations[op] = prepare(doc, item, op)
 		}
 	}
+	v.plain = newPlainRouter(doc, v.operations)
 	return v, nil
 }
 
@@ -120,6 +122,14 @@ var errRouteNotFound = oppstages.Errorf(oppstages.CodeRouteNotFound,
 
 // Route finds the operation for a request; an unknown path or method is routeNotFound.
 func (v *Validator) Route(r *http.Request) (*Match, *oppstages.Error) {
+	if v.plain != nil {
+		if m, ok := v.plain.find(r); ok {
+			if m == nil {
+				return nil, errRouteNotFound
+			}
+			return m, nil
+		}
+	}
 	route, params, err := v.router.FindRoute(r)
 	if err != nil {
 		return nil, errRouteNotFound

@@ -25,7 +25,7 @@ func TestPointerEscapes(t *testing.T) {
 	}
 }
 
-func newValidator(t *testing.T) *Validator {
+func newValidator(t testing.TB) *Validator {
 	t.Helper()
 	doc, err := oppstages.Spec()
 	if err != nil {
