@@ -175,6 +175,14 @@ func TestDashboardFollowsAndSteersTheMock(t *testing.T) {
 			t.Fatalf("POST: %d %s", r.Status, r.Body)
 		}
 		waitFor(t, ctx, "the new stage as text", fmt.Sprintf(`[...document.querySelectorAll('#stage-table tbody td.name')].some(td => td.textContent === %q)`, xssName))
+		waitFor(t, ctx, "the POST row", journalRow("POST", "/api/v2/opportunityStages", 201))
+		run(t, ctx, chromedp.Click(chromedp.CSS(`#journal-table tbody tr:first-child`)))
+		waitFor(t, ctx, "the request body in the detail", fmt.Sprintf(`document.getElementById('detail-request').textContent.includes(%q) &&
+			document.getElementById('detail-response').textContent.includes('HTTP 201')`, xssName))
+		detail := eval[string](t, ctx, `document.getElementById('detail').textContent`)
+		if strings.Contains(detail, apitest.Token) {
+			t.Errorf("the detail shows the bearer token:\n%s", detail)
+		}
 		images := eval[int](t, ctx, `document.querySelectorAll('main img').length`)
 		alerted := eval[bool](t, ctx, `window.__alerted`)
 		if images != 0 || alerted {

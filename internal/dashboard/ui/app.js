@@ -4,7 +4,7 @@
 //
 // The journal is polled once a second rather than streamed: EventSource cannot send an
 // Authorization header, and the admin token must stay out of URLs and cookies. Polling
-// with ?since= fetches only what is new.
+// with ?after=<last entry id> fetches only what is new.
 'use strict';
 
 const TOKEN_KEY = 'oppstages.adminToken';
@@ -19,6 +19,7 @@ const state = {
   entries: [], // oldest first
   seen: new Set(),
   lastTime: '',
+  lastID: 0,
   selected: null,
   polls: 0,
   timer: null,
@@ -156,6 +157,7 @@ function resetJournalView() {
   state.entries = [];
   state.seen = new Set();
   state.lastTime = '';
+  state.lastID = 0;
   state.selected = null;
   $('detail').hidden = true;
 }
@@ -163,9 +165,9 @@ function resetJournalView() {
 // refreshJournal fetches new entries (or all of them) and reports whether any of the new
 // ones changed the sandbox's stages.
 async function refreshJournal(full) {
-  const path = full || !state.lastTime
-    ? '/__admin/requests'
-    : '/__admin/requests?since=' + encodeURIComponent(state.lastTime);
+  let path = '/__admin/requests';
+  if (!full && state.lastID) path += '?after=' + state.lastID;
+  else if (!full && state.lastTime) path += '?since=' + encodeURIComponent(state.lastTime);
   const doc = await api('GET', path);
   const got = (doc && doc.requests) || [];
   if (full) {
@@ -193,6 +195,7 @@ function addEntries(list) {
     state.entries.push(e);
     fresh.push(e);
     if (e.time) state.lastTime = e.time;
+    if (typeof e.id === 'number' && e.id > state.lastID) state.lastID = e.id;
   }
   if (state.entries.length > MAX_ROWS * 2) {
     const dropped = state.entries.splice(0, state.entries.length - MAX_ROWS);
