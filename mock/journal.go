@@ -43,7 +43,11 @@ func (x *exchange) journalEntry(arrived time.Time, elapsed time.Duration, status
 	}
 	if !resp.drop {
 		e.ResponseHeaders = journal.RedactHeader(written)
-		e.ResponseBody, e.ResponseBodyTruncated = journal.Body(resp.body, resp.contentType)
+		if resp.rendered {
+			e.ResponseBody, e.ResponseBodyTruncated = journal.OwnJSON(resp.body)
+		} else {
+			e.ResponseBody, e.ResponseBodyTruncated = journal.Body(resp.body, resp.contentType)
+		}
 	}
 	return e
 }

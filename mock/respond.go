@@ -16,10 +16,11 @@ type response struct {
 	body        []byte
 	header      http.Header // extra headers, e.g. Retry-After
 	drop        bool        // close the connection without answering
+	rendered    bool        // body is a document the mock built, kept by the journal as is
 }
 
 func document(status int, body []byte) response {
-	return response{status: status, contentType: jsonapi.MediaType, body: body}
+	return response{status: status, contentType: jsonapi.MediaType, body: body, rendered: true}
 }
 
 // fail answers with the errors; they must share one status, the first's.
