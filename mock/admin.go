@@ -174,12 +174,16 @@ func adminFailure(err error) response {
 	return adminError(http.StatusInternalServerError, err.Error())
 }
 
+// adminJSON answers v as JSON, leaving &, < and > as they are: journal entries quote
+// queries and form bodies, which read better unescaped.
 func adminJSON(status int, v any) response {
-	body, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return response{status: http.StatusInternalServerError, contentType: "application/json", body: []byte(`{"error":"encode"}`)}
 	}
-	return response{status: status, contentType: "application/json", body: body}
+	return response{status: status, contentType: "application/json", body: bytes.TrimSuffix(b.Bytes(), []byte("\n"))}
 }
 
 func adminError(status int, msg string) response {

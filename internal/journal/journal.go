@@ -9,7 +9,8 @@ type Journal struct {
 	limit   int
 	budget  int
 	entries []Entry // oldest first
-	bytes   int     // the sizes of entries, summed
+	sizes   []int   // what each entry counts against the budget
+	bytes   int     // sizes, summed
 	lastID  int64
 	evicted int
 }
@@ -36,14 +37,15 @@ func (j *Journal) Add(e Entry) Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for len(j.entries) > 0 && (len(j.entries) >= j.limit || j.bytes+size > j.budget) {
-		j.bytes -= j.entries[0].size()
+		j.bytes -= j.sizes[0]
 		j.entries[0] = Entry{} // let the collector have its bodies
-		j.entries = j.entries[1:]
+		j.entries, j.sizes = j.entries[1:], j.sizes[1:]
 		j.evicted++
 	}
 	j.lastID++
 	e.ID = j.lastID
 	j.entries = append(j.entries, e)
+	j.sizes = append(j.sizes, size)
 	j.bytes += size
 	return e
 }
@@ -73,5 +75,5 @@ func (j *Journal) Usage() (entries, bytes, evicted int) {
 func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.entries, j.bytes, j.evicted = nil, 0, 0
+	j.entries, j.sizes, j.bytes, j.evicted = nil, nil, 0, 0
 }

@@ -17,6 +17,12 @@ var (
 	secretNames = []string{"code", "assertion", "key", "auth"}
 )
 
+// plainHeaders are common headers that never carry credentials, skipped without a look.
+var plainHeaders = map[string]bool{"Accept": true, "Accept-Encoding": true, "Content-Type": true,
+	"Content-Length": true, "User-Agent": true, "Prefer": true, "X-Mock-Sandbox": true, "X-Mock-Delay": true,
+	"X-Ratelimit-Limit": true, "X-Ratelimit-Remaining": true, "X-Ratelimit-Reset": true, "Retry-After": true,
+	"Cache-Control": true, "Pragma": true}
+
 // Secret reports whether a header, parameter or member name holds a credential.
 func Secret(name string) bool {
 	n := strings.ToLower(name)
@@ -35,6 +41,10 @@ func Secret(name string) bool {
 func RedactHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
+		if plainHeaders[k] {
+			out[k] = slices.Clone(vs)
+			continue
+		}
 		secret := Secret(k)
 		copied := make([]string, len(vs))
 		for i, v := range vs {
