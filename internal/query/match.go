@@ -252,3 +252,50 @@ func matchTimes(c Condition, get func(*oppstages.Stage) *time.Time) Matcher {
 		return false
 	}
 }
+
+// Skips narrows a scan of the stages in sort order s to where conds can match, judged on
+// the first sort key and the range conditions on it: before is true for a prefix of the
+// order (stages that sort before every stage the conditions admit) and after for a suffix
+// (stages that sort after them). Either is nil when the conditions say nothing about it.
+// A window such as filter[updatedAt][gte]=a&filter[updatedAt][lte]=b sorted by updatedAt
+// is then found by binary search instead of a scan from the start.
+func (s Sort) Skips(conds []Condition) (before, after Matcher) {
+	first := s.WithIDTiebreak()[0]
+	var belowLo, aboveHi []Matcher
+	for _, c := range conds {
+		if c.Field != first.Field || !c.IsRange || c.Presence != AnyPresence {
+			continue
+		}
+		if !c.Lo.Open {
+			fits := Condition{Field: c.Field, IsRange: true, Lo: c.Lo, Hi: Bound{Open: true}}.compile()
+			belowLo = append(belowLo, func(st *oppstages.Stage) bool { return !fits(st) }) // null or below
+		}
+		if !c.Hi.Open {
+			fits := Condition{Field: c.Field, IsRange: true, Lo: Bound{Open: true}, Hi: c.Hi}.compile()
+			f := c.Field
+			aboveHi = append(aboveHi, func(st *oppstages.Stage) bool { return keyValue(st, f) != nil && !fits(st) })
+		}
+	}
+	// Ascending, nulls come first, so stages below a lower bound form a prefix and stages
+	// above an upper bound a suffix; descending, the other way round.
+	before, after = anyOf(belowLo), anyOf(aboveHi)
+	if first.Desc {
+		before, after = after, before
+	}
+	return before, after
+}
+
+// anyOf is true when any of ms is; nil for none.
+func anyOf(ms []Matcher) Matcher {
+	if len(ms) == 0 {
+		return nil
+	}
+	return func(st *oppstages.Stage) bool {
+		for _, m := range ms {
+			if m(st) {
+				return true
+			}
+		}
+		return false
+	}
+}

@@ -204,16 +204,17 @@ func (s *Store) List(q query.List) Page {
 	idx := s.sortedIndex(q.Sort)
 	order := idx.order
 	at := func(i int) *oppstages.Stage { return &s.stages[order[i]] }
-	n := len(order)
+	// Only [lo, hi) of the order can match.
+	lo, hi := window(q, at, len(order))
 
 	var page Page
 	if q.Before == nil {
-		start := 0
+		start := lo
 		if q.After != nil {
 			boundary := q.Sort.StageAt(q.After)
-			start = sort.Search(n, func(i int) bool { return idx.compare(at(i), &boundary) > 0 })
+			start = max(start, sort.Search(hi, func(i int) bool { return idx.compare(at(i), &boundary) > 0 }))
 		}
-		for i := start; i < n; i++ {
+		for i := start; i < hi; i++ {
 			if !match(at(i)) {
 				continue
 			}
@@ -223,11 +224,11 @@ func (s *Store) List(q query.List) Page {
 			}
 			page.Stages = append(page.Stages, *at(i))
 		}
-		page.HasPrev = anyMatch(match, at, start-1, -1, -1)
+		page.HasPrev = anyMatch(match, at, start-1, lo-1, -1)
 	} else {
 		boundary := q.Sort.StageAt(q.Before)
-		end := sort.Search(n, func(i int) bool { return idx.compare(at(i), &boundary) >= 0 })
-		for i := end - 1; i >= 0; i-- {
+		end := max(lo, sort.Search(hi, func(i int) bool { return idx.compare(at(i), &boundary) >= 0 }))
+		for i := end - 1; i >= lo; i-- {
 			if !match(at(i)) {
 				continue
 			}
@@ -238,10 +239,10 @@ func (s *Store) List(q query.List) Page {
 			page.Stages = append(page.Stages, *at(i))
 		}
 		slices.Reverse(page.Stages)
-		page.HasNext = anyMatch(match, at, end, n, 1)
+		page.HasNext = anyMatch(match, at, end, hi, 1)
 	}
 	if q.Count {
-		page.Count, page.CountTruncated = s.count(match)
+		page.Count, page.CountTruncated = countIn(match, at, lo, hi)
 	}
 	if page.Stages == nil {
 		page.Stages = []oppstages.Stage{}
@@ -257,6 +258,34 @@ func anyMatch(match query.Matcher, at func(int) *oppstages.Stage, i, stop, step 
 		}
 	}
 	return false
+}
+
+// window is the part [lo, hi) of a list's sort order of n stages where its filters can
+// match; at gives the stage at a position of the order.
+func window(q query.List, at func(int) *oppstages.Stage, n int) (lo, hi int) {
+	before, after := q.Sort.Skips(q.Filters)
+	lo, hi = 0, n
+	if before != nil {
+		lo = sort.Search(n, func(i int) bool { return !before(at(i)) })
+	}
+	if after != nil {
+		hi = max(lo, sort.Search(n, func(i int) bool { return after(at(i)) }))
+	}
+	return lo, hi
+}
+
+// countIn counts the matching stages at positions [lo, hi), up to CountLimit.
+func countIn(match query.Matcher, at func(int) *oppstages.Stage, lo, hi int) (int, bool) {
+	n := 0
+	for i := lo; i < hi; i++ {
+		if match(at(i)) {
+			if n == CountLimit {
+				return n, true
+			}
+			n++
+		}
+	}
+	return n, false
 }
 
 // count counts the matching stages, up to CountLimit; the caller holds the read lock.
@@ -351,7 +380,8 @@ func (s *Store) listOffset(q query.List) Page {
 	}
 	from, to := q.Offset.Offset, q.Offset.Offset+q.Offset.Limit
 	page := Page{Stages: []oppstages.Stage{}}
-	for i := range n {
+	lo, hi := window(q, at, n)
+	for i := lo; i < hi; i++ {
 		st := at(i)
 		if !match(st) {
 			continue

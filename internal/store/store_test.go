@@ -79,11 +79,7 @@ func checkPage(t *testing.T, label string, s *Store, sortSpec string, rng *rand.
 	t.Helper()
 	stages, _, _ := s.Snapshot()
 	sort, _ := query.ParseSort(sortSpec)
-	q := query.List{Sort: sort, Size: 1 + rng.IntN(20), Count: true}
-	if rng.IntN(2) == 0 {
-		c, _ := query.ParseFilter(query.FieldOrder, fmt.Sprintf("%d..%d", rng.IntN(10), 10+rng.IntN(20)))
-		q.Filters = append(q.Filters, c)
-	}
+	q := query.List{Sort: sort, Size: 1 + rng.IntN(20), Count: true, Filters: randomFilters(rng, sort)}
 	var want []oppstages.Stage
 	for _, st := range stages {
 		if query.MatchAll(q.Filters, &st) {
@@ -97,6 +93,19 @@ func checkPage(t *testing.T, label string, s *Store, sortSpec string, rng *rand.
 		p := sort.PositionOf(&want[start])
 		q.After = &p
 		start++
+	}
+	if rng.IntN(4) == 0 {
+		offset := rng.IntN(len(want) + 3)
+		off := q
+		off.Offset = &query.OffsetPage{Offset: offset, Limit: q.Size}
+		page := s.List(off)
+		end := min(offset+q.Size, len(want))
+		if diff := cmp.Diff(want[min(offset, len(want)):end], page.Stages, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("%s (sort %s, offset %d, limit %d): (-want +got):\n%s", label, sort, offset, q.Size, diff)
+		}
+		if page.Count != len(want) || page.HasNext != (end < len(want)) {
+			t.Fatalf("%s offset page: count %d next %v; want %d %v", label, page.Count, page.HasNext, len(want), end < len(want))
+		}
 	}
 	page := s.List(q)
 	end := min(start+q.Size, len(want))
@@ -133,4 +142,47 @@ func TestCloneIsIndependent(t *testing.T) {
 	if _, err := a.Get(1); err != nil {
 		t.Errorf("b's delete reached a: %v", err)
 	}
+}
+
+// randomFilters picks filters for a list in sortBy: often comparisons on its first key,
+// so that the scan window is narrowed, and sometimes a classic range or a null test.
+func randomFilters(rng *rand.Rand, sortBy query.Sort) []query.Condition {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	value := func(f query.Field) string {
+		switch f {
+		case query.FieldName:
+			return fmt.Sprintf("stage %d", rng.IntN(22))
+		case query.FieldCreatedAt, query.FieldUpdatedAt:
+			t := base.Add(time.Duration(rng.IntN(110)) * time.Hour)
+			if rng.IntN(4) == 0 {
+				return t.Format(time.DateOnly)
+			}
+			return t.Format(time.RFC3339)
+		case query.FieldID:
+			return fmt.Sprint(rng.IntN(140))
+		default:
+			return fmt.Sprint(rng.IntN(32) - 1)
+		}
+	}
+	var conds []query.Condition
+	if first := sortBy.WithIDTiebreak()[0].Field; query.Ordered(first) {
+		for range rng.IntN(3) {
+			c, err := query.ParseComparison(first, query.Comparisons[rng.IntN(len(query.Comparisons))], value(first))
+			if err != nil {
+				panic(err)
+			}
+			conds = append(conds, c)
+		}
+	}
+	switch rng.IntN(4) {
+	case 0:
+		c, _ := query.ParseFilter(query.FieldOrder, fmt.Sprintf("%d..%d", rng.IntN(10), 10+rng.IntN(20)))
+		conds = append(conds, c)
+	case 1:
+		fields := []query.Field{query.FieldName, query.FieldOrder, query.FieldIsClosed}
+		test := []string{query.NullValue, query.NotNullValue}[rng.IntN(2)]
+		c, _ := query.ParseFilter(fields[rng.IntN(len(fields))], test)
+		conds = append(conds, c)
+	}
+	return conds
 }
