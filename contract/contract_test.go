@@ -39,26 +39,33 @@ func newMock(t *testing.T, opts mock.Options) *httptest.Server {
 }
 
 // TestSuite runs every check against -target, or against the mock when none is given;
-// against the mock it runs with -seed and with the seed after it.
+// against the mock it runs with -seed, and with the seed after it against other data.
 func TestSuite(t *testing.T) {
 	if *target != "" {
-		suite(t, *seed)
+		suite(t, *seed, mock.Options{})
 		return
 	}
-	for _, sd := range []uint64{*seed, *seed + 1} {
-		t.Run(fmt.Sprintf("seed=%d", sd), func(t *testing.T) {
+	runs := []struct {
+		seed uint64
+		data mock.Options
+	}{
+		{*seed, mock.Options{Generate: 40, Seed: 3}},
+		{*seed + 1, mock.Options{Generate: 16, Seed: 4}},
+	}
+	for _, run := range runs {
+		t.Run(fmt.Sprintf("seed=%d", run.seed), func(t *testing.T) {
 			t.Parallel()
-			suite(t, sd)
+			suite(t, run.seed, run.data)
 		})
 	}
 }
 
-func suite(t *testing.T, seed uint64) {
+func suite(t *testing.T, seed uint64, data mock.Options) {
 	cfg := contract.Config{Target: *target, Token: *token, Mode: contract.Mode(*mode), Seed: seed, Cases: *cases}
 	var m *mock.Server
 	if cfg.Target == "" {
 		var err error
-		m, err = mock.New(mock.Options{Generate: 40, Seed: 3})
+		m, err = mock.New(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,8 +77,8 @@ func suite(t *testing.T, seed uint64) {
 	if report.Passed < 40 {
 		t.Errorf("only %d checks passed; the suite should run them all", report.Passed)
 	}
-	if m != nil && m.Stages() != 48 {
-		t.Errorf("the mock holds %d stages after the run, want the 48 it started with: the suite must clean up", m.Stages())
+	if want := 8 + data.Generate; m != nil && m.Stages() != want {
+		t.Errorf("the mock holds %d stages after the run, want the %d it started with: the suite must clean up", m.Stages(), want)
 	}
 }
 
