@@ -32,7 +32,7 @@ var smallSizes = []int{1, 2, 3}
 const maxSmallPages = 100
 
 // shrinkBudget bounds the requests spent looking for a smaller failing query.
-const shrinkBudget = 300
+const shrinkBudget = 150
 
 // property is one promise every walk must keep.
 type property struct {
