@@ -34,6 +34,9 @@ const (
 	CodeMockBadPrefer              ErrorCode = "mockBadPrefer"
 	CodeMockContractViolation      ErrorCode = "mockContractViolation"
 	CodeMockBadHeader              ErrorCode = "mockBadHeader"
+	CodeMockUpstreamUnavailable    ErrorCode = "mockUpstreamUnavailable"
+	CodeMockUpstreamTimeout        ErrorCode = "mockUpstreamTimeout"
+	CodeMockOriginNotAllowed       ErrorCode = "mockOriginNotAllowed"
 )
 
 type codeInfo struct {
@@ -65,6 +68,9 @@ var codes = map[ErrorCode]codeInfo{
 	CodeMockBadPrefer:              {http.StatusBadRequest, "Bad Prefer Header"},
 	CodeMockContractViolation:      {http.StatusInternalServerError, "Mock Contract Violation"},
 	CodeMockBadHeader:              {http.StatusBadRequest, "Bad Mock Header"},
+	CodeMockUpstreamUnavailable:    {http.StatusBadGateway, "Upstream Unavailable"},
+	CodeMockUpstreamTimeout:        {http.StatusGatewayTimeout, "Upstream Timeout"},
+	CodeMockOriginNotAllowed:       {http.StatusForbidden, "Origin Not Allowed"},
 }
 
 // Status is the HTTP status that goes with the code; unknown codes are 500.
