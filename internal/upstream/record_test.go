@@ -1,0 +1,133 @@
+package upstream
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/oppstages/oppstages/fixtures"
+)
+
+var (
+	stageAttrs = []string{"color", "createdAt", "isClosed", "name", "order", "updatedAt"}
+	userAttrs  = []string{"createdAt", "email", "firstName", "lastName", "locked", "name", "title", "updatedAt", "username"}
+)
+
+const fullStage = `{"type":"opportunityStage","id":%s,"attributes":{"color":"#fff","createdAt":"2024-01-05T10:00:00.000Z","isClosed":false,"name":"Won","order":1,"updatedAt":"2024-01-05T10:00:00.000Z","probability":50},"relationships":{"creator":{"data":{"type":"user","id":7},"links":{"related":"https://api.example/api/v2/users/7"}}},"links":{"self":"https://api.example/api/v2/opportunityStages/1"}}`
+
+func stage(id string) string { return strings.Replace(fullStage, "%s", id, 1) }
+
+func readData(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Data
+}
+
+func TestRecorderRecords(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(body string) { rec.Record(Exchange{Status: 200, Header: http.Header{}, Body: []byte(body)}) }
+	ok(`{"data":[` + stage("1") + `,` + stage(`"2"`) + `]}`)                                       // a string id cannot be served
+	ok(`{"data":{"type":"opportunityStage","id":3,"attributes":{"name":"Partial"}}}`)              // partial and unknown: not a record
+	ok(`{"data":[{"type":"opportunityStage","id":1,"attributes":{"name":"Renamed"},"links":{}}]}`) // partial and known: an update
+	ok(`{"data":{"type":"user","id":7,"attributes":{"firstName":"Ada"}}}`)                         // a partial creator fills the placeholder
+
+	stages := readData(t, filepath.Join(dir, "stages.json"))
+	if len(stages) != 1 || stages[0]["id"] != float64(1) {
+		t.Fatalf("stages.json: %v", stages)
+	}
+	attrs := stages[0]["attributes"].(map[string]any)
+	if attrs["name"] != "Renamed" || attrs["probability"] != nil || attrs["color"] != "#fff" {
+		t.Errorf("stage 1 attributes: %v", attrs)
+	}
+	users := readData(t, filepath.Join(dir, "users.json"))
+	want := []map[string]any{{"type": "user", "id": float64(7), "attributes": map[string]any{"firstName": "Ada"}, "meta": map[string]any{"placeholder": true}}}
+	if diff := cmp.Diff(want, users); diff != "" {
+		t.Errorf("users.json (-want +got):\n%s", diff)
+	}
+	if _, err := fixtures.Load(os.DirFS(dir)); err != nil {
+		t.Errorf("the recording does not load: %v", err)
+	}
+
+	// A new recorder on the same directory keeps what is there; a DELETE removes.
+	rec, err = NewRecorder(dir, stageAttrs, userAttrs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Record(Exchange{Status: 204, Header: http.Header{}, Deleted: 1})
+	if stages := readData(t, filepath.Join(dir, "stages.json")); len(stages) != 0 {
+		t.Errorf("after the delete: %v", stages)
+	}
+}
+
+func TestRecorderErrors(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "sk-live-abcdefghijkl"
+	fail := func(status int, header http.Header, body string) {
+		rec.Record(Exchange{Status: status, Header: header, Body: []byte(body), Secrets: []string{secret}})
+	}
+	fail(404, http.Header{}, `{"errors":[{"id":"resourceNotFound","detail":"a"}]}`)
+	fail(404, http.Header{}, `{"errors":[{"id":"resourceNotFound","detail":"a"}]}`)
+	fail(404, http.Header{}, `{"errors":[{"id":"resourceNotFound","detail":"b"}]}`)
+	fail(401, http.Header{}, `{"error":"Invalid JWT token: `+secret+`","description":"x"}`)
+	fail(503, http.Header{"Retry-After": {"120"}, "X-Ratelimit-Limit": {"10"}}, `{"errors":[{"id":"../../etc/passwd"}]}`)
+	fail(500, http.Header{}, `<html>oops</html>`)
+	fail(418, http.Header{}, `[]`)
+
+	got, err := fixtures.LoadErrors(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for name := range got {
+		names = append(names, name)
+	}
+	want := []string{"401-invalidJWTTokenREDACTED", "404-resourceNotFound", "404-resourceNotFound-2", "503-etcpasswd"}
+	if diff := cmp.Diff(want, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("recorded (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"Retry-After": "120"}, got["503-etcpasswd"].Headers); diff != "" {
+		t.Errorf("kept headers (-want +got):\n%s", diff)
+	}
+	if strings.Contains(string(got["401-invalidJWTTokenREDACTED"].Body), secret) {
+		t.Errorf("the secret was recorded")
+	}
+}
+
+func TestNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"No Authorization header.": "noAuthorizationHeader",
+		"Invalid JWT token.":       "invalidJWTToken",
+		"  ":                       "",
+		"écrit ça":                 "critA",
+	} {
+		if got := camel(in); got != want {
+			t.Errorf("camel(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := fileSafe("../a/b c:d.json"); got != "abcd.json" {
+		t.Errorf("fileSafe: %q", got)
+	}
+}
