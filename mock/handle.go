@@ -83,6 +83,9 @@ type Health struct {
 	Sandboxes        int    `json:"sandboxes"`
 	SandboxesEvicted int    `json:"sandboxesEvicted"`
 	JournalEvicted   int    `json:"journalEvicted"` // from this sandbox's journal
+	// Violations counts the ways the upstream's exchanges broke openapi.yaml in this
+	// sandbox (validating proxy), since the last reset.
+	Violations int64 `json:"violations"`
 }
 
 // Health reports the server's state as seen from this sandbox.
@@ -90,7 +93,8 @@ func (h *Sandbox) Health() Health {
 	box := h.box()
 	count, evicted := h.srv.named.stats()
 	_, _, journalEvicted := box.journal.Usage()
-	return Health{Status: "ok", Stages: box.store().Len(), Sandboxes: count, SandboxesEvicted: evicted, JournalEvicted: journalEvicted}
+	return Health{Status: "ok", Stages: box.store().Len(), Sandboxes: count, SandboxesEvicted: evicted, JournalEvicted: journalEvicted,
+		Violations: box.violations.Load()}
 }
 
 // Stages is the number of stages the sandbox holds.

@@ -74,6 +74,24 @@ type Options struct {
 	// POST /oauth/token are then left to whatever answers routes the mock does not mock
 	// (404 routeNotFound by default). Tokens it issued before keep their meaning.
 	NoOAuth bool
+
+	// Upstream is the real API's root, e.g. "https://api.outreach.io". Requests on routes
+	// openapi.yaml does not know are forwarded there and answered as it answers; so are
+	// /oauth/authorize and /oauth/token (NoOAuth is implied).
+	Upstream string
+	// Proxy, with Upstream, forwards the contract's routes too, and checks each request and
+	// each answer against openapi.yaml. Fault rules, Prefer and delays still apply in
+	// front; the rate limit does not.
+	Proxy bool
+	// RecordDir, with Upstream and Proxy, is the directory the upstream's answers on the
+	// contract's routes are recorded into, as fixtures that Fixtures can load.
+	RecordDir string
+	// UpstreamTimeout is how long the upstream may stay silent (to connect, to start
+	// answering, within its body); 0 means 30 seconds.
+	UpstreamTimeout time.Duration
+	// CORS lists the browser origins allowed to call the API ("http://localhost:3000"),
+	// or "*" for any; empty turns CORS off.
+	CORS []string
 }
 
 // Defaults applied by New.
@@ -88,6 +106,9 @@ const (
 )
 
 func (o Options) withDefaults() Options {
+	if o.Upstream != "" {
+		o.NoOAuth = true // the upstream's authorization server answers
+	}
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}

@@ -101,10 +101,23 @@ func clip(s string) string {
 	return s
 }
 
-// preferred answers a request that asks, with Prefer, for a documented response. It
-// returns nil when the request should be served normally: no preference, or only the
+// preferred answers a request that asks, with Prefer, for a documented response of its
+// operation; routes openapi.yaml does not know have none.
+func (s *Server) preferred(x *exchange) *response {
+	if x.match == nil {
+		return nil
+	}
+	resp, label := s.preferredResponse(x)
+	if resp != nil {
+		x.fault = label
+	}
+	return resp
+}
+
+// preferredResponse is the answer a Prefer header asks for, with a label for the journal.
+// It returns nil when the request should be served normally: no preference, or only the
 // operation's own success code.
-func (s *Server) preferred(x *exchange) (*response, string) {
+func (s *Server) preferredResponse(x *exchange) (*response, string) {
 	values := x.r.Header.Values("Prefer")
 	if len(values) == 0 {
 		return nil, ""

@@ -16,6 +16,7 @@ type response struct {
 	body        []byte
 	header      http.Header // extra headers, e.g. Retry-After
 	drop        bool        // close the connection without answering
+	sent        bool        // already written: the upstream's answer, passed on
 	rendered    bool        // body is a document the mock built, kept by the journal as is
 }
 

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"sync"
+	"sync/atomic"
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/journal"
@@ -19,6 +20,8 @@ type sandbox struct {
 	limiter *rateLimiter
 	faults  faultSet
 	journal *journal.Journal
+	// violations counts the ways the upstream's exchanges broke openapi.yaml.
+	violations atomic.Int64
 
 	mu       sync.Mutex
 	state    *store.Store
@@ -104,6 +107,7 @@ func (s *Server) resetSandbox(b *sandbox) error {
 	b.limiter.reset()
 	b.faults.clear()
 	b.journal.Clear()
+	b.violations.Store(0)
 	return nil
 }
 

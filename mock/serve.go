@@ -13,6 +13,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/dashboard"
+	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/validation"
@@ -20,19 +21,48 @@ import (
 
 // exchange is one request on its way through the server.
 type exchange struct {
-	r     *http.Request
-	box   *sandbox
-	match *validation.Match
-	who   principal
-	body  []byte
-	doc   any        // the body as validation decoded it, read by the write handlers
-	query url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
-	list  query.List // the query's parameters, parsed for every operation
-	id    int64      // the path's id, for operations on one record
-	fault string     // what the mock injected, for the journal
+	r         *http.Request
+	box       *sandbox
+	match     *validation.Match // nil when openapi.yaml knows no such route
+	routeErr  *oppstages.Error
+	forwarded bool        // the upstream answers, not the store
+	header    http.Header // the mock's own headers for its own answers: the rate limit
+	who       principal
+	body      []byte
+	doc       any        // the body as validation decoded it, read by the write handlers
+	query     url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
+	list      query.List // the query's parameters, parsed for every operation
+	id        int64      // the path's id, for operations on one record
+	fault     string     // what the mock injected, for the journal
 
 	bodyErr    error    // from reading the body, answered once the checks before it pass
 	violations []string // contract violations found in the exchange, for the journal
+}
+
+// control is one step in front of the answerer: it answers the request itself, or
+// returns nil to let it go on.
+type control func(x *exchange) *response
+
+// answerer gives the answer once every control has let the request through: it returns
+// the answer, or writes the upstream's to w and returns a response marked sent.
+type answerer func(x *exchange, w http.ResponseWriter) response
+
+// chain builds the request chain once: the controls that apply to every request, in
+// order, and the answerer behind them, the store or the upstream.
+func (s *Server) chain() ([]control, answerer) {
+	controls := []control{s.route, s.rateLimit, s.delay, s.faults}
+	if s.upstream == nil {
+		controls = append(controls, s.routeNotFound) // with an upstream, unknown routes are its business
+	}
+	controls = append(controls, s.preferred, s.errorRate)
+	switch {
+	case s.upstream == nil:
+		return controls, s.fromStore
+	case s.opts.Proxy:
+		return controls, s.fromUpstream
+	default:
+		return controls, s.fromStoreOrPassThrough
+	}
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -66,37 +96,63 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	arrived := s.now()
-	x := &exchange{r: r, box: box}
+	x := &exchange{r: r, box: box, header: http.Header{}}
 	x.body, x.bodyErr = readBody(r, s.opts.MaxBodyBytes)
 	var resp response
 	defer func() {
 		p := recover()
-		if p != nil && p != http.ErrAbortHandler {
+		switch {
+		case p == http.ErrAbortHandler: // the upstream broke off an answer already under way
+			resp.drop = true
+		case p != nil:
 			s.opts.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 			resp = fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
-			resp.write(w)
+			s.send(w, x, resp)
 		}
 		status := resp.status
 		if resp.drop {
 			status = 0
 		}
 		elapsed := time.Since(start)
+		if len(x.violations) > 0 {
+			box.violations.Add(int64(len(x.violations)))
+			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", r.URL.Path, "status", status, "violations", x.violations)
+		}
 		box.journal.Add(x.journalEntry(arrived, elapsed, status, resp, w.Header()))
 		s.logRequest(r, status, elapsed, x.fault)
 		if resp.drop {
 			panic(http.ErrAbortHandler) // net/http closes the connection without a response
 		}
 	}()
-	resp = s.handleAPI(x, w.Header())
-	if resp.drop {
+	resp = s.serve(x, w)
+	if resp.drop || resp.sent {
 		return
 	}
 	if s.opts.ValidateResponses && x.match != nil {
-		if err := s.validator.Response(r.Context(), r, x.match, resp.status, s.headersFor(w, resp), resp.body); err != nil {
+		if err := s.validator.Response(r.Context(), r, x.match, resp.status, s.headersFor(w, x, resp), resp.body); err != nil {
 			s.opts.Logger.Error("response violates openapi.yaml", "method", r.Method, "path", r.URL.Path, "status", resp.status, "error", err)
 			resp = fail(oppstages.Errorf(oppstages.CodeMockContractViolation,
 				"The mock's %d response broke openapi.yaml; see the server log.", resp.status))
 		}
+	}
+	s.send(w, x, resp)
+}
+
+// serve runs the request chain.
+func (s *Server) serve(x *exchange, w http.ResponseWriter) response {
+	for _, c := range s.controls {
+		if resp := c(x); resp != nil {
+			return *resp
+		}
+	}
+	return s.answer(x, w)
+}
+
+// send writes one of the mock's own answers, with the mock's own headers.
+func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
+	h := w.Header()
+	for k, vs := range x.header {
+		h[k] = vs
 	}
 	resp.write(w)
 }
@@ -104,7 +160,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) logRequest(r *http.Request, status int, elapsed time.Duration, fault string) {
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "duration", elapsed}
 	if r.URL.RawQuery != "" {
-		attrs = append(attrs, "query", r.URL.RawQuery)
+		attrs = append(attrs, "query", journal.RedactQuery(r.URL.RawQuery))
 	}
 	if name := r.Header.Get("X-Mock-Sandbox"); name != "" {
 		attrs = append(attrs, "sandbox", name)
@@ -116,8 +172,11 @@ func (s *Server) logRequest(r *http.Request, status int, elapsed time.Duration, 
 }
 
 // headersFor are the headers resp will be written with, for validation before writing.
-func (s *Server) headersFor(w http.ResponseWriter, resp response) http.Header {
+func (s *Server) headersFor(w http.ResponseWriter, x *exchange, resp response) http.Header {
 	h := w.Header().Clone()
+	for k, vs := range x.header {
+		h[k] = vs
+	}
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
@@ -140,85 +199,122 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// handleAPI runs a request through the rate limit, the mock's controls (delay, fault
-// rules, Prefer, error rate) and then the checks the vendor applies, in the vendor's
-// order: route, authentication, SKU, scope, body size, media type, parameters and body,
-// and finally the operation.
-func (s *Server) handleAPI(x *exchange, h http.Header) response {
-	r := x.r
-	if limited := x.box.limiter.take(bearerToken(r), s.now(), h); limited != nil {
-		return *limited
+// route matches the request to an operation of openapi.yaml and decides who answers it:
+// the store, or the upstream (every request in proxy mode; unknown routes otherwise).
+func (s *Server) route(x *exchange) *response {
+	x.match, x.routeErr = s.validator.Route(x.r)
+	if x.match != nil && isOAuthOperation(x.match) { // reaches here only with the authorization server off
+		x.match, x.routeErr = nil, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
 	}
-	settings := x.box.currentSettings()
-	var delay time.Duration
-	if settings.Latency.Max > 0 {
-		delay = time.Duration(x.box.latency(settings.Latency))
-	}
-	if raw := r.Header.Get("X-Mock-Delay"); raw != "" {
-		d, err := time.ParseDuration(raw)
-		if err != nil || d < 0 || d > MaxDelay {
-			return fail(oppstages.Errorf(oppstages.CodeMockBadHeader, "X-Mock-Delay must be a duration from 0 to %s, such as 250ms.", MaxDelay))
-		}
-		delay += d
-	}
-	sleep(r.Context(), min(delay, MaxDelay))
+	x.forwarded = s.upstream != nil && (s.opts.Proxy || x.match == nil)
+	return nil
+}
 
-	match, routeErr := s.validator.Route(r)
-	if match != nil && isOAuthOperation(match) { // reaches here only with the authorization server off
-		match, routeErr = nil, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
+// rateLimit counts the request against its token and puts the rate-limit headers on the
+// mock's own answers. It refuses only what the store answers: the upstream keeps its own.
+func (s *Server) rateLimit(x *exchange) *response {
+	limited := x.box.limiter.take(bearerToken(x.r), s.now(), x.header)
+	if limited != nil && !x.forwarded {
+		return limited
 	}
-	x.match = match
+	return nil
+}
+
+// delay waits for the latency setting plus X-Mock-Delay.
+func (s *Server) delay(x *exchange) *response {
+	var d time.Duration
+	if l := x.box.currentSettings().Latency; l.Max > 0 {
+		d = time.Duration(x.box.latency(l))
+	}
+	if raw := x.r.Header.Get("X-Mock-Delay"); raw != "" {
+		extra, err := time.ParseDuration(raw)
+		if err != nil || extra < 0 || extra > MaxDelay {
+			resp := fail(oppstages.Errorf(oppstages.CodeMockBadHeader, "X-Mock-Delay must be a duration from 0 to %s, such as 250ms.", MaxDelay))
+			return &resp
+		}
+		d += extra
+	}
+	sleep(x.r.Context(), min(d, MaxDelay))
+	return nil
+}
+
+// faults applies the first fault rule that matches and fires.
+func (s *Server) faults(x *exchange) *response {
 	opID := ""
-	if match != nil {
-		opID = match.OperationID()
+	if x.match != nil {
+		opID = x.match.OperationID()
 	}
-	if rule, ok := x.box.faults.fire(r.Method, r.URL.Path, opID, x.box.float); ok {
-		x.fault = "rule " + itoa(rule.ID)
-		if rule.Delay != nil {
-			sleep(r.Context(), rule.Delay.D)
-		}
-		if rule.Drop {
-			return response{drop: true}
-		}
-		if rule.Status != 0 {
-			return s.faultResponse(x, rule)
-		}
+	rule, ok := x.box.faults.fire(x.r.Method, x.r.URL.Path, opID, x.box.float)
+	if !ok {
+		return nil
 	}
-	if routeErr != nil {
-		return fail(routeErr)
+	x.fault = "rule " + itoa(rule.ID)
+	if rule.Delay != nil {
+		sleep(x.r.Context(), rule.Delay.D)
 	}
-	if resp, label := s.preferred(x); resp != nil {
-		x.fault = label
-		return *resp
+	switch {
+	case rule.Drop:
+		return &response{drop: true}
+	case rule.Status != 0:
+		resp := s.faultResponse(x, rule)
+		return &resp
 	}
-	if settings.ErrorRate > 0 && x.box.float() < settings.ErrorRate {
-		fives := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
-		status := fives[x.box.intN(len(fives))]
-		x.fault = "error-rate " + itoa(int64(status))
-		return s.errorForStatus(x, status)
-	}
+	return nil
+}
 
+// routeNotFound answers a route openapi.yaml does not know.
+func (s *Server) routeNotFound(x *exchange) *response {
+	if x.routeErr == nil {
+		return nil
+	}
+	resp := fail(x.routeErr)
+	return &resp
+}
+
+// errorRate answers a random documented 5xx as often as the error-rate setting says.
+func (s *Server) errorRate(x *exchange) *response {
+	rate := x.box.currentSettings().ErrorRate
+	if x.match == nil || rate <= 0 || x.box.float() >= rate {
+		return nil
+	}
+	fives := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
+	status := fives[x.box.intN(len(fives))]
+	x.fault = "error-rate " + itoa(int64(status))
+	resp := s.errorForStatus(x, status)
+	return &resp
+}
+
+// bodyError answers a body that could not be read whole: over the limit, or broken off.
+func (s *Server) bodyError(x *exchange) *response {
+	if x.bodyErr == nil {
+		return nil
+	}
+	resp := fail(oppstages.Errorf(oppstages.CodeBadRequest, "The request body could not be read."))
+	if _, tooLarge := errors.AsType[*http.MaxBytesError](x.bodyErr); tooLarge {
+		resp = fail(oppstages.Errorf(oppstages.CodeRequestEntityTooLarge,
+			"The request body must not exceed %d bytes.", s.opts.MaxBodyBytes))
+	}
+	return &resp
+}
+
+// fromStore answers from the sandbox's records, after the checks the vendor applies, in
+// the vendor's order: authentication, SKU, scope, body size, media type, parameters and
+// body, and finally the operation.
+func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
+	r, match := x.r, x.match
 	who, gerr := s.authenticate(r)
 	if gerr != nil {
 		return unauthorized(*gerr)
 	}
 	x.who = who
-	if settings.SKUDisabled {
-		x.fault = "sku-disabled"
-		if fx, ok := s.errors["skuDisabled"]; ok {
-			return s.fixtureResponse(x, fx)
-		}
-		return fail(oppstages.Errorf(oppstages.CodeUnauthorizedRequest, "You are not authorized to perform that request."))
+	if x.box.currentSettings().SKUDisabled {
+		return s.skuDisabled(x)
 	}
 	if err := who.authorize(match.RequiredScopes()); err != nil {
 		return fail(err)
 	}
-	if err := x.bodyErr; err != nil {
-		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-			return fail(oppstages.Errorf(oppstages.CodeRequestEntityTooLarge,
-				"The request body must not exceed %d bytes.", s.opts.MaxBodyBytes))
-		}
-		return fail(oppstages.Errorf(oppstages.CodeBadRequest, "The request body could not be read."))
+	if resp := s.bodyError(x); resp != nil {
+		return *resp
 	}
 	body := x.body
 	if len(body) > 0 {
@@ -249,7 +345,7 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 		return fail(perr)
 	}
 	x.list = list
-	switch opID {
+	switch match.OperationID() {
 	case "listOpportunityStages":
 		return s.list(x)
 	case "createOpportunityStage":
@@ -264,6 +360,15 @@ func (s *Server) handleAPI(x *exchange, h http.Header) response {
 		return s.getUser(x)
 	}
 	return fail(oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints."))
+}
+
+// skuDisabled is the disabled-SKU 403.
+func (s *Server) skuDisabled(x *exchange) response {
+	x.fault = "sku-disabled"
+	if fx, ok := s.errors["skuDisabled"]; ok {
+		return s.fixtureResponse(x, fx)
+	}
+	return fail(oppstages.Errorf(oppstages.CodeUnauthorizedRequest, "You are not authorized to perform that request."))
 }
 
 // faultResponse is the answer a fault rule with a status gives.

@@ -17,6 +17,7 @@ import (
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/store"
+	"github.com/oppstages/oppstages/internal/upstream"
 	"github.com/oppstages/oppstages/internal/validation"
 )
 
@@ -35,6 +36,17 @@ type Server struct {
 	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
 	durable   *durableState // the default sandbox on disk, when there is a state file
 	dashboard http.Handler
+	handler   http.Handler
+
+	// The request chain, built once by New.
+	controls []control
+	answer   answerer
+
+	// Drop-in for the real API: all nil without an upstream.
+	upstream *upstream.Proxy
+	strict   *validation.Validator // openapi.yaml with the stage schemas closed, for the upstream's answers
+	recorder *upstream.Recorder
+	cors     *corsPolicy
 }
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
@@ -69,13 +81,21 @@ func New(opts Options) (*Server, error) {
 		errors:    errorFixtures,
 		cursors:   query.NewCursors(cursorKey(opts.Seed)),
 		seed:      seed,
-		creatorID: slices.MinFunc(data.Users, func(a, b oppstages.User) int { return cmp.Compare(a.ID, b.ID) }).ID,
+		creatorID: firstUser(data.Users),
 		initial:   opts.settings(),
 		named:     newSandboxes(opts.MaxSandboxes),
 		oauth:     oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
 		dashboard: dashboard.Handler(),
 	}
 	s.main = s.newSandbox("")
+	if err := s.connectUpstream(); err != nil {
+		return nil, err
+	}
+	if s.cors, err = newCORSPolicy(opts.CORS); err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
+	s.controls, s.answer = s.chain()
+	s.handler = s.withCORS(http.HandlerFunc(s.serveHTTP))
 	if opts.StateFile != "" {
 		st, durable, err := openDurableState(opts.StateFile, seed, opts.Logger)
 		if err != nil {
@@ -111,6 +131,15 @@ func loadFixtures(fsys fs.FS) (fixtures.Data, map[string]fixtures.ErrorResponse,
 	return data, errs, nil
 }
 
+// firstUser is the user with the lowest id, who creates the stages made through the API;
+// 0 (no creator) when there are no users.
+func firstUser(users []oppstages.User) int64 {
+	if len(users) == 0 {
+		return 0
+	}
+	return slices.MinFunc(users, func(a, b oppstages.User) int { return cmp.Compare(a.ID, b.ID) }).ID
+}
+
 func cursorKey(seed uint64) []byte {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], seed)
@@ -119,7 +148,7 @@ func cursorKey(seed uint64) []byte {
 }
 
 // Handler serves the API under /api/v2 and the admin API under /__admin/.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Stages is the number of stages in the default sandbox.
 func (s *Server) Stages() int { return s.main.store().Len() }

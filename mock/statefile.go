@@ -24,9 +24,6 @@ func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
 	for _, u := range recs.Users {
 		known[u.ID] = true
 	}
-	if len(known) == 0 {
-		return nil, fmt.Errorf("the document holds no users; stages need a creator")
-	}
 	for _, st := range recs.Stages {
 		if st.CreatorID != 0 && !known[st.CreatorID] {
 			return nil, fmt.Errorf("opportunityStage %d names creator %d, who is not among the users", st.ID, st.CreatorID)
