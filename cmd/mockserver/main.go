@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/upstream"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -44,6 +45,10 @@ type config struct {
 	rateWindow, tokenTTL                       time.Duration
 	errorRate                                  float64
 	validateResponses, skuDisabled, adminOpen  bool
+
+	// Drop-in for the real API.
+	upstream, record, cors string
+	proxy                  bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -67,6 +72,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", 2*time.Hour, "lifetime of the access tokens /oauth/token issues")
+	// Drop-in for the real API.
+	fs.StringVar(&c.upstream, "upstream", "", "the real API's root, e.g. https://api.outreach.io: routes openapi.yaml does not know (and /oauth/) are forwarded there")
+	fs.BoolVar(&c.proxy, "proxy", false, "with -upstream: forward the stages API too, checking requests and answers against openapi.yaml")
+	fs.StringVar(&c.record, "record", "", "with -upstream and -proxy: directory to record the upstream's answers into, as fixtures")
+	fs.StringVar(&c.cors, "cors", "", "browser origins allowed to call the API, a comma list or *")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -99,6 +109,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if c.errorRate < 0 || c.errorRate > 1 {
 		return config{}, fmt.Errorf("-error-rate must be between 0 and 1")
 	}
+	if err := checkDropIn(c); err != nil {
+		return config{}, err
+	}
 	if c.tokenTTL < time.Second {
 		return config{}, fmt.Errorf("-token-ttl must be at least 1s, not %s", c.tokenTTL)
 	}
@@ -106,6 +119,32 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return config{}, fmt.Errorf("-latency: %w", err)
 	}
 	return c, nil
+}
+
+// checkDropIn checks that the drop-in flags go together.
+func checkDropIn(c config) error {
+	switch {
+	case c.proxy && c.upstream == "":
+		return fmt.Errorf("-proxy needs -upstream, the API to forward to")
+	case c.record != "" && (c.upstream == "" || !c.proxy):
+		return fmt.Errorf("-record needs -upstream and -proxy: without -proxy nothing on the stages API reaches the upstream")
+	case c.upstream != "":
+		if _, err := upstream.ParseTarget(c.upstream); err != nil {
+			return fmt.Errorf("-upstream: %w", err)
+		}
+	}
+	return nil
+}
+
+// dropInLine says at start-up what goes to the upstream.
+func dropInLine(c config) string {
+	switch {
+	case c.proxy && c.record != "":
+		return fmt.Sprintf("forwarding every request to %s, checking the stages API against openapi.yaml, recording into %s", c.upstream, c.record)
+	case c.proxy:
+		return fmt.Sprintf("forwarding every request to %s, checking the stages API against openapi.yaml", c.upstream)
+	}
+	return fmt.Sprintf("forwarding routes openapi.yaml does not know, and /oauth/, to %s", c.upstream)
 }
 
 func loadTokens(path string) (map[string][]oppstages.Scope, error) {
@@ -170,6 +209,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RateLimit:         c.rateLimit,
 		RateWindow:        c.rateWindow,
 		TokenTTL:          c.tokenTTL,
+		Upstream:          c.upstream,
+		Proxy:             c.proxy,
+		RecordDir:         c.record,
+		CORS:              strings.Split(c.cors, ","),
 	}
 	if c.rateLimit == 0 {
 		opts.RateLimit = -1
@@ -199,6 +242,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		line += "; the admin API is open to the network (-admin-open without -admin-token)"
 	}
 	logger.Info(line)
+	if c.upstream != "" {
+		logger.Info(dropInLine(c))
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

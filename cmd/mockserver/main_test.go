@@ -142,6 +142,10 @@ func TestBadFlags(t *testing.T) {
 		{"negative rate limit", []string{"-rate-limit", "-1"}, nil, "-rate-limit"},
 		{"token TTL under a second", []string{"-token-ttl", "500ms"}, nil, "-token-ttl"},
 		{"bad token TTL", nil, map[string]string{"MOCKSERVER_TOKEN_TTL": "forever"}, "MOCKSERVER_TOKEN_TTL"},
+		{"proxy without upstream", []string{"-proxy"}, nil, "-proxy needs -upstream"},
+		{"record without proxy", []string{"-upstream", "http://127.0.0.1:1", "-record", "rec"}, nil, "-record needs -upstream and -proxy"},
+		{"relative upstream", []string{"-upstream", "api.outreach.io"}, nil, "-upstream"},
+		{"bad cors origin", []string{"-addr", "127.0.0.1:0", "-cors", "localhost:3000"}, nil, "CORS origin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,5 +247,37 @@ func TestHeaderLimitOverTheSocket(t *testing.T) {
 		if resp.StatusCode != 431 || resp.Header.Get("Content-Type") != tt.mediaType {
 			t.Errorf("%d-byte header: %d %s, want 431 %s", tt.size, resp.StatusCode, resp.Header.Get("Content-Type"), tt.mediaType)
 		}
+	}
+}
+
+func TestDropInFlags(t *testing.T) {
+	upAddr, _, stopUp := start(t, []string{"-addr", "127.0.0.1:0"}, nil)
+	defer stopUp()
+	dir := filepath.Join(t.TempDir(), "rec")
+	addr, stdout, stop := start(t, []string{"-addr", "127.0.0.1:0", "-proxy", "-record", dir, "-cors", "http://localhost:3000"},
+		map[string]string{"MOCKSERVER_UPSTREAM": "http://" + upAddr})
+	resp, doc := get(t, "http://"+addr+"/api/v2/opportunityStages/1", "cli-secret-token-123")
+	data, _ := doc["data"].(map[string]any)
+	links, _ := data["links"].(map[string]any)
+	if resp.StatusCode != 200 || links["self"] != "http://"+addr+"/api/v2/opportunityStages/1" {
+		t.Errorf("through the proxy: %d %v", resp.StatusCode, doc)
+	}
+	// access_token is not a parameter of the contract: the upstream's 400, flagged.
+	resp, _ = get(t, "http://"+addr+"/api/v2/opportunityStages/1?access_token=query-secret-123", "cli-secret-token-123")
+	if resp.StatusCode != 400 || resp.Header.Get("X-Mock-Violations") != "1" {
+		t.Errorf("%d, X-Mock-Violations %q", resp.StatusCode, resp.Header.Get("X-Mock-Violations"))
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "forwarding every request to http://"+upAddr+", checking the stages API against openapi.yaml, recording into "+dir) {
+		t.Errorf("no start-up line for the proxy:\n%s", out)
+	}
+	if strings.Contains(out, "query-secret-123") || strings.Contains(out, "cli-secret-token-123") {
+		t.Errorf("a credential reached the log:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stages.json")); err != nil {
+		t.Errorf("nothing recorded: %v", err)
 	}
 }
