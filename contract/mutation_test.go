@@ -355,6 +355,38 @@ var propertyBugs = []struct {
 			}
 		})
 	}},
+	{"an exact name filter that matches substrings", "property/boundaries", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			exact := q.Get("filter[name]")
+			if r.Method != http.MethodGet || exact == "" || strings.ContainsAny(exact, ",.") || strings.HasPrefix(exact, "__") {
+				h.ServeHTTP(w, r)
+				return
+			}
+			all := r.Clone(r.Context())
+			all.URL.RawQuery = "page%5Bsize%5D=1000"
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, all)
+			var page struct {
+				Data []struct{ Attributes map[string]any }
+			}
+			json.Unmarshal(rec.Body.Bytes(), &page)
+			q.Del("filter[name]")
+			for _, st := range page.Data {
+				if name, _ := st.Attributes["name"].(string); strings.Contains(name, exact) {
+					q.Add("filter[name][]", name)
+				}
+			}
+			if !q.Has("filter[name][]") {
+				h.ServeHTTP(w, r)
+				return
+			}
+			q.Set("newFilterSyntax", "true")
+			r = r.Clone(r.Context())
+			r.URL.RawQuery = q.Encode()
+			h.ServeHTTP(w, r)
+		})
+	}},
 	{"a charset on the media type", "protocol/content-type", func(h http.Handler) http.Handler {
 		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
 			if rec.Header().Get("Content-Type") != "" {
