@@ -431,6 +431,8 @@ $('snapshot').addEventListener('click', () => act(async () => {
 // act runs an action and writes its outcome (or error) into the message element.
 async function act(fn, messageId) {
   const out = $(messageId);
+  out.className = 'message';
+  out.textContent = '…';
   try {
     const msg = await fn();
     out.className = 'message';
