@@ -12,8 +12,8 @@ import (
 )
 
 // bodyErrors turns a request body failure into one error per problem, each pointing at
-// the member at fault.
-func bodyErrors(re *openapi3filter.RequestError) []*oppstages.Error {
+// the member at fault. readOnly names the attributes the server sets.
+func bodyErrors(re *openapi3filter.RequestError, readOnly map[string]bool) []*oppstages.Error {
 	var se *openapi3.SchemaError
 	var parseErr *openapi3filter.ParseError
 	switch {
@@ -27,7 +27,7 @@ func bodyErrors(re *openapi3filter.RequestError) []*oppstages.Error {
 	var out []*oppstages.Error
 	for _, e := range flatten(re.Err) {
 		if errors.As(e, &se) {
-			out = append(out, schemaErrors(se)...)
+			out = append(out, schemaErrors(se, readOnly)...)
 		}
 	}
 	return out
@@ -43,7 +43,7 @@ func Pointer(path []string) string {
 	return b.String()
 }
 
-func schemaErrors(se *openapi3.SchemaError) []*oppstages.Error {
+func schemaErrors(se *openapi3.SchemaError, readOnly map[string]bool) []*oppstages.Error {
 	path := se.JSONPointer()
 	pointer := Pointer(path)
 	member := "The document"
@@ -64,10 +64,13 @@ func schemaErrors(se *openapi3.SchemaError) []*oppstages.Error {
 		slices.Sort(names)
 		for _, name := range names {
 			at := Pointer(append(slices.Clone(path), name))
-			if pointer == "/data/attributes" {
+			switch {
+			case pointer == "/data/attributes" && readOnly[name]:
+				out = append(out, oppstages.Errorf(oppstages.CodeValidationError, "%s is read-only.", humanize(name)).AtPointer(at))
+			case pointer == "/data/attributes":
 				out = append(out, oppstages.Errorf(oppstages.CodeUnknownAttribute,
 					"'%s' is not an attribute of 'opportunityStage'.", clip(name)).AtPointer(at))
-			} else {
+			default:
 				out = append(out, oppstages.Errorf(oppstages.CodeValidationError,
 					"'%s' is not allowed here.", clip(name)).AtPointer(at))
 			}

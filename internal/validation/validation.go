@@ -29,6 +29,7 @@ type Validator struct {
 	operations map[*openapi3.Operation]*operation
 	plain      *plainRouter           // nil unless every route is plain
 	options    openapi3filter.Options // kin-openapi's options for every request; it only reads them
+	readOnly   map[string]bool        // attributes the server sets, which request schemas leave out
 }
 
 // operation is what requests to one operation share, worked out once from the document.
@@ -55,7 +56,8 @@ func New(doc *openapi3.T) (*Validator, error) {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
 	v := &Validator{doc: doc, router: router, operations: map[*openapi3.Operation]*operation{},
-		options: openapi3filter.Options{MultiError: true, SkipSettingDefaults: true, KeepValidatedValue: true}}
+		options:  openapi3filter.Options{MultiError: true, SkipSettingDefaults: true, KeepValidatedValue: true},
+		readOnly: readOnlyAttributes(doc)}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
 			v.operations[op] = prepare(doc, item, op)
@@ -105,6 +107,23 @@ func requiredScopes(doc *openapi3.T, op *openapi3.Operation) [][]string {
 		alternatives = append(alternatives, scopes)
 	}
 	return alternatives
+}
+
+// readOnlyAttributes names the stage attributes marked readOnly in the response schema.
+// Request schemas leave them out, so a client that sends one is told it is read-only
+// rather than that the attribute does not exist.
+func readOnlyAttributes(doc *openapi3.T) map[string]bool {
+	out := map[string]bool{}
+	ref := doc.Components.Schemas["OpportunityStageAttributes"]
+	if ref == nil || ref.Value == nil {
+		return out
+	}
+	for name, p := range ref.Value.Properties {
+		if p.Value != nil && p.Value.ReadOnly {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // Match is a request matched to an operation.
@@ -207,7 +226,7 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Valu
 	if len(errs) == 0 {
 		return value, nil
 	}
-	return nil, convertRequestError(errs, query, explain)
+	return nil, convertRequestError(errs, query, explain, v.readOnly)
 }
 
 // Response validates a response the server is about to send, or has received. The
@@ -248,7 +267,7 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-func convertRequestError(err error, query url.Values, explain Explainer) []*oppstages.Error {
+func convertRequestError(err error, query url.Values, explain Explainer, readOnly map[string]bool) []*oppstages.Error {
 	var out []*oppstages.Error
 	seen := map[string]bool{}
 	add := func(e *oppstages.Error) {
@@ -268,7 +287,7 @@ func convertRequestError(err error, query url.Values, explain Explainer) []*opps
 		case re.Parameter != nil:
 			add(parameterError(re.Parameter, query, explain))
 		case re.RequestBody != nil:
-			for _, be := range bodyErrors(re) {
+			for _, be := range bodyErrors(re, readOnly) {
 				add(be)
 			}
 		default:
