@@ -53,13 +53,16 @@ type Config struct {
 	Progress func(Result)
 }
 
-// Result is the outcome of one check.
+// Result is the outcome of one check. A skipped check neither passed nor failed: the
+// target could not be made to show the behaviour it checks, and SkipReason says why.
 type Result struct {
-	Name     string        `json:"name"`
-	Passed   bool          `json:"passed"`
-	Failure  string        `json:"failure,omitempty"`
-	Duration time.Duration `json:"durationNs"`
-	Requests []Exchange    `json:"requests"`
+	Name       string        `json:"name"`
+	Passed     bool          `json:"passed"`
+	Skipped    bool          `json:"skipped,omitempty"`
+	SkipReason string        `json:"skipReason,omitempty"`
+	Failure    string        `json:"failure,omitempty"`
+	Duration   time.Duration `json:"durationNs"`
+	Requests   []Exchange    `json:"requests"`
 }
 
 // Exchange is one request a check sent and the status it got (0 when it failed to arrive).
@@ -76,6 +79,7 @@ type Report struct {
 	Results   []Result      `json:"checks"`
 	Passed    int           `json:"passed"`
 	Failed    int           `json:"failed"`
+	Skipped   int           `json:"skipped"`
 	Leftovers []string      `json:"leftovers,omitempty"`
 	Duration  time.Duration `json:"durationNs"`
 }
@@ -109,7 +113,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	report := Report{Target: cfg.Target, Mode: s.mode}
-	for _, c := range s.checks() {
+	for _, c := range append(s.checks(), protocolChecks()...) {
 		if !filter.MatchString(c.name) || (c.writes && s.mode != Full) {
 			continue
 		}
@@ -118,9 +122,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		res := s.runCheck(ctx, c)
 		report.Results = append(report.Results, res)
-		if res.Passed {
+		switch {
+		case res.Skipped:
+			report.Skipped++
+		case res.Passed:
 			report.Passed++
-		} else {
+		default:
 			report.Failed++
 		}
 		if cfg.Progress != nil {

@@ -161,6 +161,27 @@ var bugs = []struct {
 			return rec.Code, rec.Body.Bytes()
 		})
 	}},
+	{"429 without Retry-After", "protocol/rate-limited", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			if rec.Code == http.StatusTooManyRequests {
+				rec.Header().Del("Retry-After")
+			}
+			return rec.Code, rec.Body.Bytes()
+		})
+	}},
+	{"relative links.self", "links/absolute", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			return rec.Code, editJSON(rec.Body.Bytes(), func(m map[string]any) {
+				if links, ok := m["links"].(map[string]any); ok {
+					if self, ok := links["self"].(string); ok {
+						if u, err := url.Parse(self); err == nil {
+							links["self"] = u.RequestURI()
+						}
+					}
+				}
+			})
+		})
+	}},
 	{"a filter that 500s", "list/filter/range", func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.Contains(r.URL.RawQuery, "filter%5Border%5D") {

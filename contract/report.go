@@ -17,7 +17,10 @@ func Test(t *testing.T, cfg Config) Report {
 	progress := cfg.Progress
 	cfg.Progress = func(res Result) {
 		t.Run(res.Name, func(t *testing.T) {
-			if !res.Passed {
+			switch {
+			case res.Skipped:
+				t.Skip(res.SkipReason)
+			case !res.Passed:
 				t.Error(res.Failure)
 			}
 		})
@@ -37,6 +40,9 @@ func Test(t *testing.T, cfg Config) Report {
 
 // Line is the one-line summary of a result, followed by its failure indented.
 func Line(res Result) string {
+	if res.Skipped {
+		return fmt.Sprintf("SKIP %s: %s", res.Name, res.SkipReason)
+	}
 	if res.Passed {
 		return fmt.Sprintf("PASS %s (%s)", res.Name, res.Duration.Round(100_000))
 	}
@@ -58,6 +64,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Time     float64     `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -67,6 +74,11 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      float64       `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -76,10 +88,12 @@ type junitFailure struct {
 
 // WriteJUnit writes the report as JUnit XML, one test case per check.
 func WriteJUnit(w io.Writer, r Report) error {
-	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Time: r.Duration.Seconds()}
+	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Skipped: r.Skipped, Time: r.Duration.Seconds()}
 	for _, res := range r.Results {
 		c := junitCase{Name: res.Name, Classname: "contract", Time: res.Duration.Seconds()}
-		if !res.Passed {
+		if res.Skipped {
+			c.Skipped = &junitSkipped{Message: res.SkipReason}
+		} else if !res.Passed {
 			first, _, _ := strings.Cut(res.Failure, "\n")
 			c.Failure = &junitFailure{Message: first, Text: res.Failure}
 		}

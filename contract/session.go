@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,6 +52,7 @@ type request struct {
 	body         string
 	contentType  string
 	noToken      bool
+	header       http.Header // added to the request, e.g. Prefer
 }
 
 // maxBody bounds a response body the suite reads.
@@ -77,6 +79,9 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	if req.contentType != "" {
 		r.Header.Set("Content-Type", req.contentType)
 	}
+	for k, vs := range req.header {
+		r.Header[k] = vs
+	}
 	r.Header.Set("Accept", jsonapi.MediaType)
 	exchange := Exchange{Method: req.method, URL: url}
 	resp, err := s.client.Do(r)
@@ -98,6 +103,9 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	s.observe(req, rep)
 	if err := s.conforms(r, rep); err != nil {
 		s.faults = append(s.faults, fmt.Sprintf("%s %s -> %d breaks openapi.yaml: %v", req.method, req.path, rep.status, err))
+	}
+	for _, bad := range s.foreignLinks(rep) {
+		s.faults = append(s.faults, fmt.Sprintf("%s %s -> %d: %s", req.method, req.path, rep.status, bad))
 	}
 	return rep, nil
 }
@@ -152,7 +160,12 @@ func (s *session) runCheck(ctx context.Context, c check) (res Result) {
 	}()
 	err := c.run(ctx, s)
 	var problems []string
-	if err != nil {
+	var skip skipped
+	switch {
+	case errors.As(err, &skip) && len(s.faults) == 0:
+		res.Skipped, res.SkipReason = true, skip.reason
+		return res
+	case err != nil:
 		problems = append(problems, err.Error())
 	}
 	problems = append(problems, s.faults...)

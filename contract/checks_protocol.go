@@ -1,0 +1,224 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// protocolChecks are the checks of what every answer carries rather than of one
+// operation: the rate-limit answer, and links that clients can follow.
+func protocolChecks() []check {
+	return []check{
+		{name: "protocol/rate-limited", run: checkRateLimited},
+		{name: "links/absolute", run: checkLinksAbsolute},
+		{name: "links/self-resolves", run: checkSelfResolves},
+	}
+}
+
+// skipped is returned by a check that could not observe what it checks on this target.
+type skipped struct{ reason string }
+
+func (s skipped) Error() string { return "skipped: " + s.reason }
+
+// checkRateLimited asks for the 429 answer with Prefer: code=429, as a mock or Prism
+// understands it, and checks that it tells a client when to come back: Retry-After and the
+// X-RateLimit-* trio as non-negative integers, no requests remaining, and the
+// rateLimitExceeded error. A target that ignores Prefer (the real API) is skipped: a real
+// 429 cannot be provoked without spending the token's budget.
+func checkRateLimited(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1",
+		header: http.Header{"Prefer": {"code=429"}}})
+	if err != nil {
+		return err
+	}
+	if rep.status >= 200 && rep.status < 300 {
+		return skipped{fmt.Sprintf("the target answered %d to Prefer: code=429, so it does not honour Prefer and its 429 answer cannot be provoked", rep.status)}
+	}
+	if err := expectStatus(rep, http.StatusTooManyRequests, "GET with Prefer: code=429"); err != nil {
+		return err
+	}
+	var problems []string
+	for _, name := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+		v := rep.header.Get(name)
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+			problems = append(problems, fmt.Sprintf("%s is %q, want a non-negative integer", name, v))
+		}
+	}
+	if v := rep.header.Get("X-RateLimit-Remaining"); v != "" && v != "0" {
+		problems = append(problems, fmt.Sprintf("X-RateLimit-Remaining is %s on a 429, want 0", v))
+	}
+	if id := rep.firstErrorID(); id != "rateLimitExceeded" {
+		problems = append(problems, fmt.Sprintf("the 429 body's first error id is %q, want rateLimitExceeded", id))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("the 429 answer does not tell a client when to retry:\n%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// checkLinksAbsolute fetches one document of every kind a read returns (a middle page,
+// with first, prev and next; a page with included users; one stage; one user). Every
+// link in every document the suite receives is checked as it arrives (foreignLinks); this
+// check makes sure each kind is seen at least once, also in readonly mode.
+func checkLinksAbsolute(ctx context.Context, s *session) error {
+	first, rep, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=2&include=creator")
+	if err != nil {
+		return err
+	}
+	if len(first) == 0 {
+		return errors.New("no records to read links from; add stages to the target")
+	}
+	if next := rep.link("next"); next != "" {
+		path, err := s.relative(next)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.page(ctx, path); err != nil { // a middle page carries prev as well
+			return err
+		}
+	}
+	if _, err := s.get(ctx, fmt.Sprintf("/opportunityStages/%d", first[0].ID)); err != nil {
+		return err
+	}
+	if id, ok := creatorOf(first[0]); ok {
+		if _, err := s.get(ctx, fmt.Sprintf("/users/%d", id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSelfResolves follows links.self of every stage on a page and of every included
+// user: each must answer 200 with the same resource.
+func checkSelfResolves(ctx context.Context, s *session) error {
+	page, rep, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=5&include=creator")
+	if err != nil {
+		return err
+	}
+	recs := page
+	included, _ := rep.doc["included"].([]any)
+	for _, v := range included {
+		u, err := asResource(v)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, u)
+	}
+	for _, r := range recs {
+		self, _ := r.Links["self"].(string)
+		if self == "" {
+			return fmt.Errorf("%s %d has no links.self", r.Type, r.ID)
+		}
+		if reason := s.notOnTarget(self); reason != "" {
+			return fmt.Errorf("%s %d: links.self %s", r.Type, r.ID, reason)
+		}
+		path, err := s.relative(self)
+		if err != nil {
+			return err
+		}
+		one, err := s.get(ctx, path)
+		if err != nil {
+			return fmt.Errorf("links.self of %s %d does not resolve: %w", r.Type, r.ID, err)
+		}
+		got, err := one.one()
+		if err != nil {
+			return err
+		}
+		if got.Type != r.Type || got.ID != r.ID {
+			return fmt.Errorf("links.self of %s %d leads to %s %d", r.Type, r.ID, got.Type, got.ID)
+		}
+	}
+	return nil
+}
+
+// foreignLinks lists the links of a successful JSON:API document that a client could not
+// follow to the target: relative ones, and absolute ones to another host or outside the
+// API root. It reads the document's links, and the links and relationship links of every
+// resource in data and included. Error documents are not read: their about links may
+// rightly point elsewhere.
+func (s *session) foreignLinks(rep *reply) []string {
+	if rep.doc == nil || rep.status >= 300 {
+		return nil
+	}
+	var bad []string
+	visit := func(where string, links any) {
+		m, _ := links.(map[string]any)
+		for name, v := range m {
+			link, ok := v.(string)
+			if !ok {
+				if obj, isObj := v.(map[string]any); isObj { // a JSON:API link object
+					link, ok = obj["href"].(string)
+				}
+			}
+			if !ok || link == "" {
+				continue
+			}
+			if reason := s.notOnTarget(link); reason != "" {
+				bad = append(bad, fmt.Sprintf("%s links.%s %s", where, name, reason))
+			}
+		}
+	}
+	visit("the document's", rep.doc["links"])
+	resources := []any{}
+	switch data := rep.doc["data"].(type) {
+	case map[string]any:
+		resources = append(resources, data)
+	case []any:
+		resources = append(resources, data...)
+	}
+	if inc, ok := rep.doc["included"].([]any); ok {
+		resources = append(resources, inc...)
+	}
+	for _, v := range resources {
+		r, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		where := fmt.Sprintf("%v %v's", r["type"], r["id"])
+		visit(where, r["links"])
+		rels, _ := r["relationships"].(map[string]any)
+		for name, rel := range rels {
+			relObj, _ := rel.(map[string]any)
+			visit(where+" "+name, relObj["links"])
+		}
+	}
+	return bad
+}
+
+// notOnTarget says why a link does not lead to the target's API root, or "" when it does.
+func (s *session) notOnTarget(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return fmt.Sprintf("%q does not parse: %v", link, err)
+	}
+	if !u.IsAbs() || u.Host == "" {
+		return fmt.Sprintf("%q is not absolute", link)
+	}
+	api, err := url.Parse(s.api)
+	if err != nil {
+		return fmt.Sprintf("the target %q does not parse", s.api)
+	}
+	if !strings.EqualFold(u.Scheme, api.Scheme) || !strings.EqualFold(u.Hostname(), api.Hostname()) || port(u) != port(api) {
+		return fmt.Sprintf("%q points at %s://%s, not at the target %s://%s", link, u.Scheme, u.Host, api.Scheme, api.Host)
+	}
+	if !strings.HasPrefix(u.Path, strings.TrimSuffix(api.Path, "/")+"/") {
+		return fmt.Sprintf("%q is outside the API root %s", link, api.Path)
+	}
+	return ""
+}
+
+// port is the URL's port, or the scheme's default.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
