@@ -10,7 +10,7 @@ FUZZTIME    ?= 1m
 SOAKTIME    ?= 10m
 KILLS       ?= 500
 
-.PHONY: run test lint lint-spec contract bench load fuzz soak crash fmt
+.PHONY: run test lint lint-spec contract interop bench load fuzz soak crash fmt
 
 run:
 	$(GO) run ./cmd/mockserver $(ARGS)
@@ -30,6 +30,12 @@ lint-spec:
 
 contract:
 	$(GO) run ./cmd/contract -target $(TARGET) -token $(TOKEN) -mode $(MODE)
+
+# Third-party contract tools (Dredd, Specmatic, Prism proxy, Spectral, Redocly, oapi-codegen),
+# pinned, against fresh mocks on free loopback ports. Needs Node (npx) and Java 17; not part
+# of make test.
+interop:
+	$(GO) run ./internal/interop $(ARGS)
 
 # Go benchmarks through the full handler chain, then a load run over loopback beside a
 # bare net/http handler. Reports numbers; never fails on them.
