@@ -10,11 +10,11 @@ import (
 	"strings"
 )
 
-// protocolChecks are the checks of what every answer carries rather than of one
-// operation: the rate-limit answer, and links that clients can follow.
-func protocolChecks() []check {
+// answerChecks are the checks of answers rather than of one operation: the rate-limit
+// answer, and links that clients can follow.
+func answerChecks() []check {
 	return []check{
-		{name: "protocol/rate-limited", run: checkRateLimited},
+		{name: "errors/rate-limited", run: checkRateLimited},
 		{name: "links/absolute", run: checkLinksAbsolute},
 		{name: "links/self-resolves", run: checkSelfResolves},
 	}

@@ -62,6 +62,7 @@ func (s *session) checks() []check {
 	)
 	cs = append(cs, clientChecks()...)
 	cs = append(cs, propertyChecks()...)
+	cs = append(cs, answerChecks()...)
 	return append(cs, protocolChecks()...)
 }
 

@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	report := Report{Target: cfg.Target, Mode: s.mode}
-	for _, c := range append(s.checks(), protocolChecks()...) {
+	for _, c := range s.checks() {
 		if !filter.MatchString(c.name) || (c.writes && s.mode != Full) {
 			continue
 		}

@@ -73,7 +73,9 @@ func (s *session) observe(req request, rep *reply) {
 		}
 		values[i] = n
 	}
-	if req.noToken || !whole {
+	// An answer asked for with Prefer (errors/rate-limited's 429) describes a pretend
+	// budget, not the token's, so it does not take part in the budget's course.
+	if req.noToken || !whole || req.header.Get("Prefer") != "" {
 		return
 	}
 	now := &budget{remaining: values[1], reset: values[2], what: what}

@@ -161,7 +161,7 @@ var bugs = []struct {
 			return rec.Code, rec.Body.Bytes()
 		})
 	}},
-	{"429 without Retry-After", "protocol/rate-limited", func(h http.Handler) http.Handler {
+	{"429 without Retry-After", "errors/rate-limited", func(h http.Handler) http.Handler {
 		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
 			if rec.Code == http.StatusTooManyRequests {
 				rec.Header().Del("Retry-After")

@@ -24,12 +24,12 @@ func TestRateLimitCheckIsSkippedWhenPreferIsIgnored(t *testing.T) {
 	})
 	srv := httptest.NewServer(ignorePrefer)
 	defer srv.Close()
-	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Client: srv.Client(), Run: "^protocol/"})
+	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Client: srv.Client(), Run: "^errors/rate-limited$"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(report.Results) != 1 {
-		t.Fatalf("%d results, want the one protocol/rate-limited", len(report.Results))
+		t.Fatalf("%d results, want the one errors/rate-limited", len(report.Results))
 	}
 	r := report.Results[0]
 	if !r.Skipped || r.Passed || !strings.Contains(r.SkipReason, "Prefer") {
@@ -38,7 +38,7 @@ func TestRateLimitCheckIsSkippedWhenPreferIsIgnored(t *testing.T) {
 	if report.Skipped != 1 || report.Passed != 0 || report.Failed != 0 || !report.OK() {
 		t.Errorf("report counts passed %d, failed %d, skipped %d; want 0, 0, 1", report.Passed, report.Failed, report.Skipped)
 	}
-	if line := contract.Line(r); !strings.HasPrefix(line, "SKIP protocol/rate-limited: ") {
+	if line := contract.Line(r); !strings.HasPrefix(line, "SKIP errors/rate-limited: ") {
 		t.Errorf("line %q", line)
 	}
 }
