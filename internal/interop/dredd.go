@@ -10,20 +10,19 @@ import (
 	"github.com/oppstages/oppstages"
 )
 
-// dreddDocument is the document as Dredd 14 can read it. Dredd takes a path parameter's
-// value only from its single `example` member and rejects the whole document when a
-// required one has none; Specmatic pairs examples only through the named `examples`
-// member; OpenAPI 3.0 allows one of the two per parameter, and openapi.yaml uses the
-// named form. So each path parameter with named examples also gets the first of them as
-// its single example (and loses the named ones, which Dredd ignores anyway). Nothing
-// else changes.
+// dreddDocument is the document as Dredd 14 can read it. Dredd takes a parameter's value
+// only from its single `example` member and rejects the whole document when a required
+// one has none; Specmatic pairs examples only through the named `examples` member;
+// OpenAPI 3.0 allows one of the two per parameter, and openapi.yaml uses the named form.
+// So each parameter with named examples also gets the first of them as its single example
+// (and loses the named ones, which Dredd ignores anyway). Nothing else changes.
 func dreddDocument(spec []byte) ([]byte, error) {
 	doc, err := oppstages.ParseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
 	convert := func(p *openapi3.Parameter) {
-		if p == nil || p.In != openapi3.ParameterInPath || p.Example != nil || len(p.Examples) == 0 {
+		if p == nil || p.Example != nil || len(p.Examples) == 0 {
 			return
 		}
 		names := make([]string, 0, len(p.Examples))

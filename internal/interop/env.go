@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/oppstages/oppstages/mock"
@@ -83,13 +84,18 @@ type liveMock struct {
 	srv *http.Server
 }
 
-// startMock serves a fresh mock; baseURL, when set, is the root its links point at.
-func startMock(baseURL string) (*liveMock, error) {
+// startMock serves a fresh mock; baseURL, when set, is the root its links point at; wrap,
+// when set, stands in front of it.
+func startMock(baseURL string, wrap func(http.Handler) http.Handler) (*liveMock, error) {
 	m, err := mock.New(mock.Options{Seed: 1, BaseURL: baseURL})
 	if err != nil {
 		return nil, err
 	}
-	return startHandler(m.Handler())
+	h := m.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	return startHandler(h)
 }
 
 // startHandler serves h on a free loopback port.
@@ -104,6 +110,19 @@ func startHandler(h http.Handler) (*liveMock, error) {
 }
 
 func (m *liveMock) Close() { m.srv.Close() }
+
+// oauthAtRoot serves h with /api/v2/oauth/... answered as /oauth/...: the OAuth endpoints
+// sit at the root (a path-level server in openapi.yaml), and Dredd and Specmatic put
+// every path below the one base URL they are given.
+func oauthAtRoot(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/api/v2/oauth/"); ok {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/oauth/"+rest, ""
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
 // freePort finds a loopback port nobody listens on, for a tool that must be told its port.
 func freePort() (int, error) {

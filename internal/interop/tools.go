@@ -90,7 +90,7 @@ func runDredd(ctx context.Context, e *env) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	m, err := startMock("")
+	m, err := startMock("", oauthAtRoot)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -113,6 +113,11 @@ func runDredd(ctx context.Context, e *env) (outcome, error) {
 	}, nil
 }
 
+// specmaticFilter leaves out the one answer no example can earn on its own: a token
+// exchange needs a code that a previous call to /oauth/authorize issued (Dredd's hook makes
+// that call; Specmatic has no hooks).
+const specmaticFilter = "!(PATH='/oauth/token' && STATUS='200')"
+
 // runSpecmatic runs Specmatic's contract tests from the named examples, one request
 // combination per operation.
 func runSpecmatic(ctx context.Context, e *env) (outcome, error) {
@@ -122,7 +127,7 @@ func runSpecmatic(ctx context.Context, e *env) (outcome, error) {
 	if err := need("java", "Specmatic runs on Java 17 or later"); err != nil {
 		return outcome{}, err
 	}
-	m, err := startMock("")
+	m, err := startMock("", oauthAtRoot)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -132,14 +137,14 @@ func runSpecmatic(ctx context.Context, e *env) (outcome, error) {
 		return outcome{}, err
 	}
 	out, err := e.exec(ctx, "specmatic", work, []string{"MAX_TEST_REQUEST_COMBINATIONS=1"},
-		"npx", "--yes", specmaticPkg, "test", e.spec, "--testBaseURL", m.URL+"/api/v2")
+		"npx", "--yes", specmaticPkg, "test", e.spec, "--testBaseURL", m.URL+"/api/v2", "--filter", specmaticFilter)
 	c, perr := parseSpecmatic(out.all)
 	if perr != nil {
 		return outcome{counts: "no summary"}, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
 	}
 	return outcome{
 		ok:     err == nil && c.run > 0 && c.failures == 0 && c.errors == 0,
-		counts: fmt.Sprintf("%d tests: %d passed, %d failed, %d errors", c.run, c.successes, c.failures, c.errors),
+		counts: fmt.Sprintf("%d tests: %d passed, %d failed, %d errors; left out: the token exchange's 200, which needs a code from an earlier call", c.run, c.successes, c.failures, c.errors),
 	}, nil
 }
 
@@ -164,7 +169,7 @@ func runPrismProxy(ctx context.Context, e *env) (outcome, error) {
 		return outcome{}, err
 	}
 	defer front.Close()
-	m, err := startMock(front.URL)
+	m, err := startMock(front.URL, nil)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -301,12 +306,14 @@ func runSpectral(ctx context.Context, e *env) (outcome, error) {
 	}, nil
 }
 
-// runRedocly lints with Redocly's recommended rules.
+// runRedocly lints with Redocly's recommended rules; problems listed, with a reason, in
+// .redocly.lint-ignore.yaml count as ignored.
 func runRedocly(ctx context.Context, e *env) (outcome, error) {
 	if err := need("npx", "Redocly is fetched through npx (Node.js)"); err != nil {
 		return outcome{}, err
 	}
-	out, err := e.exec(ctx, "redocly", e.dir, nil, "npx", "--yes", redoclyPkg, "lint", "--format=json", e.spec)
+	// From the document's directory, so that Redocly reads .redocly.lint-ignore.yaml there.
+	out, err := e.exec(ctx, "redocly", filepath.Dir(e.spec), nil, "npx", "--yes", redoclyPkg, "lint", "--format=json", e.spec)
 	c, perr := parseRedocly(out.stdout)
 	if perr != nil {
 		return outcome{counts: "no totals"}, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
@@ -347,7 +354,7 @@ func runOapiCodegen(ctx context.Context, e *env) (outcome, error) {
 			return outcome{counts: s.what + " failed"}, err
 		}
 	}
-	m, err := startMock("")
+	m, err := startMock("", nil)
 	if err != nil {
 		return outcome{}, err
 	}
