@@ -45,13 +45,15 @@ func TestWritesAreDurableWithoutShutdown(t *testing.T) {
 		{"delete after reset", func(t *testing.T, c *apitest.Client) { mustStatus(t, c.Do(deleteReq(8)), 204) }},
 	}
 	path := filepath.Join(t.TempDir(), "state.json")
+	_, c := newServer(t, mock.Options{StateFile: path})
 	for _, step := range steps {
-		_, c := newServer(t, mock.Options{StateFile: path})
 		step.do(t, c)
 		want := c.Get("/__admin/state").Body
-		// The server above is dropped without Close: the next one sees only the disk.
-		_, again := newServer(t, mock.Options{StateFile: path})
-		if diff := cmp.Diff(string(want), string(again.Get("/__admin/state").Body)); diff != "" {
+		// The server above is never closed: the next one sees only what is on disk, and
+		// takes the next step.
+		path = afterCrash(t, path)
+		_, c = newServer(t, mock.Options{StateFile: path})
+		if diff := cmp.Diff(string(want), string(c.Get("/__admin/state").Body)); diff != "" {
 			t.Fatalf("after %s, state on restart (-acknowledged +recovered):\n%s", step.name, diff)
 		}
 	}
@@ -112,6 +114,7 @@ func TestTornLogRecordIsDroppedAtStart(t *testing.T) {
 		rest = rest[n:]
 	}
 	for _, cut := range []int{lastStart, lastStart + 1, lastStart + 8, lastStart + 9, (lastStart + len(log)) / 2, len(log) - 1} {
+		path := filepath.Join(t.TempDir(), "state.json")
 		os.WriteFile(path, snapshot, 0o644)
 		os.WriteFile(path+".log", log[:cut], 0o644)
 		_, again := newServer(t, mock.Options{StateFile: path})
@@ -137,7 +140,7 @@ func TestSandboxesStayInMemory(t *testing.T) {
 	_, c := newServer(t, mock.Options{StateFile: path})
 	create := apitest.Request{Method: "POST", Target: stages, Body: fmt.Sprintf(stageBody, "Only in memory", 1), ContentType: "application/vnd.api+json"}
 	mustStatus(t, c.Do(inSandbox("ci", create)), 201)
-	_, again := newServer(t, mock.Options{StateFile: path})
+	_, again := newServer(t, mock.Options{StateFile: afterCrash(t, path)})
 	if n := len(decodeList(t, again.Do(inSandbox("ci", apitest.Request{Method: "GET", Target: stages}))).Data); n != 8 {
 		t.Errorf("sandbox ci after restart has %d stages, want the 8 of the seed", n)
 	}
@@ -161,6 +164,41 @@ func TestUnreplayableLogStopsStartup(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), path+".log") || !strings.Contains(err.Error(), "record 1") {
 		t.Fatalf("err = %v, want one naming the log and the record", err)
 	}
+}
+
+// One server at a time holds a state file (see TestOneServerPerStateFile).
+func TestOneServerPerStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	first, _ := newServer(t, mock.Options{StateFile: path})
+	_, err := mock.New(mock.Options{StateFile: path})
+	if err == nil || !strings.Contains(err.Error(), path+".log") || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("a second server on the same state file: %v, want it refused", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := mock.New(mock.Options{StateFile: path})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	second.Close()
+}
+
+// afterCrash copies a state file and its log, as a crash leaves them, to a new directory
+// and returns the copy's path: the server still running on the original holds its lock.
+func afterCrash(t *testing.T, path string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(path))
+	for _, suffix := range []string{"", ".log"} {
+		data, err := os.ReadFile(path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst+suffix, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
 }
 
 func mustStatus(t *testing.T, r *apitest.Response, want int) {

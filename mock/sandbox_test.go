@@ -174,7 +174,9 @@ func TestStateFileSurvivesRestart(t *testing.T) {
 		t.Fatalf("snapshot: %d %s", r.Status, r.Body)
 	}
 	want := c.Get("/__admin/state").Body
-	_ = s
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, again := newServer(t, mock.Options{StateFile: path})
 	if diff := cmp.Diff(string(want), string(again.Get("/__admin/state").Body)); diff != "" {
 		t.Errorf("state after restart (-before +after):\n%s", diff)
@@ -328,6 +330,9 @@ func TestStateFileSurvivesKill(t *testing.T) {
 		}
 		if s.Stages() != 3008 {
 			t.Fatalf("round %d: %d stages loaded, want 3008", round, s.Stages())
+		}
+		if err := s.Close(); err != nil { // let the next round's child take the state file
+			t.Fatal(err)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,6 +31,9 @@ const Header = "oppstages write log v1\n"
 const MaxRecord = 16 << 20
 
 const frameSize = 8 // length and crc
+
+// errLocked is what lock returns when another open file holds the lock.
+var errLocked = errors.New("locked")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -59,19 +63,31 @@ type Recovered struct {
 }
 
 // Open opens the log at path, creating it when it does not exist, and returns the records
-// it holds. A torn tail is cut off the file, so that later records follow whole ones.
+// it holds. A torn tail is cut off the file, so that later records follow whole ones. Where
+// the system has advisory locks, one Log at a time holds the file: a second Open fails
+// until the first is closed or its process dies.
 func Open(path string) (*Log, Recovered, error) {
-	data, err := os.ReadFile(path)
+	_, err := os.Stat(path)
 	created := errors.Is(err, fs.ErrNotExist)
-	if err != nil && !created {
-		return nil, Recovered{}, fmt.Errorf("read log: %w", err)
-	}
-	if len(data) > 0 && !bytes.HasPrefix(data, []byte(Header)) && !bytes.HasPrefix([]byte(Header), data) {
-		return nil, Recovered{}, fmt.Errorf("%s is not an oppstages write log (it does not start with %q)", path, Header[:len(Header)-1])
-	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, Recovered{}, fmt.Errorf("open log: %w", err)
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, Recovered{}, fmt.Errorf("%s is in use by another server (another mockserver with the same -state?); two writers would overwrite each other's records", path)
+		}
+		return nil, Recovered{}, fmt.Errorf("lock log %s: %w", path, err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return nil, Recovered{}, fmt.Errorf("read log: %w", err)
+	}
+	if len(data) > 0 && !bytes.HasPrefix(data, []byte(Header)) && !bytes.HasPrefix([]byte(Header), data) {
+		f.Close()
+		return nil, Recovered{}, fmt.Errorf("%s is not an oppstages write log (it does not start with %q)", path, Header[:len(Header)-1])
 	}
 	l := &Log{path: path, f: f}
 	l.cond.L = &l.mu

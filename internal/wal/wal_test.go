@@ -142,6 +142,19 @@ func TestTornHeaderStartsAfresh(t *testing.T) {
 	}
 }
 
+func TestOneWriterAtATime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.log")
+	l, _, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Open(path); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second Open: %v, want it refused while the first is open", err)
+	}
+	l.Close()
+	write(t, path, "after the first closed")
+}
+
 func TestNotALog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	content := []byte(`{"data":[]}`)
@@ -231,6 +244,7 @@ func TestFailedWriteIsStickyUntilReset(t *testing.T) {
 	if err := l.Sync(seq); err != nil {
 		t.Fatalf("write after a successful reset: %v", err)
 	}
+	l.Close()
 	if got, _ := reopen(t, path); !cmp.Equal([]string{"after reset"}, got) {
 		t.Errorf("records %q", got)
 	}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package wal
+
+import "os"
+
+// lock does nothing where advisory file locks are not available.
+func lock(*os.File) error { return nil }
