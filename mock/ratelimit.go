@@ -65,9 +65,7 @@ func (l *rateLimiter) take(key string, now time.Time, h http.Header) *response {
 	if shown == 0 {
 		shown = DefaultRateLimit
 	}
-	h.Set("X-RateLimit-Limit", strconv.Itoa(shown))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(shown-used, 0)))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	setRateLimitHeaders(h, shown, max(shown-used, 0), reset.Unix())
 	if limit == 0 || used <= limit {
 		return nil
 	}
@@ -76,6 +74,30 @@ func (l *rateLimiter) take(key string, now time.Time, h http.Header) *response {
 		thousands(limit), reset.UTC().Format("2006-01-02T15:04:05")))
 	resp.header = http.Header{"Retry-After": {retryAfter(reset, now)}}
 	return &resp
+}
+
+// The rate-limit headers' keys as net/http canonicalises them, so that setting them
+// costs no canonicalisation.
+const (
+	headerLimit     = "X-Ratelimit-Limit"
+	headerRemaining = "X-Ratelimit-Remaining"
+	headerReset     = "X-Ratelimit-Reset"
+)
+
+// setRateLimitHeaders sets the three headers with one string and one slice behind them,
+// as every answer carries them.
+func setRateLimitHeaders(h http.Header, limit, remaining int, reset int64) {
+	var buf [64]byte
+	b := strconv.AppendInt(buf[:0], int64(limit), 10)
+	n1 := len(b)
+	b = strconv.AppendInt(b, int64(remaining), 10)
+	n2 := len(b)
+	b = strconv.AppendInt(b, reset, 10)
+	all := string(b)
+	values := []string{all[:n1], all[n1:n2], all[n2:]}
+	h[headerLimit] = values[0:1:1]
+	h[headerRemaining] = values[1:2:2]
+	h[headerReset] = values[2:3:3]
 }
 
 // resetAt is when the key's current window ends.
