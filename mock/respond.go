@@ -42,11 +42,15 @@ func (resp response) write(w http.ResponseWriter) {
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
+	// One slice holds both values, set under keys already in canonical form.
+	values := make([]string, 0, 2)
 	if resp.contentType != "" {
-		h.Set("Content-Type", resp.contentType)
+		values = append(values, resp.contentType)
+		h["Content-Type"] = values[0:1:1]
 	}
 	if resp.status != http.StatusNoContent {
-		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+		values = append(values, strconv.Itoa(len(resp.body)))
+		h["Content-Length"] = values[len(values)-1 : len(values) : len(values)]
 	}
 	w.WriteHeader(resp.status)
 	if len(resp.body) > 0 {
