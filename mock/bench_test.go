@@ -2,6 +2,8 @@ package mock_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -61,6 +63,15 @@ var noLimit = mock.Options{RateLimit: -1}
 
 func BenchmarkGetByID(b *testing.B) {
 	h := benchServer(b, 1000, noLimit)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		serve(b, h, "GET", fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000), "", 200)
+	}
+}
+
+// BenchmarkGetByIDLogged logs each request as mockserver does, as text.
+func BenchmarkGetByIDLogged(b *testing.B) {
+	h := benchServer(b, 1000, mock.Options{RateLimit: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		serve(b, h, "GET", fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000), "", 200)

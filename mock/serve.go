@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -158,17 +159,24 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
 }
 
 func (s *Server) logRequest(r *http.Request, status int, elapsed time.Duration, fault string) {
-	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "duration", elapsed}
+	ctx := r.Context()
+	if !s.opts.Logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	// slog.Attr values, at most five in the common case, make a record without allocating.
+	var attrs [7]slog.Attr
+	n := copy(attrs[:], []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", status), slog.Duration("duration", elapsed)})
 	if r.URL.RawQuery != "" {
-		attrs = append(attrs, "query", journal.RedactQuery(r.URL.RawQuery))
+		attrs[n], n = slog.String("query", journal.RedactQuery(r.URL.RawQuery)), n+1
 	}
 	if name := r.Header.Get("X-Mock-Sandbox"); name != "" {
-		attrs = append(attrs, "sandbox", name)
+		attrs[n], n = slog.String("sandbox", name), n+1
 	}
 	if fault != "" {
-		attrs = append(attrs, "fault", fault)
+		attrs[n], n = slog.String("fault", fault), n+1
 	}
-	s.opts.Logger.Info("request", attrs...)
+	s.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs[:n]...)
 }
 
 // headersFor are the headers resp will be written with, for validation before writing.
