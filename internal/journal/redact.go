@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redacted stands in for a credential the journal does not keep.
@@ -25,13 +26,41 @@ var plainHeaders = map[string]bool{"Accept": true, "Accept-Encoding": true, "Con
 
 // Secret reports whether a header, parameter or member name holds a credential.
 func Secret(name string) bool {
-	n := strings.ToLower(name)
+	if !isASCII(name) {
+		n := strings.ToLower(name)
+		for _, w := range secretWords {
+			if strings.Contains(n, w) {
+				return true
+			}
+		}
+		return slices.Contains(secretNames, n)
+	}
+	// The same test without lowering a copy: it runs for every header of every request.
 	for _, w := range secretWords {
-		if strings.Contains(n, w) {
+		if containsFold(name, w) {
 			return true
 		}
 	}
-	return slices.Contains(secretNames, n)
+	return slices.ContainsFunc(secretNames, func(w string) bool { return strings.EqualFold(name, w) })
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFold reports whether the ASCII string s contains word, ignoring case.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 // RedactHeader copies h with credentials replaced: an Authorization header keeps its
@@ -39,6 +68,11 @@ func Secret(name string) bool {
 // credential-like headers, and any value sent with a Bearer or Basic scheme, become
 // REDACTED; credential-like parameters of URLs (a Location with an OAuth code) too.
 func RedactHeader(h http.Header) http.Header {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	values := make([]string, n) // one array behind every header's values
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		if plainHeaders[k] {
@@ -46,10 +80,13 @@ func RedactHeader(h http.Header) http.Header {
 			continue
 		}
 		secret := Secret(k)
-		copied := make([]string, len(vs))
+		copied := values[:len(vs):len(vs)]
+		values = values[len(vs):]
 		for i, v := range vs {
 			scheme, _, hasCredentials := strings.Cut(strings.TrimSpace(v), " ")
 			switch {
+			case hasCredentials && scheme == "Bearer":
+				copied[i] = "Bearer " + Redacted
 			case hasCredentials && isAuthScheme(scheme):
 				copied[i] = scheme + " " + Redacted
 			case secret:
@@ -67,9 +104,13 @@ func RedactHeader(h http.Header) http.Header {
 }
 
 func isAuthScheme(s string) bool {
-	switch strings.ToLower(s) {
-	case "bearer", "basic", "token", "digest", "negotiate", "hoba", "mutual", "aws4-hmac-sha256":
-		return true
+	if !isASCII(s) {
+		s = strings.ToLower(s)
+	}
+	for _, scheme := range []string{"bearer", "basic", "token", "digest", "negotiate", "hoba", "mutual", "aws4-hmac-sha256"} {
+		if strings.EqualFold(s, scheme) {
+			return true
+		}
 	}
 	return false
 }
