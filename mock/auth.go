@@ -39,7 +39,7 @@ func (s *Server) authenticate(r *http.Request) (principal, *jsonapi.GatewayError
 		return p, gerr
 	}
 	if s.opts.Tokens == nil {
-		return principal{token: token, scopes: []oppstages.Scope{oppstages.ScopeAll}}, nil
+		return principal{token: token, scopes: s.anyTokenScopes}, nil
 	}
 	scopes, ok := s.opts.Tokens[token]
 	if !ok {

@@ -34,9 +34,12 @@ type Server struct {
 	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
 	named     *sandboxes
 	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
-	durable   *durableState // the default sandbox on disk, when there is a state file
-	dashboard http.Handler
-	handler   http.Handler
+	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
+	// every such request, read only.
+	anyTokenScopes []oppstages.Scope
+	durable        *durableState // the default sandbox on disk, when there is a state file
+	dashboard      http.Handler
+	handler        http.Handler
 
 	// The request chain, built once by New.
 	controls []control
@@ -75,17 +78,18 @@ func New(opts Options) (*Server, error) {
 	data = fixtures.Generate(data, opts.Generate, opts.Seed)
 	seed := store.New(data.Stages, data.Users)
 	s := &Server{
-		opts:      opts,
-		validator: v,
-		responses: indexResponses(doc),
-		errors:    errorFixtures,
-		cursors:   query.NewCursors(cursorKey(opts.Seed)),
-		seed:      seed,
-		creatorID: firstUser(data.Users),
-		initial:   opts.settings(),
-		named:     newSandboxes(opts.MaxSandboxes),
-		oauth:     oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
-		dashboard: dashboard.Handler(),
+		opts:           opts,
+		validator:      v,
+		responses:      indexResponses(doc),
+		errors:         errorFixtures,
+		cursors:        query.NewCursors(cursorKey(opts.Seed)),
+		seed:           seed,
+		creatorID:      firstUser(data.Users),
+		initial:        opts.settings(),
+		named:          newSandboxes(opts.MaxSandboxes),
+		anyTokenScopes: []oppstages.Scope{oppstages.ScopeAll},
+		oauth:          oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
+		dashboard:      dashboard.Handler(),
 	}
 	s.main = s.newSandbox("")
 	if err := s.connectUpstream(); err != nil {
