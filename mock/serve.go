@@ -330,7 +330,9 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 			return fail(err)
 		}
 	}
-	x.query = query.LastWins(r.URL.Query())
+	if r.URL.RawQuery != "" { // else the query stays nil: no parameters
+		x.query = query.LastWins(r.URL.Query())
+	}
 	if err := match.CheckQuery(x.query, s.explainUnknown); err != nil {
 		return fail(err)
 	}

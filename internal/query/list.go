@@ -48,18 +48,16 @@ type OffsetPage struct {
 // more than once takes its last value.
 func isListParam(name string) bool { return strings.HasSuffix(name, "[]") }
 
-// LastWins returns the query with each parameter that is not a list reduced to its last
-// value, as Rack-based servers read a repeated parameter. Clients that add their
-// parameters again to links.next send each of them twice.
+// LastWins reduces, in place, each parameter of the query that is not a list to its last
+// value, as Rack-based servers read a repeated parameter, and returns the query. Clients
+// that add their parameters again to links.next send each of them twice.
 func LastWins(values url.Values) url.Values {
-	out := make(url.Values, len(values))
 	for name, vs := range values {
 		if len(vs) > 1 && !isListParam(name) {
-			vs = vs[len(vs)-1:]
+			values[name] = vs[len(vs)-1:]
 		}
-		out[name] = vs
 	}
-	return out
+	return values
 }
 
 // ParseList parses the query of a list request. A parameter given more than once takes
