@@ -12,8 +12,13 @@ import (
 // readBody reads a request body up to limit bytes. Beyond it, it returns what it read
 // and an *http.MaxBytesError, which the checks answer with a 413 in the vendor's order.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil { // only a request that did not come through a server
+	if r.Body == nil || r.Body == http.NoBody { // nil: only a request that did not come through a server
 		return nil, nil
+	}
+	if n := r.ContentLength; n > 0 && n <= limit { // the server's reader stops at ContentLength
+		body := make([]byte, n)
+		read, err := io.ReadFull(r.Body, body)
+		return body[:read], err
 	}
 	return io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 }
