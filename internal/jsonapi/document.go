@@ -9,6 +9,7 @@ import (
 
 // StageDocument appends {"data": stage} with the creator in "included" when given.
 func (r *Render) StageDocument(b []byte, st *oppstages.Stage, creator *oppstages.User) []byte {
+	b = slices.Grow(b, 16+stageSize+3*len(r.BaseURL)+userSize) // one allocation, not one per doubling
 	b = append(b, `{"data":`...)
 	b = r.AppendStage(b, st)
 	if creator != nil {
@@ -21,10 +22,18 @@ func (r *Render) StageDocument(b []byte, st *oppstages.Stage, creator *oppstages
 
 // UserDocument appends {"data": user}.
 func (r *Render) UserDocument(b []byte, u *oppstages.User) []byte {
+	b = slices.Grow(b, 16+userSize+len(r.BaseURL))
 	b = append(b, `{"data":`...)
 	b = r.AppendUser(b, u)
 	return append(b, '}')
 }
+
+// Room for a stage and a user resource object, beside their names and links, so that a
+// document grows its buffer once.
+const (
+	stageSize = 700
+	userSize  = 400
+)
 
 // Links are the pagination links of a list document; empty ones are left out. Last is
 // only set on offset pages.
@@ -40,7 +49,7 @@ type ListMeta struct {
 // ListDocument appends a page of stages with its included users, links and meta.
 // included is nil when include was not asked for.
 func (r *Render) ListDocument(b []byte, stages []oppstages.Stage, included []oppstages.User, links Links, meta ListMeta) []byte {
-	b = slices.Grow(b, 512+len(stages)*(700+3*len(r.BaseURL))+len(included)*400)
+	b = slices.Grow(b, 512+len(stages)*(stageSize+3*len(r.BaseURL))+len(included)*userSize)
 	b = append(b, `{"data":[`...)
 	for i := range stages {
 		if i > 0 {
