@@ -11,10 +11,11 @@ import (
 	"github.com/oppstages/oppstages/internal/query"
 )
 
-// render builds the resource renderer for a request from its parsed parameters.
-func (s *Server) render(x *exchange) *jsonapi.Render {
+// render builds the resource renderer for a request from its parsed parameters; a value,
+// so that it stays on the stack.
+func (s *Server) render(x *exchange) jsonapi.Render {
 	l := x.list
-	return &jsonapi.Render{
+	return jsonapi.Render{
 		BaseURL:      s.baseURL(x.r),
 		StageFields:  l.StageFields,
 		UserFields:   l.UserFields,
@@ -121,7 +122,8 @@ func (s *Server) get(x *exchange) response {
 			creator = &u
 		}
 	}
-	return document(http.StatusOK, s.render(x).StageDocument(nil, &stage, creator))
+	render := s.render(x)
+	return document(http.StatusOK, render.StageDocument(nil, &stage, creator))
 }
 
 func (s *Server) create(x *exchange) response {
@@ -141,7 +143,8 @@ func (s *Server) create(x *exchange) response {
 	if cerr != nil {
 		return s.failWrite(cerr)
 	}
-	return document(http.StatusCreated, s.render(x).StageDocument(nil, &stage, nil))
+	render := s.render(x)
+	return document(http.StatusCreated, render.StageDocument(nil, &stage, nil))
 }
 
 func (s *Server) update(x *exchange) response {
@@ -161,7 +164,8 @@ func (s *Server) update(x *exchange) response {
 	if uerr != nil {
 		return s.failWrite(uerr)
 	}
-	return document(http.StatusOK, s.render(x).StageDocument(nil, &stage, nil))
+	render := s.render(x)
+	return document(http.StatusOK, render.StageDocument(nil, &stage, nil))
 }
 
 func (s *Server) delete(x *exchange) response {
@@ -176,7 +180,8 @@ func (s *Server) getUser(x *exchange) response {
 	if err != nil {
 		return failWith(err)
 	}
-	return document(http.StatusOK, s.render(x).UserDocument(nil, &u))
+	render := s.render(x)
+	return document(http.StatusOK, render.UserDocument(nil, &u))
 }
 
 // failWrite answers a failed write. A write that could not be made durable is logged and
