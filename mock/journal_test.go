@@ -357,10 +357,6 @@ func TestFaultRulesAreCopies(t *testing.T) {
 // Each admin call, over HTTP and through its Go method, on two servers in the same
 // state, gives the same answer.
 func TestAdminParity(t *testing.T) {
-	type result struct {
-		status int
-		body   any
-	}
 	populate := func(t *testing.T, c *apitest.Client) {
 		c.Get(stages + "?sort=name")
 		c.Send("PATCH", stages+"/3", `{"data":{"type":"opportunityStage","id":3,"attributes":{"name":"Renamed"}}}`)
