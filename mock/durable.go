@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/store"
@@ -20,12 +22,21 @@ import (
 // start, on POST /__admin/snapshot, on state replace and reset, and at shutdown) writes a
 // new snapshot and empties the log.
 //
+// When the log grows past maxLog, a checkpoint runs beside the writes (which wait for it),
+// so that a restart after a crash replays a bounded log.
+//
 // The store calls Append and Checkpoint with its write lock held, which is what orders
 // them and guards failed.
 type durableState struct {
 	path   string
 	log    *wal.Log
 	failed error // the last checkpoint failed: memory may hold what the disk does not
+
+	store      *store.Store
+	logger     *slog.Logger
+	maxLog     int64
+	compacting atomic.Bool
+	compaction sync.WaitGroup
 }
 
 // logPath is where the log of a state file is kept.
@@ -34,7 +45,7 @@ func logPath(stateFile string) string { return stateFile + ".log" }
 // openDurableState loads the state file (or, when there is none yet, starts from seed),
 // replays the log written after it, and makes the result the new snapshot. From then on
 // every write to the returned store is durable before it returns.
-func openDurableState(path string, seed *store.Store, logger *slog.Logger) (*store.Store, *durableState, error) {
+func openDurableState(path string, seed *store.Store, maxLog int64, logger *slog.Logger) (*store.Store, *durableState, error) {
 	st, err := loadStateFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -61,7 +72,7 @@ func openDurableState(path string, seed *store.Store, logger *slog.Logger) (*sto
 	if len(rec.Records) > 0 {
 		logger.Info("replayed the state log", "file", log.Path(), "writes", len(rec.Records))
 	}
-	d := &durableState{path: path, log: log}
+	d := &durableState{path: path, log: log, store: st, logger: logger, maxLog: maxLog}
 	st.SetLog(d)
 	if err := st.Checkpoint(); err != nil {
 		log.Close()
@@ -80,7 +91,29 @@ func (d *durableState) Append(c store.Change) func() error {
 	if err != nil {
 		return func() error { return err }
 	}
+	if d.log.Size() > d.maxLog && d.compacting.CompareAndSwap(false, true) {
+		d.compaction.Go(d.compact)
+	}
 	return func() error { return d.log.Sync(seq) }
+}
+
+// compact folds the log into the state file.
+func (d *durableState) compact() {
+	defer d.compacting.Store(false)
+	if err := d.store.Checkpoint(); err != nil {
+		d.logger.Error("folding the state log into the state file failed", "file", d.path, "error", err)
+	}
+}
+
+// close waits for a compaction under way, writes the state file a last time and closes
+// the log.
+func (d *durableState) close() error {
+	d.compaction.Wait()
+	err := d.store.Checkpoint()
+	if cerr := d.log.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Checkpoint writes the snapshot, then empties the log. A crash between the two leaves a

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -163,6 +164,35 @@ func TestUnreplayableLogStopsStartup(t *testing.T) {
 	_, err = mock.New(mock.Options{StateFile: path})
 	if err == nil || !strings.Contains(err.Error(), path+".log") || !strings.Contains(err.Error(), "record 1") {
 		t.Fatalf("err = %v, want one naming the log and the record", err)
+	}
+}
+
+// A log that grows past its limit is folded into the state file while the server runs.
+func TestLogIsFoldedIntoTheStateFileWhenItGrows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, c := newServer(t, mock.Options{StateFile: path, MaxStateLogBytes: 2048})
+	for i := range 30 {
+		mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, fmt.Sprintf("Grown %d", i), i)), 201)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		doc, _ := os.ReadFile(path)
+		recs, err := jsonapi.DecodeRecords(doc)
+		info, _ := os.Stat(path + ".log")
+		if err == nil && len(recs.Stages) > 8 && info.Size() <= 4096 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log was never folded in: %d stages in the state file, %d bytes of log", len(recs.Stages), info.Size())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, again := newServer(t, mock.Options{StateFile: path})
+	if n := len(decodeList(t, again.Get(stages+"?page%5Bsize%5D=100")).Data); n != 38 {
+		t.Errorf("%d stages after restart, want 38", n)
 	}
 }
 

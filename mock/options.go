@@ -48,9 +48,14 @@ type Options struct {
 	Latency Latency
 	// ErrorRate is the fraction of API requests answered with a random documented 5xx.
 	ErrorRate float64
-	// StateFile, when set, is loaded at start if it exists and written by SaveState and
-	// POST /__admin/snapshot.
+	// StateFile, when set, is loaded at start if it exists, and every write to the default
+	// sandbox is durable (logged beside it in StateFile+".log") before it returns. The file
+	// itself is rewritten at start, by SaveState (POST /__admin/snapshot), state replace,
+	// reset and Close.
 	StateFile string
+	// MaxStateLogBytes is how large the write log beside StateFile grows before it is
+	// folded into the state file, bounding the replay after a crash; 0 means 64 MiB.
+	MaxStateLogBytes int64
 	// AdminToken, when set, must be sent as "Authorization: Bearer <token>" to /__admin/.
 	AdminToken string
 	// MaxSandboxes bounds the named sandboxes; the least recently used is evicted beyond
@@ -117,6 +122,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxStateLogBytes <= 0 {
+		o.MaxStateLogBytes = 64 << 20
 	}
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes

@@ -101,7 +101,7 @@ func New(opts Options) (*Server, error) {
 	s.controls, s.answer = s.chain()
 	s.handler = s.withCORS(http.HandlerFunc(s.serveHTTP))
 	if opts.StateFile != "" {
-		st, durable, err := openDurableState(opts.StateFile, seed, opts.Logger)
+		st, durable, err := openDurableState(opts.StateFile, seed, opts.MaxStateLogBytes, opts.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -176,11 +176,7 @@ func (s *Server) Close() error {
 	if s.durable == nil {
 		return nil
 	}
-	err := s.SaveState()
-	if cerr := s.durable.log.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return s.durable.close()
 }
 
 // sandboxFor picks the sandbox a request names with X-Mock-Sandbox.
