@@ -33,13 +33,14 @@ type FaultRule struct {
 	Fired int `json:"fired"`
 }
 
-// parseFaultRule reads a posted rule and checks it; operations are the known operationIds.
-func parseFaultRule(body []byte, operations []string, examples func(string) bool) (FaultRule, error) {
+// parseFaultRule reads a posted rule and checks it; operations are the known operationIds
+// and exampleStatus gives the status of a named error fixture, if there is one.
+func parseFaultRule(body []byte, operations []string, exampleStatus func(string) (int, bool)) (FaultRule, error) {
 	r, err := decodeFaultRule(body)
 	if err != nil {
 		return FaultRule{}, err
 	}
-	return r.checked(operations, examples)
+	return r.checked(operations, exampleStatus)
 }
 
 // decodeFaultRule reads one rule as JSON, refusing members it does not know.
@@ -57,17 +58,27 @@ func decodeFaultRule(body []byte) (FaultRule, error) {
 }
 
 // checked returns the rule ready to store (method in upper case, no id, never fired, and
-// nothing shared with the caller), or an *InputError naming the first bad member.
-func (r FaultRule) checked(operations []string, examples func(string) bool) (FaultRule, error) {
+// nothing shared with the caller), or an *InputError naming the first bad member. A rule
+// that names an example but no status answers with the example's status.
+func (r FaultRule) checked(operations []string, exampleStatus func(string) (int, bool)) (FaultRule, error) {
 	r = r.clone()
 	r.ID, r.Fired = 0, 0
 	r.Method = strings.ToUpper(r.Method)
 	bad := func(field, format string, args ...any) (FaultRule, error) {
 		return FaultRule{}, &InputError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
+	if r.Example != "" {
+		status, ok := exampleStatus(r.Example)
+		if !ok {
+			return bad("example", "%q is not in fixtures/errors", r.Example)
+		}
+		if r.Status == 0 && !r.Drop {
+			r.Status = status
+		}
+	}
 	switch {
 	case r.Status == 0 && !r.Drop && r.Delay == nil:
-		return bad("status", "a fault rule needs status, drop or delay")
+		return bad("status", "a fault rule needs status, example, drop or delay")
 	case r.Status != 0 && (r.Status < 200 || r.Status > 599 || http.StatusText(r.Status) == ""):
 		return bad("status", "%d is not an HTTP status", r.Status)
 	case r.Drop && r.Status != 0:
@@ -82,8 +93,6 @@ func (r FaultRule) checked(operations []string, examples func(string) bool) (Fau
 		return bad("probability", "must be between 0 and 1")
 	case r.Delay != nil && (r.Delay.D < 0 || r.Delay.D > MaxDelay):
 		return bad("delay", "must be between 0 and %s", MaxDelay)
-	case r.Example != "" && !examples(r.Example):
-		return bad("example", "%q is not in fixtures/errors", r.Example)
 	case len(r.Body) > 0 && !json.Valid(r.Body):
 		return bad("body", "must be JSON")
 	}

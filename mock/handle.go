@@ -173,7 +173,7 @@ func (h *Sandbox) ClearRequests() { h.box().journal.Clear() }
 // with its id, is returned. ID and Fired are ignored, and nothing in r is kept, so r can
 // be reused.
 func (h *Sandbox) AddFault(r FaultRule) (FaultRule, error) {
-	rule, err := r.checked(h.srv.operationIDs(), h.srv.hasExample)
+	rule, err := r.checked(h.srv.operationIDs(), h.srv.errorStatus)
 	if err != nil {
 		return FaultRule{}, err
 	}
@@ -208,9 +208,10 @@ func (h *Sandbox) PatchSettings(p SettingsPatch) (Settings, error) {
 	return h.box().patchSettings(p)
 }
 
-func (s *Server) hasExample(name string) bool {
-	_, ok := s.errors[name]
-	return ok
+// errorStatus is the status of the named error fixture, if there is one.
+func (s *Server) errorStatus(name string) (int, bool) {
+	fx, ok := s.errors[name]
+	return fx.Status, ok
 }
 
 // inputError turns a journal filter error into an *InputError naming the parameter.

@@ -52,13 +52,13 @@ func FuzzParseFaultRule(f *testing.F) {
 	for _, s := range []string{
 		`{"method":"GET","path":"/api/v2/opportunityStages/*","status":503,"times":1,"probability":0.5}`,
 		`{"drop":true}`, `{"delay":"1s","operationId":"getUser"}`, `{"status":500,"body":{"errors":[]}}`,
-		`{"status":500,"example":"maintenance","headers":{"Retry-After":"3"}}`, `[]`, `{"times":-1}`,
+		`{"status":500,"example":"maintenance","headers":{"Retry-After":"3"}}`, `[]`, `{"times":-1}`, `{"example":"maintenance"}`,
 	} {
 		f.Add(s)
 	}
 	ops := []string{"getUser", "listOpportunityStages"}
 	f.Fuzz(func(t *testing.T, body string) {
-		r, err := parseFaultRule([]byte(body), ops, func(name string) bool { return name == "maintenance" })
+		r, err := parseFaultRule([]byte(body), ops, func(name string) (int, bool) { return 503, name == "maintenance" })
 		if err != nil {
 			return
 		}

@@ -148,7 +148,7 @@ func (s *Server) preferredResponse(x *exchange) (*response, string) {
 		p.example = op.byStatus[p.code][0]
 	}
 	if ex, ok := op.examples[p.example]; ok && (p.code == 0 || ex.status == p.code) {
-		resp := response{status: ex.status, contentType: ex.mediaType, body: ex.body}
+		resp := response{status: ex.status, contentType: ex.mediaType, body: s.currentRateLimit(x, ex.status, ex.body)}
 		s.addRetryAfter(x, &resp)
 		return &resp, label
 	}
@@ -173,7 +173,8 @@ func (s *Server) preferredResponse(x *exchange) (*response, string) {
 
 // fixtureResponse replays a captured error response.
 func (s *Server) fixtureResponse(x *exchange, fx fixtures.ErrorResponse) response {
-	resp := response{status: fx.Status, contentType: mediaTypeFor(fx.Status), body: fx.Body, header: http.Header{}}
+	body := s.currentRateLimit(x, fx.Status, fx.Body)
+	resp := response{status: fx.Status, contentType: mediaTypeFor(fx.Status), body: body, header: http.Header{}}
 	for k, v := range fx.Headers {
 		resp.header.Set(k, v)
 	}
@@ -210,6 +211,14 @@ func mediaTypeFor(status int) string {
 		return "application/json"
 	}
 	return jsonapi.MediaType
+}
+
+// currentRateLimit makes a canned 429 body name the request's real limit and reset time.
+func (s *Server) currentRateLimit(x *exchange, status int, body []byte) []byte {
+	if status != http.StatusTooManyRequests {
+		return body
+	}
+	return x.box.limiter.withCurrentRateLimit(body, bearerToken(x.r), s.now())
 }
 
 // addRetryAfter gives a 429 or 503 the Retry-After the contract requires, unless it has

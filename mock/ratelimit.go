@@ -1,7 +1,9 @@
 package mock
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -69,9 +71,7 @@ func (l *rateLimiter) take(key string, now time.Time, h http.Header) *response {
 	if limit == 0 || used <= limit {
 		return nil
 	}
-	resp := fail(oppstages.Errorf(oppstages.CodeRateLimitExceeded,
-		"You have exceeded your permitted rate limit of %s; please try again at %s.",
-		thousands(limit), reset.UTC().Format("2006-01-02T15:04:05")))
+	resp := fail(oppstages.Errorf(oppstages.CodeRateLimitExceeded, "%s", rateLimitDetail(limit, reset)))
 	resp.header = http.Header{"Retry-After": {retryAfter(reset, now)}}
 	return &resp
 }
@@ -98,6 +98,32 @@ func setRateLimitHeaders(h http.Header, limit, remaining int, reset int64) {
 	h[headerLimit] = values[0:1:1]
 	h[headerRemaining] = values[1:2:2]
 	h[headerReset] = values[2:3:3]
+}
+
+// rateLimitDetail is the vendor's 429 detail for a limit and the time its window resets.
+func rateLimitDetail(limit int, reset time.Time) string {
+	return fmt.Sprintf("You have exceeded your permitted rate limit of %s; please try again at %s.",
+		thousands(limit), reset.UTC().Format("2006-01-02T15:04:05"))
+}
+
+// cannedRateLimitDetail finds the vendor's 429 detail in a canned body (an openapi.yaml
+// example or an error fixture), whose limit and time were true only when it was captured.
+var cannedRateLimitDetail = regexp.MustCompile(`You have exceeded your permitted rate limit of [0-9,]+; please try again at [0-9T:.Z+-]+\.`)
+
+// withCurrentRateLimit rewrites a canned 429 detail to name the key's real limit and
+// reset time, so that it agrees with Retry-After and X-RateLimit-Reset.
+func (l *rateLimiter) withCurrentRateLimit(body []byte, key string, now time.Time) []byte {
+	if !cannedRateLimitDetail.Match(body) {
+		return body
+	}
+	l.mu.Lock()
+	limit := l.limit
+	l.mu.Unlock()
+	if limit == 0 {
+		limit = DefaultRateLimit
+	}
+	detail := rateLimitDetail(limit, l.resetAt(key, now))
+	return cannedRateLimitDetail.ReplaceAllLiteral(body, []byte(detail))
 }
 
 // resetAt is when the key's current window ends.

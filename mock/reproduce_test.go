@@ -282,7 +282,7 @@ func TestBadFaultRules(t *testing.T) {
 		"negative times":        `{"status":500,"times":-1}`,
 		"zero times":            `{"status":500,"times":0}`,
 		"probability above one": `{"status":500,"probability":2}`,
-		"unknown operation":     `{"operationId":"listOpportunities","status":500}`,
+		"unknown operation":     `{"operationId":"listWidgets","status":500}`,
 		"unknown example":       `{"status":500,"example":"nope"}`,
 		"bad delay":             `{"delay":"soon"}`,
 		"huge delay":            `{"delay":"2h"}`,
@@ -357,5 +357,47 @@ func TestSettingsLive(t *testing.T) {
 	c.Do(apitest.Request{Method: "POST", Target: "/__admin/reset"})
 	if r := c.Get(stages); r.Status != 200 {
 		t.Errorf("reset did not restore the settings and limits: %d", r.Status)
+	}
+}
+
+// A fault rule may name only an example: it answers with that fixture and its status.
+func TestFaultRuleWithOnlyAnExample(t *testing.T) {
+	_, c := newServer(t, mock.Options{})
+	if r := postFault(t, c, "", `{"operationId":"getUser","example":"maintenance"}`); r.Status != 201 || r.JSON["status"] != 503.0 {
+		t.Fatalf("post rule with only an example: %d %s", r.Status, r.Body)
+	}
+	got := c.Get("/api/v2/users/1")
+	wantError(t, got, 503, "scheduledServerMaintenance")
+	if got.Header.Get("Retry-After") == "" {
+		t.Error("the maintenance 503 has no Retry-After")
+	}
+	if r := postFault(t, c, "", `{"example":"nope"}`); r.Status != 400 {
+		t.Errorf("a rule naming an unknown example: %d %s", r.Status, r.Body)
+	}
+}
+
+// Every canned 429 names the real limit and the real reset time, which agree with the
+// Retry-After and X-RateLimit-Reset headers sent beside it.
+func TestCannedRateLimitDetailIsCurrent(t *testing.T) {
+	_, c := newServer(t, mock.Options{RateLimit: 500})
+	postFault(t, c, "", `{"operationId":"getUser","example":"rateLimited"}`)
+	for name, r := range map[string]*apitest.Response{
+		"Prefer: code=429":            c.Do(withHeader(apitest.Request{Method: "GET", Target: stages}, "Prefer", "code=429")),
+		"Prefer: example=rateLimited": c.Do(withHeader(apitest.Request{Method: "GET", Target: stages + "/1"}, "Prefer", "example=rateLimited")),
+		"rule with the example":       c.Get("/api/v2/users/1"),
+	} {
+		e := wantError(t, r, 429, "rateLimitExceeded")
+		reset, err := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64)
+		if err != nil {
+			t.Fatalf("%s: X-RateLimit-Reset %q", name, r.Header.Get("X-RateLimit-Reset"))
+		}
+		at := time.Unix(reset, 0).UTC()
+		want := "You have exceeded your permitted rate limit of 500; please try again at " + at.Format("2006-01-02T15:04:05") + "."
+		if e.Detail != want {
+			t.Errorf("%s: detail %q, want %q", name, e.Detail, want)
+		}
+		if retry := r.Header.Get("Retry-After"); retry != strconv.Itoa(int(at.Sub(epoch).Round(time.Second)/time.Second)) {
+			t.Errorf("%s: Retry-After %s disagrees with the reset at %s (now %s)", name, retry, at, epoch)
+		}
 	}
 }
