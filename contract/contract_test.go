@@ -40,6 +40,9 @@ func newMock(t *testing.T, opts mock.Options) *httptest.Server {
 
 // TestSuite runs every check against -target, or against the mock when none is given;
 // against the mock it runs with -seed, and with the seed after it against other data.
+// Against a server:
+//
+//	go test ./contract -run TestSuite -args -target URL -token T -mode readonly
 func TestSuite(t *testing.T) {
 	if *target != "" {
 		suite(t, *seed, mock.Options{})
@@ -74,8 +77,11 @@ func suite(t *testing.T, seed uint64, data mock.Options) {
 		cfg.Target, cfg.Client = srv.URL, srv.Client()
 	}
 	report := contract.Test(t, cfg)
-	if report.Passed < 40 {
-		t.Errorf("only %d checks passed; the suite should run them all", report.Passed)
+	// The suite has 41 checks, 34 of them read-only; fewer passing means checks were
+	// dropped without a failure.
+	wantAtLeast := map[contract.Mode]int{contract.Full: 40, contract.ReadOnly: 30}[cfg.Mode]
+	if report.Passed < wantAtLeast {
+		t.Errorf("only %d checks passed in %s mode; the suite should run them all", report.Passed, cfg.Mode)
 	}
 	if want := 8 + data.Generate; m != nil && m.Stages() != want {
 		t.Errorf("the mock holds %d stages after the run, want the %d it started with: the suite must clean up", m.Stages(), want)

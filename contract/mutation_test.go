@@ -199,9 +199,9 @@ type readCloser struct{ *bytes.Reader }
 
 func (readCloser) Close() error { return nil }
 
-// TestSuiteCatchesEveryBugClass runs the suite against the mock with one bug planted at a
+// TestChecksCatchPlantedBugs runs the suite against the mock with one bug planted at a
 // time; the check named for the bug must fail. The clean mock passes everything (TestSuite).
-func TestSuiteCatchesEveryBugClass(t *testing.T) {
+func TestChecksCatchPlantedBugs(t *testing.T) {
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
 			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
