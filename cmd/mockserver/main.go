@@ -45,6 +45,7 @@ type config struct {
 	rateWindow, tokenTTL                       time.Duration
 	errorRate                                  float64
 	validateResponses, skuDisabled, adminOpen  bool
+	quiet                                      bool
 
 	// Drop-in for the real API.
 	upstream, record, cors string
@@ -71,6 +72,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.adminOpen, "admin-open", false, "allow a non-loopback -addr without -admin-token (the admin API open to the network)")
 	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&c.quiet, "quiet", false, "leave out the line per request; start-up, shutdown, warnings and errors still print")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", 2*time.Hour, "lifetime of the access tokens /oauth/token issues")
 	// Drop-in for the real API.
 	fs.StringVar(&c.upstream, "upstream", "", "the real API's root, e.g. https://api.outreach.io: routes openapi.yaml does not know (and /oauth/) are forwarded there")
@@ -188,11 +190,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	var handler slog.Handler = slog.NewTextHandler(stdout, nil)
-	if c.logFormat == "json" {
-		handler = slog.NewJSONHandler(stdout, nil)
+	newHandler := func(level slog.Level) slog.Handler {
+		if c.logFormat == "json" {
+			return slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level})
+		}
+		return slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level})
 	}
+	handler := newHandler(slog.LevelInfo)
 	logger := slog.New(handler)
+	serverLogger := logger // the mock logs each request at Info, problems at Warn and above
+	if c.quiet {
+		serverLogger = slog.New(newHandler(slog.LevelWarn))
+	}
 	latency, _ := mock.ParseLatency(c.latency) // checked by parseFlags
 	opts := mock.Options{
 		SKUDisabled:       c.skuDisabled,
@@ -204,7 +213,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Generate:          c.generate,
 		BaseURL:           c.baseURL,
 		Tokens:            tokens,
-		Logger:            logger,
+		Logger:            serverLogger,
 		ValidateResponses: c.validateResponses,
 		RateLimit:         c.rateLimit,
 		RateWindow:        c.rateWindow,

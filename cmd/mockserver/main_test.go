@@ -281,3 +281,42 @@ func TestDropInFlags(t *testing.T) {
 		t.Errorf("nothing recorded: %v", err)
 	}
 }
+
+func TestQuietLeavesOutRequestLines(t *testing.T) {
+	addr, stdout, stop := start(t, []string{"-addr", "127.0.0.1:0", "-quiet"}, nil)
+	if resp, _ := get(t, "http://"+addr+"/api/v2/opportunityStages/1", "t"); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "mockserver listening on") || !strings.Contains(out, "mockserver stopped") {
+		t.Errorf("-quiet dropped the start-up or shutdown line:\n%s", out)
+	}
+	if strings.Contains(out, "msg=request") {
+		t.Errorf("-quiet still logs requests:\n%s", out)
+	}
+}
+
+// The tokens file the README points at loads, and each token gets exactly its scopes.
+func TestExampleTokensFile(t *testing.T) {
+	addr, _, stop := start(t, []string{"-addr", "127.0.0.1:0", "-tokens", "../../examples/tokens.json", "-quiet"}, nil)
+	defer stop()
+	stage := "http://" + addr + "/api/v2/opportunityStages/1"
+	for token, want := range map[string]int{"any-token": 200, "reader": 200, "writer": 200, "no-scopes": 403, "unknown": 401} {
+		if resp, _ := get(t, stage, token); resp.StatusCode != want {
+			t.Errorf("GET with %s: %d, want %d", token, resp.StatusCode, want)
+		}
+	}
+	req, _ := http.NewRequest("DELETE", stage, nil)
+	req.Header.Set("Authorization", "Bearer writer")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("DELETE with writer: %d, want 403 (no opportunityStages.delete)", resp.StatusCode)
+	}
+}
