@@ -92,6 +92,7 @@ func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 		"updateOpportunityStage": append([]int{200, 409}, errorStatuses...),
 		"deleteOpportunityStage": append([]int{204}, errorStatuses...),
 		"getUser":                append([]int{200}, errorStatuses...),
+		"listOpportunities":      append([]int{200}, errorStatuses...),
 	}
 	ops := apiOperations(doc)
 	if len(ops) != len(want) {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -93,6 +94,27 @@ func offsetLinks(self string, values url.Values, p query.OffsetPage, total int) 
 		links.Next = at(next)
 	}
 	return links
+}
+
+// listOpportunities answers the link in every stage's opportunities relationship. The
+// mock knows no opportunities, so every stage's list is empty.
+func (s *Server) listOpportunities(x *exchange) response {
+	doc := struct {
+		Data  []struct{}        `json:"data"`
+		Links map[string]string `json:"links"`
+		Meta  map[string]any    `json:"meta,omitempty"`
+	}{
+		Data:  []struct{}{},
+		Links: map[string]string{"first": withQuery(s.baseURL(x.r)+x.r.URL.Path, x.query)},
+	}
+	if count, _ := strconv.ParseBool(x.query.Get("count")); count {
+		doc.Meta = map[string]any{"count": 0, "count_truncated": false}
+	}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
+	}
+	return document(http.StatusOK, body)
 }
 
 func withQuery(u string, values url.Values) string {

@@ -350,6 +350,9 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 		}
 		x.id = id
 	}
+	if opID == "listOpportunities" { // its filter names another resource: no stage query
+		return s.listOpportunities(x)
+	}
 	list, perr := query.ParseList(x.query, s.cursors)
 	if perr != nil {
 		return fail(perr)
