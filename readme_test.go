@@ -105,8 +105,8 @@ func TestREADME(t *testing.T) {
 		res := runBlock(t, module, script)
 		t.Logf("README.md:%d: ran in %s", b.line, time.Since(began).Round(time.Millisecond))
 		if res.err != nil {
-			t.Errorf("README.md:%d: ```sh block %s\n%s  last command: %s\n  output (last lines):\n%s\n  mock log (last lines):\n%s",
-				b.line, res.err, indent(script, "    | "), res.lastCommand, indent(tail(res.output, 30), "    "), indent(tail(mockLog.String(), 10), "    "))
+			t.Errorf("README.md:%d: ```sh block %s\n  last command: %s\n  output (last lines):\n%s\n  the block as run:\n%s\n  mock log (last lines):\n%s",
+				b.line, res.err, res.lastCommand, indent(tail(res.output, 30), "    "), indent(script, "    | "), indent(tail(mockLog.String(), 5), "    "))
 			continue
 		}
 		for _, x := range rec.unasked(b.allow) {
