@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -49,5 +50,24 @@ func TestOpportunitiesLinkResolves(t *testing.T) {
 	}
 	if r := c.Get("/api/v2/opportunities"); r.Status != 200 {
 		t.Errorf("without a filter: %d %s", r.Status, r.Body)
+	}
+}
+
+// With an upstream, the opportunities are the real API's: the request goes there as is.
+func TestOpportunitiesGoToTheUpstream(t *testing.T) {
+	for _, proxy := range []bool{false, true} {
+		up := newRecordingUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/vnd.api+json")
+			w.Write([]byte(`{"data":[{"type":"opportunity","id":7,"attributes":{"name":"Acme renewal","amount":1200}}]}`))
+		})
+		_, ts := newDropIn(t, mock.Options{Upstream: up.URL, Proxy: proxy})
+		target := "/api/v2/opportunities?filter%5BopportunityStage%5D%5Bid%5D=1&filter%5Bname%5D=Acme"
+		resp, body := send(t, "GET", ts.URL+target, http.Header{"Authorization": {"Bearer real"}}, "")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Acme renewal") {
+			t.Errorf("proxy=%v: %d %s, want the upstream's opportunities", proxy, resp.StatusCode, body)
+		}
+		if got := up.last(t); got.Path+"?"+got.RawQuery != target {
+			t.Errorf("proxy=%v: the upstream got %s?%s, want %s", proxy, got.Path, got.RawQuery, target)
+		}
 	}
 }

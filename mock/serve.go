@@ -214,6 +214,9 @@ func (s *Server) route(x *exchange) *response {
 	if x.match != nil && isOAuthOperation(x.match) { // reaches here only with the authorization server off
 		x.match, x.routeErr = nil, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
 	}
+	if x.match != nil && s.upstream != nil && x.match.OperationID() == "listOpportunities" {
+		x.match = nil // the empty list only stands in for the real opportunities when there are none to ask
+	}
 	x.forwarded = s.upstream != nil && (s.opts.Proxy || x.match == nil)
 	return nil
 }
@@ -350,7 +353,7 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 		}
 		x.id = id
 	}
-	if opID == "listOpportunities" { // its filter names another resource: no stage query
+	if match.OperationID() == "listOpportunities" { // its filter names another resource: no stage query
 		return s.listOpportunities(x)
 	}
 	list, perr := query.ParseList(x.query, s.cursors)
