@@ -204,3 +204,41 @@ func BenchmarkPatch100kIndexed(b *testing.B) {
 			fmt.Sprintf(`{"data":{"type":"opportunityStage","id":%d,"attributes":{"name":"Renamed %d"}}}`, id, i), 200)
 	}
 }
+
+// BenchmarkDropIn measures what standing in front of an upstream costs per request. The
+// upstream is another mock over loopback; the baseline asks it directly over loopback, the
+// others go through a mock in front of it: the validating proxy on a stage, and an unknown
+// route passed through.
+func BenchmarkDropIn(b *testing.B) {
+	upstream := httptest.NewServer(benchServer(b, 1000, noLimit))
+	defer upstream.Close()
+	b.Run("upstream-directly", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ := http.NewRequest("GET", upstream.URL+"/api/v2/opportunityStages/7", nil)
+			req.Header.Set("Authorization", "Bearer bench")
+			resp, err := upstream.Client().Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatalf("%v %v", resp, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	for _, tc := range []struct {
+		name, target string
+		opts         mock.Options
+		want         int
+	}{
+		{"validating-proxy", "/api/v2/opportunityStages/7", mock.Options{RateLimit: -1, Upstream: upstream.URL, Proxy: true}, 200},
+		{"pass-through", "/api/v2/accounts", mock.Options{RateLimit: -1, Upstream: upstream.URL}, 404},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h := benchServer(b, 0, tc.opts)
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, h, "GET", tc.target, "", tc.want)
+			}
+		})
+	}
+}

@@ -3,8 +3,8 @@ package mock
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
+	"github.com/oppstages/oppstages/internal/atomicfile"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/store"
 )
@@ -59,36 +59,11 @@ func loadStateFile(path string) (*store.Store, error) {
 	return st, nil
 }
 
-// saveStateFile replaces the state file atomically: it writes a temporary file beside it,
-// syncs it and renames it over the old one, so a crash at any point leaves either the old
-// file or the new one, whole.
-func saveStateFile(path string, st store.State) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(encodeRecords(st, stateBaseURL)); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sync state: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close state: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replace state file: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // make the rename durable where the platform allows
-		d.Close()
+// saveStateFile replaces the state file atomically, so a crash at any point leaves either
+// the old file or the new one, whole.
+func saveStateFile(path string, st store.State) error {
+	if err := atomicfile.Write(path, encodeRecords(st, stateBaseURL)); err != nil {
+		return fmt.Errorf("save state: %w", err)
 	}
 	return nil
 }

@@ -1,5 +1,5 @@
-// Package atomicfile replaces files whole: a reader, or the next start after a crash, sees
-// either the old content or the new one, never a mix.
+// Package atomicfile replaces files whole (state files, recordings): a reader, or the next
+// start after a crash, sees either the old content or the new one, never a mix.
 package atomicfile
 
 import (

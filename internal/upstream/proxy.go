@@ -17,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -59,8 +60,21 @@ type Proxy struct {
 	dropCORS  bool
 	logger    *slog.Logger
 	transport http.RoundTripper
+	buffers   bufferPool
 	via       string // this proxy's name in Via headers, to notice a loop back to itself
 }
+
+// bufferPool lends the buffers answers are copied through, instead of one per request.
+type bufferPool struct{ pool sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.pool.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.pool.Put(&buf) }
 
 // New checks the target and prepares the transport.
 func New(cfg Config) (*Proxy, error) {
@@ -187,7 +201,8 @@ func (p *Proxy) Forward(w http.ResponseWriter, r *http.Request, body []byte, ins
 	var failure error
 	status := 0
 	rp := &httputil.ReverseProxy{
-		Transport: p.transport,
+		Transport:  p.transport,
+		BufferPool: &p.buffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.target) // scheme, host and Host header: the upstream's, whatever the request said
 			for name := range pr.Out.Header {
