@@ -391,6 +391,11 @@ func TestProxyOfAConformingUpstreamFindsNoViolations(t *testing.T) {
 		if v := resp.Header.Get("X-Mock-Violations"); v != "" {
 			t.Errorf("%s: X-Mock-Violations %s", target, v)
 		}
+		for _, h := range []string{"X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset", "Content-Type", "Content-Length"} {
+			if n := len(resp.Header.Values(h)); n != 1 {
+				t.Errorf("%s: %d %s headers, want the upstream's one", target, n, h)
+			}
+		}
 	}
 
 	// A client that follows links.next stays on the proxy, and writes go through.

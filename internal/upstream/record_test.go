@@ -131,3 +131,28 @@ func TestNames(t *testing.T) {
 		t.Errorf("fileSafe: %q", got)
 	}
 }
+
+// FuzzRecord: whatever the upstream answers, recording never fails loudly and the
+// directory always loads as fixtures.
+func FuzzRecord(f *testing.F) {
+	f.Add(200, `{"data":[`+stage("1")+`]}`)
+	f.Add(200, `{"data":{"type":"user","id":7,"attributes":{"firstName":"Ada","locked":"no"}}}`)
+	f.Add(200, `{"data":{"type":"opportunityStage","id":1,"attributes":{"createdAt":null}},"included":[1,"x",null]}`)
+	f.Add(404, `{"errors":[{"id":"../x"}]}`)
+	f.Add(401, `{"error":"\u0000"}`)
+	f.Add(204, ``)
+	dir := f.TempDir()
+	rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, status int, body string) {
+		rec.Record(Exchange{Status: status, Header: http.Header{"Retry-After": {"1"}}, Body: []byte(body)})
+		if _, err := fixtures.Load(os.DirFS(dir)); err != nil {
+			t.Fatalf("after %d %q the recording does not load: %v", status, body, err)
+		}
+		if _, err := fixtures.LoadErrors(os.DirFS(dir)); err != nil {
+			t.Fatalf("after %d %q the errors do not load: %v", status, body, err)
+		}
+	})
+}
