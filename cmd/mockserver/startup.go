@@ -40,13 +40,21 @@ func checkStateLocation(path string) error {
 	return os.Remove(probe.Name())
 }
 
-// checkFixtures fails unless dir is a directory that can be read.
+// checkFixtures fails unless dir is a directory that can be read and holds the two files
+// every fixtures directory has.
 func checkFixtures(dir string) error {
 	if dir == "" {
 		return nil
 	}
 	if _, err := os.ReadDir(dir); err != nil {
 		return fmt.Errorf("-fixtures %s: cannot read the directory: %v", dir, cause(err))
+	}
+	for _, name := range []string{"stages.json", "users.json"} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("-fixtures %s: cannot read %s (a fixtures directory holds stages.json and users.json): %v", dir, name, cause(err))
+		}
+		f.Close()
 	}
 	return nil
 }

@@ -55,6 +55,8 @@ func TestStartupFailsFast(t *testing.T) {
 			[]string{"-state " + dir, "is a directory"}},
 		{"fixtures unreadable", []string{"-fixtures", "/no/such/fixtures"},
 			[]string{"-fixtures /no/such/fixtures", "no such file or directory"}},
+		{"fixtures without stages.json", []string{"-fixtures", dir},
+			[]string{"-fixtures " + dir, "stages.json"}},
 		{"port in use", []string{"-addr", busy},
 			[]string{"-addr " + busy, "address already in use"}},
 		{"admin open to the network", []string{"-addr", "0.0.0.0:0"},
