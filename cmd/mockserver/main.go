@@ -21,6 +21,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/upstream"
+	"github.com/oppstages/oppstages/internal/wal"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -231,6 +232,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opts.Fixtures = os.DirFS(c.fixtures)
 	}
 	srv, err := mock.New(opts)
+	if errors.Is(err, wal.ErrInUse) {
+		return fmt.Errorf("-state %s: %w", c.state, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -130,3 +130,20 @@ func TestAdminOnTheNetwork(t *testing.T) {
 		t.Errorf("-admin-open from the environment: %v", err)
 	}
 }
+
+// A second server on a state file another one holds stops at start-up, naming -state.
+func TestStateFileHeldByAnotherServer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	_, _, stop := start(t, []string{"-addr", "127.0.0.1:0", "-state", path}, nil)
+	defer stop()
+	var stderr bytes.Buffer
+	cmd := mainCommand("-addr", "127.0.0.1:0", "-state", path)
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want code 2", err)
+	}
+	if line := stderr.String(); strings.Count(line, "\n") != 1 || !strings.Contains(line, "-state "+path) || !strings.Contains(line, "in use") {
+		t.Errorf("stderr %q, want one line naming -state and saying the file is in use", line)
+	}
+}

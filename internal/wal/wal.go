@@ -32,8 +32,8 @@ const MaxRecord = 16 << 20
 
 const frameSize = 8 // length and crc
 
-// errLocked is what lock returns when another open file holds the lock.
-var errLocked = errors.New("locked")
+// ErrInUse is returned by Open when another open Log holds the file.
+var ErrInUse = errors.New("in use by another server")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -75,8 +75,8 @@ func Open(path string) (*Log, Recovered, error) {
 	}
 	if err := lock(f); err != nil {
 		f.Close()
-		if errors.Is(err, errLocked) {
-			return nil, Recovered{}, fmt.Errorf("%s is in use by another server (another mockserver with the same -state?); two writers would overwrite each other's records", path)
+		if errors.Is(err, ErrInUse) {
+			return nil, Recovered{}, fmt.Errorf("%s is %w (another mockserver with the same -state?); two writers would overwrite each other's records", path, ErrInUse)
 		}
 		return nil, Recovered{}, fmt.Errorf("lock log %s: %w", path, err)
 	}
