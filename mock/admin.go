@@ -24,6 +24,9 @@ const maxAdminBody = 64 << 20
 // decodes its input and encodes its answer: the work is done by the Sandbox method of the
 // same name, so HTTP and Go share one implementation and one set of rules.
 func (s *Server) admin(r *http.Request) response {
+	if why := s.adminCallerRefused(r); why != "" {
+		return adminError(http.StatusForbidden, why)
+	}
 	if s.opts.AdminToken != "" {
 		got := bearerToken(r)
 		if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminToken)) != 1 {

@@ -1,0 +1,77 @@
+package mock
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
+	cases := []struct {
+		name       string
+		opts       Options
+		method     string
+		host       string
+		header     map[string]string
+		wantStatus int
+		wantError  string
+	}{
+		{name: "script without browser headers", method: "POST", host: "127.0.0.1:8080", wantStatus: 200},
+		{name: "script with any host name", method: "POST", host: "devbox:8080", wantStatus: 200},
+		{name: "cross-site form post", method: "POST", host: "127.0.0.1:8080",
+			header:     map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+			wantStatus: 403, wantError: "cross-origin"},
+		{name: "opaque origin", method: "POST", host: "127.0.0.1:8080",
+			header: map[string]string{"Origin": "null"}, wantStatus: 403, wantError: "cross-origin"},
+		{name: "same origin page", method: "POST", host: "127.0.0.1:8080",
+			header: map[string]string{"Origin": "http://127.0.0.1:8080", "Sec-Fetch-Site": "same-origin"}, wantStatus: 200},
+		{name: "page behind -base-url", opts: Options{BaseURL: "https://mock.example.test"}, method: "POST", host: "10.0.0.5:8080",
+			header: map[string]string{"Origin": "https://mock.example.test", "Sec-Fetch-Site": "same-origin"}, wantStatus: 200},
+		{name: "rebound DNS name reading the journal", method: "GET", host: "rebind.example:8080",
+			header:     map[string]string{"Sec-Fetch-Site": "same-origin"},
+			wantStatus: 403, wantError: "localhost, an IP address"},
+		{name: "localhost in a browser", method: "GET", host: "localhost:8080",
+			header: map[string]string{"Sec-Fetch-Site": "none"}, wantStatus: 200},
+		{name: "IPv6 loopback in a browser", method: "GET", host: "[::1]:8080",
+			header: map[string]string{"Sec-Fetch-Site": "none"}, wantStatus: 200},
+		{name: "any name once a token guards the admin API", opts: Options{AdminToken: "t0k"}, method: "GET", host: "devbox:8080",
+			header: map[string]string{"Sec-Fetch-Site": "same-origin", "Authorization": "Bearer t0k"}, wantStatus: 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, err := New(c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			create := httptest.NewRequest("POST", "/api/v2/opportunityStages",
+				strings.NewReader(`{"data":{"type":"opportunityStage","attributes":{"name":"Kept","order":9}}}`))
+			create.Header.Set("Authorization", "Bearer any")
+			create.Header.Set("Content-Type", "application/vnd.api+json")
+			srv.Handler().ServeHTTP(httptest.NewRecorder(), create)
+			if srv.Stages() != 9 {
+				t.Fatalf("setup: %d stages, want 9", srv.Stages())
+			}
+			target := "/__admin/requests"
+			if c.method == "POST" {
+				target = "/__admin/reset"
+			}
+			r := httptest.NewRequest(c.method, target, nil)
+			r.Host = c.host
+			for k, v := range c.header {
+				r.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, r)
+			if rec.Code != c.wantStatus {
+				t.Fatalf("status %d, want %d: %s", rec.Code, c.wantStatus, rec.Body)
+			}
+			if c.wantError != "" && !strings.Contains(rec.Body.String(), c.wantError) {
+				t.Errorf("body %s does not say %q", rec.Body, c.wantError)
+			}
+			if rec.Code == http.StatusForbidden && srv.Stages() != 9 {
+				t.Errorf("a refused reset still reset the sandbox: %d stages", srv.Stages())
+			}
+		})
+	}
+}
