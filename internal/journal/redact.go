@@ -75,13 +75,14 @@ func RedactHeader(h http.Header) http.Header {
 	values := make([]string, n) // one array behind every header's values
 	out := make(http.Header, len(h))
 	for k, vs := range h {
+		copied := values[:len(vs):len(vs)]
+		values = values[len(vs):]
 		if plainHeaders[k] {
-			out[k] = slices.Clone(vs)
+			copy(copied, vs)
+			out[k] = copied
 			continue
 		}
 		secret := Secret(k)
-		copied := values[:len(vs):len(vs)]
-		values = values[len(vs):]
 		for i, v := range vs {
 			scheme, _, hasCredentials := strings.Cut(strings.TrimSpace(v), " ")
 			switch {
