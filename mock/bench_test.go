@@ -61,6 +61,21 @@ func serve(b *testing.B, h http.Handler, method, target, body string, want int, 
 
 var noLimit = mock.Options{RateLimit: -1}
 
+// BenchmarkBareHandler is the floor under every figure here: the same request and
+// recorder around a handler that writes a fixed body, as compare.sh's bare handler does.
+// What a benchmark allocates beyond it, the mock allocates.
+func BenchmarkBareHandler(b *testing.B) {
+	body := []byte(`{"data":{"type":"opportunityStage","id":1,"attributes":{"name":"Prospecting"}}}`)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = []string{"application/vnd.api+json"}
+		w.Write(body)
+	})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		serve(b, h, "GET", fmt.Sprintf("/api/v2/opportunityStages/%d", 1+i%1000), "", 200)
+	}
+}
+
 func BenchmarkGetByID(b *testing.B) {
 	h := benchServer(b, 1000, noLimit)
 	b.ReportAllocs()
