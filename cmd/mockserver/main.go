@@ -192,11 +192,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// One line per request: written in batches at most 50 ms apart, not a write each.
+	logOut := newBatchWriter(stdout, 50*time.Millisecond)
+	defer logOut.Flush()
 	newHandler := func(level slog.Level) slog.Handler {
 		if c.logFormat == "json" {
-			return slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level})
+			return slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level})
 		}
-		return slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level})
+		return slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})
 	}
 	handler := newHandler(slog.LevelInfo)
 	logger := slog.New(handler)
