@@ -4,7 +4,11 @@
 // errors and the server's peak RSS beside a bare net/http handler that returns a fixed
 // body, measured in the same run. It reports; it never fails on a number.
 //
-//	go run ./internal/loadbench [-conns 32] [-duration 5s]
+// When wrk is installed it first measures the yardstick users quote: wrk against the mock
+// and the bare handler on a get by id, a list of 50 and a create, with the settings of
+// the project's compare.sh, and prints the ratios.
+//
+//	go run ./internal/loadbench [-conns 32] [-duration 5s] [-wrk auto|on|off] [-rounds 3]
 package main
 
 import (
@@ -35,23 +39,51 @@ func main() {
 	}
 	conns := flag.Int("conns", 32, "concurrent keep-alive connections")
 	duration := flag.Duration("duration", 5*time.Second, "time per endpoint")
+	useWrk := flag.String("wrk", "auto", "measure the yardstick with wrk: auto (when installed), on or off")
+	rounds := flag.Int("rounds", 3, "rounds of the wrk yardstick; medians are reported")
 	flag.Parse()
-	if err := run(*conns, *duration); err != nil {
+	wrk := ""
+	if *useWrk != "off" {
+		path, err := exec.LookPath("wrk")
+		switch {
+		case err == nil:
+			wrk = path
+		case *useWrk == "on":
+			fmt.Fprintln(os.Stderr, "loadbench: -wrk on, but wrk is not installed")
+			os.Exit(1)
+		default:
+			fmt.Println("loadbench: wrk is not installed; skipping the wrk yardstick (compare.sh's measure)")
+		}
+	}
+	if err := run(*conns, *duration, wrk, max(*rounds, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
 }
 
-// serveBare is the baseline: a bare handler that returns a fixed body.
+// serveBare is the baseline: a bare handler that answers fixed bodies, a list to a GET
+// of the collection, a stage to any other GET and a created stage (201) to a POST.
 func serveBare() {
-	body := []byte(`{"data":{"type":"opportunityStage","id":1,"attributes":{"name":"Prospecting"}}}`)
+	stage := `{"type":"opportunityStage","id":1,"attributes":{"color":"#1e90ff","createdAt":"2024-01-15T10:00:00.000Z","isClosed":false,"name":"Prospecting","order":1,"updatedAt":"2024-01-15T10:00:00.000Z"},"links":{"self":"/api/v2/opportunityStages/1"}}`
+	single := []byte(`{"data":` + stage + `}`)
+	list := []byte(`{"data":[` + stage + `,` + stage + `],"links":{"first":"/api/v2/opportunityStages?page%5Bsize%5D=50"}}`)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/vnd.api+json")
+		body, status := single, http.StatusOK
+		switch {
+		case r.Method == http.MethodPost:
+			io.Copy(io.Discard, r.Body)
+			status = http.StatusCreated
+		case r.URL.Path == "/api/v2/opportunityStages":
+			body = list
+		}
+		w.Header()["Content-Type"] = []string{"application/vnd.api+json"}
+		w.Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
+		w.WriteHeader(status)
 		w.Write(body)
 	}))
 }
@@ -201,7 +233,7 @@ func drive(base string, e endpoint, conns int, d time.Duration) result {
 	return r
 }
 
-func run(conns int, d time.Duration) error {
+func run(conns int, d time.Duration, wrk string, rounds int) error {
 	dir, err := os.MkdirTemp("", "loadbench")
 	if err != nil {
 		return err
@@ -218,6 +250,13 @@ func run(conns int, d time.Duration) error {
 		return err
 	}
 	fmt.Printf("loadbench: %d connections, %s per endpoint, client and servers on one machine (%s)\n\n", conns, d, cpuInfo())
+	if wrk != "" {
+		if err := yardstick(wrk, self, bin, conns, d, rounds); err != nil {
+			return err
+		}
+		fmt.Println("Go client, keep-alive connections:")
+		fmt.Println()
+	}
 
 	var results []result
 	bare, err := start(self, "-serve-bare")
