@@ -413,6 +413,9 @@ func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
 // checkMediaType requires exactly application/vnd.api+json: JSON:API forbids media type
 // parameters, and kin-openapi ignores them, so the check is ours.
 func checkMediaType(contentType string) *oppstages.Error {
+	if contentType == jsonapi.MediaType { // as nearly every client sends it, without parsing
+		return nil
+	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err == nil && mt == jsonapi.MediaType && len(params) == 0 {
 		return nil

@@ -213,7 +213,9 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Valu
 	var value any
 	if rb := m.Route.Operation.RequestBody; rb != nil {
 		req := *r // a shallow copy with its own body: kin-openapi reads and replaces it
-		req.Body = io.NopCloser(bytes.NewReader(body))
+		rd := &bodyReader{}
+		rd.Reset(body)
+		req.Body = rd
 		req.ContentLength = int64(len(body))
 		req.GetBody = nil
 		input.Request = &req
@@ -228,6 +230,11 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Valu
 	}
 	return nil, convertRequestError(errs, query, explain, v.readOnly)
 }
+
+// bodyReader hands kin-openapi a body already read, in one allocation.
+type bodyReader struct{ bytes.Reader }
+
+func (bodyReader) Close() error { return nil }
 
 // Response validates a response the server is about to send, or has received. The
 // error lists every problem found; nil means the response conforms.
