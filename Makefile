@@ -43,7 +43,8 @@ interop:
 	$(GO) run ./internal/interop $(ARGS)
 
 # Go benchmarks through the full handler chain, then a load run over loopback beside a
-# bare net/http handler. Reports numbers; never fails on them.
+# bare net/http handler: first with wrk when it is installed (compare.sh's measure), then
+# with loadbench's Go client. Reports numbers; never fails on them.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./internal/loadbench
