@@ -65,14 +65,10 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	resp.write(w)
 
-	logged := *r
-	u := *r.URL
-	u.RawQuery = oauth.RedactQuery(u.RawQuery)
-	logged.URL = &u
 	elapsed := time.Since(start)
 	x.body = sent.b
-	box.journal.Add(x.journalEntry(arrived, elapsed, resp.status, resp, w.Header()))
-	s.logRequest(&logged, resp.status, elapsed, "")
+	box.journal.Add(x.journalEntry(arrived, elapsed, resp.status, resp, w.Header())) // redacts
+	s.logRequest(r, resp.status, elapsed, "")                                        // redacts the query
 }
 
 // capture keeps the first bytes written to it, as many as the journal keeps of a body.

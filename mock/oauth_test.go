@@ -480,8 +480,60 @@ func TestOAuthRoutesOff(t *testing.T) {
 	wantError(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/revoke", Token: "-"}), http.StatusNotFound, "routeNotFound")
 }
 
-// Token requests are journaled like any other, with their credentials redacted.
+// Token requests are journaled like any other, with their credentials redacted, whatever
+// shape the body has; the admin API and the Go API show the same redacted entries.
 func TestOAuthJournalRedactsCredentials(t *testing.T) {
+	const secret, refresh = "MULTISECRET1", "MULTIREFRESH1"
+	multipartBody := "--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nrefresh_token\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\nc\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\n" + secret + "\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"refresh_token\"\r\n\r\n" + refresh + "\r\n--XyZ--\r\n"
+	params := form("grant_type", "refresh_token", "client_id", "c", "client_secret", secret, "refresh_token", refresh)
+	tests := []struct {
+		name, target, contentType, body string
+	}{
+		{"query string", "/oauth/token?" + params.Encode(), "", ""},
+		{"form", "/oauth/token", "application/x-www-form-urlencoded", params.Encode()},
+		{"JSON", "/oauth/token", "application/json", `{"grant_type":"refresh_token","client_id":"c","client_secret":"` + secret + `","refresh_token":"` + refresh + `"}`},
+		{"multipart", "/oauth/token", "multipart/form-data; boundary=XyZ", multipartBody},
+		{"multipart with no boundary", "/oauth/token", "multipart/form-data", multipartBody},
+		{"multipart sent as text", "/oauth/token", "text/plain", multipartBody},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, c, _ := newServerClock(t, mock.Options{})
+			r := c.Do(apitest.Request{Method: http.MethodPost, Target: tt.target, Body: tt.body, ContentType: tt.contentType, Token: "-"})
+			if r.Status != http.StatusBadRequest && r.Status != http.StatusUnauthorized {
+				t.Fatalf("token request: status %d, want 400 or 401 (the refresh token is unknown)\n%s", r.Status, r.Body)
+			}
+			admin := c.Do(apitest.Request{Method: http.MethodGet, Target: "/__admin/requests?path=/oauth/token"})
+			box, err := srv.Sandbox("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			log, err := box.Requests(mock.JournalFilter{Path: "/oauth/token"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromGo, err := json.Marshal(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for where, got := range map[string]string{"GET /__admin/requests": string(admin.Body), "Sandbox.Requests": string(fromGo)} {
+				if strings.Contains(got, secret) || strings.Contains(got, refresh) {
+					t.Errorf("%s keeps a credential:\n%s", where, got)
+				}
+				if !strings.Contains(got, "REDACTED") || !strings.Contains(got, `"/oauth/token"`) {
+					t.Errorf("%s lacks the redacted token request:\n%s", where, got)
+				}
+			}
+			if log.Count != 1 {
+				t.Errorf("%d entries, want the one token request", log.Count)
+			}
+		})
+	}
+
+	// A successful exchange, and the authorization before it, are journaled too.
 	_, c, _ := newServerClock(t, mock.Options{})
 	code := authorize(t, c, "opportunityStages.read")
 	decodeToken(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token?" + codeForm(code).Encode(), Token: "-"}))

@@ -14,8 +14,9 @@ const MaxBody = 64 << 10
 
 // Body turns a message body into what an entry keeps: its JSON value when it is valid
 // JSON of at most MaxBody bytes, else a JSON string holding its text, cut at MaxBody bytes
-// (truncated then says so). Members and form fields with credential-like names are
-// redacted. It never keeps a reference to raw.
+// (truncated then says so). Members, form and multipart fields, name: value pairs and XML
+// elements with credential-like names are redacted; a multipart body is kept only as far
+// as it parses. It never keeps a reference to raw.
 func Body(raw []byte, contentType string) (body json.RawMessage, truncated bool) {
 	if len(raw) == 0 {
 		return nil, false
@@ -35,10 +36,12 @@ func Body(raw []byte, contentType string) (body json.RawMessage, truncated bool)
 		}
 		return append(json.RawMessage(nil), raw...), false
 	}
-	// Text may still be a form, or JSON cut short: redact what looks like a credential in
-	// either shape, whatever the content type claims.
-	text := redactMembers(RedactQuery(string(raw)))
-	return quote(text), truncated
+	// Text may be multipart, a form, JSON cut short or some other text: redact what looks
+	// like a credential in each shape, whatever the content type claims.
+	if text, ok := redactMultipart(raw, contentType); ok {
+		return quote(text), truncated
+	}
+	return quote(redactText(string(raw))), truncated
 }
 
 // jsonMember finds "name": "value" pairs in text that is not (or no longer) valid JSON.
@@ -83,7 +86,7 @@ func OwnJSON(raw []byte) (body json.RawMessage, truncated bool) {
 var secretHints = [][]byte{[]byte("oken"), []byte("ecret"), []byte("asswor"), []byte("asswd"),
 	[]byte("ookie"), []byte("ession"), []byte("redential"), []byte("ignature"), []byte("rivate"),
 	[]byte("uthorization"), []byte("piKey"), []byte("pikey"), []byte("pi_key"), []byte("pi-key"),
-	[]byte(`"code"`), []byte(`"assertion"`), []byte(`"key"`), []byte(`"auth"`)}
+	[]byte(`"code"`), []byte("ssertion"), []byte(`"key"`), []byte(`"auth"`)}
 
 // mayHoldSecret is a cheap test that rules out most bodies before a full decode.
 func mayHoldSecret(raw []byte) bool {

@@ -15,6 +15,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// multipartBody is a token request as curl -F sends it.
+const multipartBody = "--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nrefresh_token\r\n" +
+	"--XyZ\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\nMULTISECRET1\r\n" +
+	"--XyZ\r\nContent-Disposition: form-data; name=\"refresh_token\"\r\n\r\nMULTIREFRESH1\r\n--XyZ--\r\n"
+
 func TestBody(t *testing.T) {
 	big := strings.Repeat("x", MaxBody+10)
 	for _, c := range []struct {
@@ -35,6 +40,22 @@ func TestBody(t *testing.T) {
 		{"cut JSON redacted as text", `{"refresh_token": "r-1", "name": "` + big, "application/json",
 			`"{\"refresh_token\": \"REDACTED\", \"name\": \"` + big[:MaxBody-len(`{"refresh_token": "r-1", "name": "`)] + `"`, true},
 		{"a form whatever the content type", "code=abc&x=1", "text/plain", `"code=REDACTED&x=1"`, false},
+		{"multipart fields redacted by name", multipartBody, "multipart/form-data; boundary=XyZ",
+			`"--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nrefresh_token\r\n` +
+				`--XyZ\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\nREDACTED\r\n` +
+				`--XyZ\r\nContent-Disposition: form-data; name=\"refresh_token\"\r\n\r\nREDACTED\r\n--XyZ--\r\n"`, false},
+		{"multipart whatever the content type", multipartBody, "text/plain",
+			`"--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nrefresh_token\r\n` +
+				`--XyZ\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\nREDACTED\r\n` +
+				`--XyZ\r\nContent-Disposition: form-data; name=\"refresh_token\"\r\n\r\nREDACTED\r\n--XyZ--\r\n"`, false},
+		{"multipart cut short keeps only what parsed", multipartBody[:strings.Index(multipartBody, "MULTISECRET1")+4], "multipart/form-data; boundary=XyZ",
+			`"--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nrefresh_token\r\n` + unparsedRest + `"`, false},
+		{"multipart with another boundary kept from nothing", multipartBody, "multipart/form-data; boundary=other", `"` + unparsedRest + `"`, false},
+		{"multipart without a boundary kept from nothing", multipartBody, "multipart/form-data", `"` + unparsedRest + `"`, false},
+		{"name: value pairs redacted", "client_id: c\nclient_secret: 'MULTISECRET1'\nAuthorization: Bearer abc.def\n", "application/yaml",
+			`"client_id: c\nclient_secret: 'REDACTED'\nAuthorization: REDACTED\n"`, false},
+		{"XML elements redacted", "<r><client_id>c</client_id><refresh_token>MULTIREFRESH1</refresh_token></r>", "application/xml",
+			`"<r><client_id>c</client_id><refresh_token>REDACTED</refresh_token></r>"`, false},
 		{"form fields redacted", "grant_type=authorization_code&code=abc&client_secret=s3&redirect_uri=x", "application/x-www-form-urlencoded",
 			`"grant_type=authorization_code&code=REDACTED&client_secret=REDACTED&redirect_uri=x"`, false},
 	} {
@@ -111,6 +132,13 @@ func TestRedactQuery(t *testing.T) {
 		"sort=name&access_token=t1&page%5Bsize%5D=2": "sort=name&access_token=REDACTED&page%5Bsize%5D=2",
 		"api_key=k&API%5FKEY=k2&flag":                "api_key=REDACTED&API%5FKEY=REDACTED&flag",
 		"filter%5Bname%5D=Token+Ring":                "filter%5Bname%5D=Token+Ring",
+		// The OAuth server's parameters, from a query or a form body.
+		"client_id=a&client_secret=b&code=c":    "client_id=a&client_secret=REDACTED&code=REDACTED",
+		"refresh_token=x&grant_type=refresh":    "refresh_token=REDACTED&grant_type=refresh",
+		"client%5Fsecret=b":                     "client%5Fsecret=REDACTED",
+		"%zz=1&client_secret=b":                 "%zz=1&client_secret=REDACTED",
+		"state=xyz&access_token=t&password=p&a": "state=xyz&access_token=REDACTED&password=REDACTED&a",
+		"assertion=j&client_assertion=k":        "assertion=REDACTED&client_assertion=REDACTED",
 	} {
 		if got := RedactQuery(in); got != want {
 			t.Errorf("RedactQuery(%q) = %q, want %q", in, got, want)

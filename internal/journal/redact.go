@@ -14,8 +14,8 @@ const Redacted = "REDACTED"
 // credential; secretNames do so only as the whole name.
 var (
 	secretWords = []string{"token", "secret", "password", "passwd", "apikey", "api-key", "api_key",
-		"authorization", "cookie", "session", "credential", "signature", "private"}
-	secretNames = []string{"code", "assertion", "key", "auth"}
+		"authorization", "cookie", "session", "credential", "signature", "private", "assertion"}
+	secretNames = []string{"code", "key", "auth"}
 )
 
 // plainHeaders are common headers that never carry credentials, skipped without a look.

@@ -359,26 +359,3 @@ func (t Token) JSON() []byte {
 	b, _ := json.Marshal(t) // strings and integers always marshal
 	return b
 }
-
-// credentials are the parameters whose values never appear in logs or journals.
-var credentials = []string{"client_secret", "code", "refresh_token", "access_token", "password"}
-
-// RedactQuery replaces the values of credential parameters in a raw query string, leaving
-// the rest as sent. A query that does not parse is replaced whole.
-func RedactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	parts := strings.Split(raw, "&")
-	for i, part := range parts {
-		key, _, _ := strings.Cut(part, "=")
-		name, err := url.QueryUnescape(key)
-		if err != nil {
-			return "REDACTED"
-		}
-		if slices.Contains(credentials, name) {
-			parts[i] = key + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
-}
