@@ -259,6 +259,43 @@ func TestJournalAtItsLimits(t *testing.T) {
 	}
 }
 
+// Clients that spread requests over many sandboxes cannot grow the journals past the
+// server-wide budget: the oldest entries of any sandbox go first.
+func TestJournalsShareOneBudget(t *testing.T) {
+	const total = 512 << 10
+	s, c := newServer(t, mock.Options{MaxJournalBytes: 256 << 10, MaxJournalBytesTotal: total})
+	body := `{"data":{"type":"opportunityStage","attributes":{"name":"` + strings.Repeat("n", 60<<10) + `"}}}`
+	const boxes = 30
+	for i := range boxes {
+		r := c.Do(apitest.Request{Method: http.MethodPost, Target: stages, Body: body, ContentType: "application/vnd.api+json",
+			Header: http.Header{"X-Mock-Sandbox": {fmt.Sprintf("box-%d", i)}}})
+		if r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusCreated {
+			t.Fatalf("create in box-%d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	held, kept := 0, map[string]int{}
+	for _, sum := range s.Sandboxes() {
+		box, err := s.Sandbox(sum.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, _ := box.Requests(mock.JournalFilter{})
+		for _, e := range log.Requests {
+			held += len(e.RequestBody) + len(e.ResponseBody)
+		}
+		kept[sum.Name] = log.Count
+	}
+	if held > total {
+		t.Errorf("the journals hold %d bytes of bodies together, over the %d budget", held, total)
+	}
+	if kept["box-0"] != 0 || kept[fmt.Sprintf("box-%d", boxes-1)] != 1 {
+		t.Errorf("entries kept per sandbox %v: want the oldest sandbox's dropped, the newest's kept", kept)
+	}
+	if box, _ := s.Sandbox("box-0"); box.Health().JournalEvicted != 1 {
+		t.Errorf("box-0 journalEvicted %d, want 1", box.Health().JournalEvicted)
+	}
+}
+
 // Writers and readers of one sandbox's journal at once, over HTTP and from Go (run
 // under -race by make test).
 func TestJournalUnderConcurrency(t *testing.T) {

@@ -67,6 +67,10 @@ type Options struct {
 	// MaxJournalBytes bounds what each sandbox's journal holds, bodies and headers
 	// included; the oldest entries are evicted beyond it. 0 means 8 MiB.
 	MaxJournalBytes int
+	// MaxJournalBytesTotal bounds what all sandboxes' journals hold together: beyond it
+	// the oldest entries of any sandbox are evicted, so that clients creating sandboxes
+	// cannot grow the server without limit. 0 means 64 MiB.
+	MaxJournalBytesTotal int
 	// MaxStages bounds the stages one sandbox holds; creates beyond it get a 422.
 	// 0 means 1,000,000.
 	MaxStages int
@@ -108,6 +112,8 @@ const (
 	// DefaultMaxJournalBytes is each sandbox's journal budget: room for 64 entries that
 	// carry two 64 KiB bodies each, or thousands of ordinary ones.
 	DefaultMaxJournalBytes = 8 << 20
+	// DefaultMaxJournalBytesTotal is what all journals together hold: eight full ones.
+	DefaultMaxJournalBytesTotal = 64 << 20
 )
 
 func (o Options) withDefaults() Options {
@@ -143,6 +149,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxJournalBytes <= 0 {
 		o.MaxJournalBytes = DefaultMaxJournalBytes
+	}
+	if o.MaxJournalBytesTotal <= 0 {
+		o.MaxJournalBytesTotal = DefaultMaxJournalBytesTotal
 	}
 	if o.MaxStages <= 0 {
 		o.MaxStages = 1_000_000

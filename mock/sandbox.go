@@ -36,7 +36,7 @@ func (s *Server) newSandbox(name string) *sandbox {
 	return &sandbox{
 		name:     name,
 		limiter:  newRateLimiter(settings.RateLimit, settings.RateWindow.D),
-		journal:  journal.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
+		journal:  s.journals.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
 		state:    s.seed.Clone(),
 		settings: settings,
 		rng:      rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),
@@ -143,7 +143,9 @@ func (ss *sandboxes) get(name string, create func(string) *sandbox) (*sandbox, *
 	for ss.recent.Len() > ss.limit {
 		oldest := ss.recent.Back()
 		ss.recent.Remove(oldest)
-		delete(ss.byName, oldest.Value.(*sandbox).name)
+		gone := oldest.Value.(*sandbox)
+		delete(ss.byName, gone.name)
+		gone.journal.Clear() // give its share of the journals' budget back at once
 		ss.evicted++
 	}
 	return b, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
 	"github.com/oppstages/oppstages/internal/dashboard"
+	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/store"
@@ -33,6 +34,7 @@ type Server struct {
 	initial   Settings
 	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
 	named     *sandboxes
+	journals  *journal.Pool // the byte budget all sandboxes' journals share
 	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
 	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
 	// every such request, read only.
@@ -87,6 +89,7 @@ func New(opts Options) (*Server, error) {
 		creatorID:      firstUser(data.Users),
 		initial:        opts.settings(),
 		named:          newSandboxes(opts.MaxSandboxes),
+		journals:       journal.NewPool(opts.MaxJournalBytesTotal),
 		anyTokenScopes: []oppstages.Scope{oppstages.ScopeAll},
 		oauth:          oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
 		dashboard:      dashboard.Handler(),

@@ -34,6 +34,9 @@ func FuzzBody(f *testing.F) {
 	for _, s := range []string{`{"access_token":"t"}`, `[{"a":{"password":"p"}}]`, "code=1&x=2", "plain", `"é`, ""} {
 		f.Add(s, "application/json")
 	}
+	f.Add(multipartBody, "multipart/form-data; boundary=XyZ")
+	f.Add(multipartBody[:40], "")
+	f.Add("token: abc\n<password>p</password>", "application/yaml")
 	f.Fuzz(func(t *testing.T, raw, contentType string) {
 		got, truncated := Body([]byte(raw), contentType)
 		if raw == "" {

@@ -2,9 +2,11 @@ package journal
 
 import "sync"
 
-// Journal keeps the newest entries within an entry limit and a byte budget, dropping the
-// oldest first and counting what it dropped. It is safe for concurrent use.
+// Journal keeps the newest entries within an entry limit and a byte budget, and within
+// its Pool's budget when it has one, dropping the oldest first and counting what it
+// dropped. It is safe for concurrent use.
 type Journal struct {
+	pool    *Pool // nil: the journal's own budget only
 	mu      sync.Mutex
 	limit   int
 	budget  int
@@ -24,8 +26,12 @@ func New(limit, budget int) *Journal {
 // entry too large for the whole budget on its own keeps no bodies (both are marked
 // truncated).
 func (j *Journal) Add(e Entry) Entry {
+	budget := j.budget
+	if j.pool != nil {
+		budget = min(budget, j.pool.budget)
+	}
 	size := e.size()
-	if size > j.budget {
+	if size > budget {
 		if e.RequestBody != nil {
 			e.RequestBody, e.RequestBodyTruncated = nil, true
 		}
@@ -34,20 +40,39 @@ func (j *Journal) Add(e Entry) Entry {
 		}
 		size = e.size()
 	}
+	if j.pool != nil {
+		j.pool.mu.Lock()
+		defer j.pool.mu.Unlock()
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for len(j.entries) > 0 && (len(j.entries) >= j.limit || j.bytes+size > j.budget) {
-		j.bytes -= j.sizes[0]
-		j.entries[0] = Entry{} // let the collector have its bodies
-		j.entries, j.sizes = j.entries[1:], j.sizes[1:]
-		j.evicted++
+		j.dropOldest()
+	}
+	if j.pool != nil {
+		j.pool.makeRoom(j, size)
 	}
 	j.lastID++
 	e.ID = j.lastID
 	j.entries = append(j.entries, e)
 	j.sizes = append(j.sizes, size)
 	j.bytes += size
+	if j.pool != nil {
+		j.pool.added(j, e.ID, size)
+	}
 	return e
+}
+
+// dropOldest evicts the oldest entry. j.mu is held, and the pool's mutex when j has a pool.
+func (j *Journal) dropOldest() {
+	if j.pool != nil {
+		j.pool.bytes -= j.sizes[0]
+		j.pool.live--
+	}
+	j.bytes -= j.sizes[0]
+	j.entries[0] = Entry{} // let the collector have its bodies
+	j.entries, j.sizes = j.entries[1:], j.sizes[1:]
+	j.evicted++
 }
 
 // List returns copies of the entries that pass f, oldest first, and how many entries the
@@ -73,7 +98,15 @@ func (j *Journal) Usage() (entries, bytes, evicted int) {
 
 // Clear drops every entry and resets the eviction count; ids keep counting up.
 func (j *Journal) Clear() {
+	if j.pool != nil {
+		j.pool.mu.Lock()
+		defer j.pool.mu.Unlock()
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.pool != nil {
+		j.pool.bytes -= j.bytes
+		j.pool.live -= len(j.entries)
+	}
 	j.entries, j.sizes, j.bytes, j.evicted = nil, nil, 0, 0
 }

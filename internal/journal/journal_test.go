@@ -335,3 +335,83 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		t.Errorf("%d kept + %d evicted, want %d added", n, evicted, writers*each)
 	}
 }
+
+// Journals in a pool hold no more than its budget together: the oldest entry of any of
+// them goes first, counted as evicted by its own journal, and a cleared journal gives its
+// bytes back.
+func TestPoolBoundsJournalsTogether(t *testing.T) {
+	body := json.RawMessage(`"` + strings.Repeat("x", 1000) + `"`)
+	entry := func() Entry { return Entry{Method: "GET", Path: "/x", RequestBody: body} }
+	one := entry()
+	size := one.size()
+	pool := NewPool(10 * size)
+	journals := make([]*Journal, 20)
+	for i := range journals {
+		journals[i] = pool.New(1000, 8*size) // each alone may hold 8 entries; together 10 fit
+	}
+	for round := range 3 {
+		for i, j := range journals {
+			j.Add(entry())
+			if held, budget := pool.Usage(); held > budget {
+				t.Fatalf("round %d, journal %d: the pool holds %d bytes, over its %d", round, i, held, budget)
+			}
+		}
+	}
+	held, _ := pool.Usage()
+	total, evicted := 0, 0
+	for _, j := range journals {
+		n, bytes, ev := j.Usage()
+		total += bytes
+		evicted += ev
+		if entries, _ := j.List(Filter{}); len(entries) != n {
+			t.Fatalf("List has %d entries, Usage %d", len(entries), n)
+		}
+	}
+	if held != total || held != 10*size || evicted != 50 {
+		t.Errorf("pool %d bytes, journals %d, evicted %d; want %d held by both and 50 evicted", held, total, evicted, 10*size)
+	}
+	// The newest ten are the last ten journals' last entries.
+	for i, j := range journals {
+		if n, _, _ := j.Usage(); (i >= 10) != (n == 1) || n > 1 {
+			t.Errorf("journal %d holds %d entries", i, n)
+		}
+	}
+	for _, j := range journals {
+		j.Clear()
+	}
+	if held, _ := pool.Usage(); held != 0 {
+		t.Errorf("after clearing every journal the pool holds %d bytes", held)
+	}
+	// Entries dropped by a journal's own limit do not pile up in the pool.
+	j := pool.New(2, 8*size)
+	for range 10_000 {
+		j.Add(entry())
+	}
+	if held, _ := pool.Usage(); held != 2*size || len(pool.queue) > 2*2+1024 {
+		t.Errorf("pool holds %d bytes and %d queued entries, want %d bytes and a short queue", held, len(pool.queue), 2*size)
+	}
+}
+
+// Journals of one pool written and read at once (run under -race by make test).
+func TestPoolUnderConcurrency(t *testing.T) {
+	pool := NewPool(64 << 10)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		j := pool.New(100, 32<<10)
+		wg.Go(func() {
+			for i := range 500 {
+				j.Add(Entry{Method: "GET", Path: fmt.Sprintf("/w%d/%d", w, i), RequestBody: json.RawMessage(`"` + strings.Repeat("y", 500) + `"`)})
+				if i%100 == 0 {
+					j.List(Filter{})
+				}
+				if i%250 == 0 {
+					j.Clear()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if held, budget := pool.Usage(); held > budget || held <= 0 {
+		t.Errorf("the pool holds %d bytes, budget %d", held, budget)
+	}
+}
