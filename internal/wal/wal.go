@@ -69,7 +69,8 @@ type Recovered struct {
 func Open(path string) (*Log, Recovered, error) {
 	_, err := os.Stat(path)
 	created := errors.Is(err, fs.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// The log holds the same records as the state file, which only its owner may read.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, Recovered{}, fmt.Errorf("open log: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -314,4 +315,25 @@ func FuzzScan(f *testing.F) {
 			t.Fatal("records do not frame back into the bytes they came from")
 		}
 	})
+}
+
+// The log holds what the state file holds, so it is as private as the state file: only
+// its owner may read it.
+func TestNewLogIsPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows files have no Unix permission bits")
+	}
+	path := filepath.Join(t.TempDir(), "state.log")
+	l, _, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		t.Errorf("a new log has mode %v; others may read it", perm)
+	}
 }
