@@ -154,12 +154,17 @@ func checksum(length, payload []byte) uint32 {
 
 // Append adds a record and returns its sequence number, to be passed to Sync. The record
 // is not durable until Sync returns; records are written in the order they are appended.
+// After a failed write Append refuses every record, with that failure, until a Reset
+// succeeds: nothing appended then could become durable.
 func (l *Log) Append(payload []byte) (uint64, error) {
 	if len(payload) == 0 || len(payload) > MaxRecord {
 		return 0, fmt.Errorf("a log record holds 1 to %d bytes, not %d", MaxRecord, len(payload))
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.err != nil {
+		return 0, l.err
+	}
 	var frame [frameSize]byte
 	binary.LittleEndian.PutUint32(frame[:4], uint32(len(payload)))
 	binary.LittleEndian.PutUint32(frame[4:], checksum(frame[:4], payload))
@@ -216,23 +221,32 @@ func (l *Log) flush() {
 }
 
 // Reset empties the log once its records are safe elsewhere (in a snapshot written by the
-// caller): every record appended so far counts as durable, and a failed write is forgotten
-// when the reset succeeds.
+// caller): every record appended so far counts as durable, even when the log itself could
+// not be emptied, and a failed write is forgotten when the reset succeeds.
 func (l *Log) Reset() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for l.flushing {
 		l.cond.Wait()
 	}
+	l.pending = l.pending[:0]
+	l.durable = l.appended
+	defer l.cond.Broadcast()
 	if err := l.writeHeader(); err != nil {
 		l.err = fmt.Errorf("reset log %s: %w", l.path, err)
 		return l.err
 	}
-	l.pending = l.pending[:0]
-	l.durable = l.appended
 	l.err = nil
-	l.cond.Broadcast()
 	return nil
+}
+
+// Durable returns the sequence number of the last durable record and, once a write has
+// failed (until a Reset succeeds), that failure: the records appended after that one
+// are lost.
+func (l *Log) Durable() (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.durable, l.err
 }
 
 // Size is the number of bytes on disk, the header included.

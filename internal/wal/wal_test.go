@@ -214,7 +214,8 @@ func TestConcurrentWritersShareSyncs(t *testing.T) {
 	}
 }
 
-// A failed write fails its writer and every later one, until a Reset succeeds.
+// A failed write fails its writer and every later one, until a Reset succeeds: later
+// records are refused at once, so that nothing piles up behind the failure.
 func TestFailedWriteIsStickyUntilReset(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
 	l, _, err := Open(path)
@@ -228,20 +229,37 @@ func TestFailedWriteIsStickyUntilReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer readOnly.Close()
+	kept, _ := l.Append([]byte("kept"))
+	if err := l.Sync(kept); err != nil {
+		t.Fatal(err)
+	}
 	l.f = readOnly
 	seq, _ := l.Append([]byte("lost"))
 	if err := l.Sync(seq); err == nil {
 		t.Fatal("a write to a read-only file succeeded")
 	}
-	seq, _ = l.Append([]byte("also refused"))
-	if err := l.Sync(seq); err == nil {
-		t.Fatal("a write after a failed one succeeded")
+	if durable, err := l.Durable(); durable != kept || err == nil {
+		t.Errorf("Durable() = %d, %v; want %d (the last record written) and the failure", durable, err, kept)
+	}
+	for range 3 {
+		if _, err := l.Append([]byte("refused")); err == nil {
+			t.Fatal("a record was appended after a failed write")
+		}
+	}
+	if len(l.pending) != 0 {
+		t.Errorf("%d bytes pending behind a failed write", len(l.pending))
 	}
 	l.f = writable
 	if err := l.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	seq, _ = l.Append([]byte("after reset"))
+	if _, err := l.Durable(); err != nil {
+		t.Errorf("Durable() after a successful reset: %v", err)
+	}
+	seq, err = l.Append([]byte("after reset"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := l.Sync(seq); err != nil {
 		t.Fatalf("write after a successful reset: %v", err)
 	}
@@ -335,5 +353,41 @@ func TestNewLogIsPrivate(t *testing.T) {
 	}
 	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		t.Errorf("a new log has mode %v; others may read it", perm)
+	}
+}
+
+// A Reset is called once the records are in the caller's snapshot, so they count as
+// durable even when the log cannot be emptied; later records are refused until a Reset
+// succeeds.
+func TestFailedResetKeepsTheSnapshotsRecordsDurable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.log")
+	l, _, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	writable := l.f
+	readOnly, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer readOnly.Close()
+	seq, _ := l.Append([]byte("in the snapshot"))
+	l.f = readOnly
+	if err := l.Reset(); err == nil {
+		t.Fatal("a reset of a read-only file succeeded")
+	}
+	if err := l.Sync(seq); err != nil {
+		t.Errorf("a record the snapshot holds is reported lost: %v", err)
+	}
+	if _, err := l.Append([]byte("refused")); err == nil {
+		t.Error("a record was appended after a failed reset")
+	}
+	l.f = writable
+	if err := l.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append([]byte("accepted")); err != nil {
+		t.Errorf("after a successful reset: %v", err)
 	}
 }
