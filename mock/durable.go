@@ -18,7 +18,8 @@ import (
 // durableState keeps the default sandbox on disk in two files: the state file, a JSON:API
 // snapshot a person can read and edit, and beside it the log (the state file's name plus
 // ".log"), which holds every write since the snapshot was taken. A write is acknowledged
-// only once its log record is synced; concurrent writes share a sync. A checkpoint (at
+// only once its log record is synced; concurrent writes share a sync; a write whose record
+// the log fails to write is undone in memory and answered 500. A checkpoint (at
 // start, on POST /__admin/snapshot, on state replace and reset, and at shutdown) writes a
 // new snapshot and empties the log.
 //
@@ -81,21 +82,26 @@ func openDurableState(path string, seed *store.Store, maxLog int64, logger *slog
 	return st, d, nil
 }
 
-// Append logs one change; the function it returns waits until the change is on disk.
-func (d *durableState) Append(c store.Change) func() error {
+// Append logs one change, to be waited for with Sync.
+func (d *durableState) Append(c store.Change) (uint64, error) {
 	if d.failed != nil {
-		err := d.failed
-		return func() error { return err }
+		return 0, d.failed
 	}
 	seq, err := d.log.Append(encodeChange(c))
 	if err != nil {
-		return func() error { return err }
+		return 0, err
 	}
 	if d.log.Size() > d.maxLog && d.compacting.CompareAndSwap(false, true) {
 		d.compaction.Go(d.compact)
 	}
-	return func() error { return d.log.Sync(seq) }
+	return seq, nil
 }
+
+// Sync returns once the change seq is on disk.
+func (d *durableState) Sync(seq uint64) error { return d.log.Sync(seq) }
+
+// Durable names the last change on disk and, after a failed log write, the failure.
+func (d *durableState) Durable() (uint64, error) { return d.log.Durable() }
 
 // compact folds the log into the state file.
 func (d *durableState) compact() {

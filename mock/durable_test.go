@@ -125,14 +125,30 @@ func TestTornLogRecordIsDroppedAtStart(t *testing.T) {
 	}
 }
 
-// A write that cannot be made durable is never acknowledged.
+// A write that cannot be made durable is never acknowledged, and leaves no trace: the
+// server answers as if it never happened, and so does the next one on the same file.
 func TestWriteThatCannotBeSavedIsNotAcknowledged(t *testing.T) {
-	s, c := newServer(t, mock.Options{StateFile: filepath.Join(t.TempDir(), "state.json")})
-	if err := s.Close(); err != nil {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, c := newServer(t, mock.Options{StateFile: path})
+	saved := c.Get("/__admin/state").Body
+	if err := s.Close(); err != nil { // the log's file is closed: every write to it fails
 		t.Fatal(err)
 	}
 	wantError(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Nowhere", 1)), 500, "internalServerError")
+	wantError(t, c.Get(stages+"/9"), 404, "resourceNotFound")
 	wantError(t, c.Do(deleteReq(1)), 500, "internalServerError")
+	mustStatus(t, c.Get(stages+"/1"), 200)
+	wantError(t, c.Send("PATCH", stages+"/2", `{"data":{"type":"opportunityStage","id":2,"attributes":{"name":"Renamed"}}}`), 500, "internalServerError")
+	if r := c.Get(stages + "/2"); strings.Contains(string(r.Body), "Renamed") {
+		t.Errorf("a failed update is visible: %s", r.Body)
+	}
+	if diff := cmp.Diff(string(saved), string(c.Get("/__admin/state").Body)); diff != "" {
+		t.Errorf("state after failed writes (-saved +now):\n%s", diff)
+	}
+	_, again := newServer(t, mock.Options{StateFile: path})
+	if diff := cmp.Diff(string(saved), string(again.Get("/__admin/state").Body)); diff != "" {
+		t.Errorf("state on restart (-saved +recovered):\n%s", diff)
+	}
 }
 
 // Named sandboxes stay in memory: they leave nothing on disk and start afresh.

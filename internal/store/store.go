@@ -1,5 +1,6 @@
 // Package store keeps opportunity stages and their creators in memory, safe for concurrent
-// use. Ids only grow and are never reused. Records are kept in id order; a list in any
+// use. Ids only grow and are never reused (but for the id of a create undone because its
+// change never reached the log, which the disk does not hold either). Records are kept in id order; a list in any
 // other order walks a sort index built on first use and kept current by every write, so
 // a page reads only the records it passes over and never sorts the table.
 package store
@@ -26,8 +27,11 @@ type Store struct {
 	nextID int64
 	shared bool // stages is shared with a Clone and must be copied before a write
 	log    Log  // makes writes durable; nil keeps them in memory only
-	idxMu  sync.Mutex
-	idx    indexes
+	// unsynced are the writes applied whose changes the log may not hold durably yet,
+	// oldest first; a failed log write undoes them.
+	unsynced []*unsynced
+	idxMu    sync.Mutex
+	idx      indexes
 }
 
 // New returns a store holding copies of stages and users; the next id given out is one
@@ -79,21 +83,31 @@ func notFound(id int64) *oppstages.Error {
 // Create stores a new stage with the next id, creator and timestamps, and returns it once
 // the write is durable (see SetLog).
 func (s *Store) Create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) (oppstages.Stage, error) {
-	st, wait := s.create(attrs, creatorID, now)
+	st, wait, err := s.create(attrs, creatorID, now)
+	if err != nil {
+		return st, err
+	}
 	return st, wait()
 }
 
-func (s *Store) create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) (oppstages.Stage, func() error) {
+func (s *Store) create(attrs oppstages.StageAttributes, creatorID int64, now time.Time) (oppstages.Stage, func() error, error) {
 	now = now.UTC().Truncate(time.Millisecond)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.own()
+	if err := s.settle(); err != nil {
+		return oppstages.Stage{}, nil, err
+	}
 	st := oppstages.Stage{ID: s.nextID, CreatorID: creatorID, CreatedAt: now, UpdatedAt: now}
 	attrs.Apply(&st)
+	wait, err := s.record(Change{Put: &st}, nil)
+	if err != nil {
+		return oppstages.Stage{}, nil, err
+	}
+	s.own()
 	s.nextID++
 	s.stages = append(s.stages, st)
 	s.indexInsert(len(s.stages) - 1)
-	return st, s.record(Change{Put: &st})
+	return st, wait, nil
 }
 
 // Get returns the stage with the id.
@@ -120,17 +134,25 @@ func (s *Store) Update(id int64, attrs oppstages.StageAttributes, now time.Time)
 func (s *Store) update(id int64, attrs oppstages.StageAttributes, now time.Time) (oppstages.Stage, func() error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.settle(); err != nil {
+		return oppstages.Stage{}, nil, err
+	}
 	i, ok := s.index(id)
 	if !ok {
 		return oppstages.Stage{}, nil, notFound(id)
 	}
+	before, st := s.stages[i], s.stages[i]
+	attrs.Apply(&st)
+	st.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	wait, err := s.record(Change{Put: &st}, &before)
+	if err != nil {
+		return oppstages.Stage{}, nil, err
+	}
 	s.own()
 	s.indexRemove(i, false)
-	st := &s.stages[i]
-	attrs.Apply(st)
-	st.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	s.stages[i] = st
 	s.indexInsert(i)
-	return *st, s.record(Change{Put: st}), nil
+	return st, wait, nil
 }
 
 // Delete removes the stage with the id; it returns once the write is durable.
@@ -145,14 +167,22 @@ func (s *Store) Delete(id int64) error {
 func (s *Store) delete(id int64) (func() error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.settle(); err != nil {
+		return nil, err
+	}
 	i, ok := s.index(id)
 	if !ok {
 		return nil, notFound(id)
 	}
+	before := s.stages[i]
+	wait, err := s.record(Change{Deleted: id}, &before)
+	if err != nil {
+		return nil, err
+	}
 	s.own()
 	s.indexRemove(i, true)
 	s.stages = slices.Delete(s.stages, i, i+1)
-	return s.record(Change{Deleted: id}), nil
+	return wait, nil
 }
 
 // User returns the user with the id.
