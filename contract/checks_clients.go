@@ -43,7 +43,7 @@ func (s *session) sameRecords(ctx context.Context, want, got url.Values) error {
 	if err != nil {
 		return err
 	}
-	actual, pages, err := s.walk(ctx, got, 3)
+	actual, pages, err := s.walk(ctx, got, smallPage(len(expected)))
 	if err != nil {
 		return err
 	}
@@ -62,11 +62,13 @@ func newSyntax(q url.Values) url.Values {
 // checkAppendedToNext follows links.next with the first page's parameters appended
 // again, as Python's requests does, and requires the same walk as without.
 func checkAppendedToNext(ctx context.Context, s *session) error {
-	params := url.Values{"page[size]": {"3"}, "count": {"true"}, "sort": {"updatedAt"}, "filter[updatedAt]": {"2000-01-01..inf"}}
-	want, _, err := s.walk(ctx, url.Values{"count": {"true"}, "sort": {"updatedAt"}, "filter[updatedAt]": {"2000-01-01..inf"}}, 3)
+	query := url.Values{"count": {"true"}, "sort": {"updatedAt"}, "filter[updatedAt]": {"2000-01-01..inf"}}
+	want, _, err := s.walk(ctx, query, 1000)
 	if err != nil {
 		return err
 	}
+	params := cloneQuery(query)
+	params.Set("page[size]", strconv.Itoa(smallPage(len(want))))
 	var got []resource
 	seen := map[int64]bool{}
 	path := "/opportunityStages?" + params.Encode()

@@ -96,7 +96,7 @@ func checkCursorWalk(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	size := 3
+	size := smallPage(len(all))
 	walked, pages, err := s.walk(ctx, url.Values{}, size)
 	if err != nil {
 		return err

@@ -137,6 +137,11 @@ func (s *session) relative(link string) (string, error) {
 // walkLimit bounds a walk, so that a server that ignores cursors cannot loop forever.
 const walkLimit = 400
 
+// smallPage is a page size that walks n records in many small pages, at least three to a
+// page but never more than about a hundred pages, well inside walkLimit however many
+// records the target holds.
+func smallPage(n int) int { return max(3, n/100+1) }
+
 // walk follows links.next from the first page of query and returns every record in order.
 // A record seen twice, a page over the size, or a walk that does not end is an error.
 func (s *session) walk(ctx context.Context, query url.Values, size int) ([]resource, int, error) {
