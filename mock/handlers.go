@@ -96,16 +96,48 @@ func offsetLinks(self string, values url.Values, p query.OffsetPage, total int) 
 	return links
 }
 
+// opportunityStageFilter is the filter of a stage's opportunities link.
+const opportunityStageFilter = "filter[opportunityStage][id]"
+
+// namesOpportunities reports whether a parameter of the opportunities list speaks of
+// opportunities (their stage, sort keys, relationships or the real API's cursors) rather
+// than meaning what it means on the stage list.
+func namesOpportunities(name string) bool {
+	switch name {
+	case opportunityStageFilter, "sort", "include", "page[after]", "page[before]":
+		return true
+	}
+	return false
+}
+
+// sharedWithStages is the query without the parameters that name opportunities.
+func sharedWithStages(q url.Values) url.Values {
+	out := url.Values{}
+	for name, values := range q {
+		if !namesOpportunities(name) {
+			out[name] = values
+		}
+	}
+	return out
+}
+
 // listOpportunities answers the link in every stage's opportunities relationship. The
-// mock knows no opportunities, so every stage's list is empty.
+// mock knows no opportunities, so every stage's list is empty, and links.first is the
+// request without its cursor.
 func (s *Server) listOpportunities(x *exchange) response {
+	first := url.Values{}
+	for name, values := range x.query {
+		if name != "page[after]" && name != "page[before]" {
+			first[name] = values
+		}
+	}
 	doc := struct {
 		Data  []struct{}        `json:"data"`
 		Links map[string]string `json:"links"`
 		Meta  map[string]any    `json:"meta,omitempty"`
 	}{
 		Data:  []struct{}{},
-		Links: map[string]string{"first": withQuery(s.baseURL(x.r)+x.r.URL.Path, x.query)},
+		Links: map[string]string{"first": withQuery(s.baseURL(x.r)+x.r.URL.Path, first)},
 	}
 	if count, _ := strconv.ParseBool(x.query.Get("count")); count {
 		doc.Meta = map[string]any{"count": 0, "count_truncated": false}

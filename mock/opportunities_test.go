@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,7 +42,6 @@ func TestOpportunitiesLinkResolves(t *testing.T) {
 	}
 	for _, target := range []string{
 		"/api/v2/opportunities?filter%5BopportunityStage%5D%5Bid%5D=x",
-		"/api/v2/opportunities?filter%5Bname%5D=x",
 		"/api/v2/opportunities?page%5Bsize%5D=0",
 	} {
 		if r := c.Get(target); r.Status != 400 {
@@ -68,6 +68,61 @@ func TestOpportunitiesGoToTheUpstream(t *testing.T) {
 		}
 		if got := up.last(t); got.Path+"?"+got.RawQuery != target {
 			t.Errorf("proxy=%v: the upstream got %s?%s, want %s", proxy, got.Path, got.RawQuery, target)
+		}
+	}
+}
+
+// The opportunities link answers the list parameters clients send to the real endpoint:
+// each gets the empty list with a links.first that is the request without its cursor, and
+// a malformed value is a 400 naming the parameter. The client checks every answer
+// against openapi.yaml.
+func TestOpportunitiesAcceptTheUsualListParameters(t *testing.T) {
+	_, c := newServer(t, mock.Options{})
+	const path = "/api/v2/opportunities"
+	for _, tc := range []struct{ query, first string }{
+		{"filter%5BopportunityStage%5D%5Bid%5D=1&sort=-updatedAt", "filter%5BopportunityStage%5D%5Bid%5D=1&sort=-updatedAt"},
+		{"sort=amount,-closeDate&page%5Bsize%5D=100", "page%5Bsize%5D=100&sort=amount%2C-closeDate"},
+		{"page%5Bafter%5D=eyJpZCI6NDJ9&page%5Bsize%5D=10", "page%5Bsize%5D=10"},
+		{"page%5Bbefore%5D=opaque-cursor%3D%3D", ""},
+		{"include=stage,owner&count=true", "count=true&include=stage%2Cowner"},
+		{"filter%5Bname%5D=Acme%20renewal", "filter%5Bname%5D=Acme+renewal"},
+		{"newFilterSyntax=true&filter%5BupdatedAt%5D%5Bgte%5D=2024-01-01T00:00:00Z&filter%5Bid%5D%5Bgt%5D=10", "filter%5Bid%5D%5Bgt%5D=10&filter%5BupdatedAt%5D%5Bgte%5D=2024-01-01T00%3A00%3A00Z&newFilterSyntax=true"},
+		{"newFilterSyntax=true&filter%5Bname%5D%5B%5D=a&filter%5Bname%5D%5B%5D=b", "filter%5Bname%5D%5B%5D=a&filter%5Bname%5D%5B%5D=b&newFilterSyntax=true"},
+	} {
+		r := c.Get(path + "?" + tc.query)
+		if r.Status != 200 {
+			t.Errorf("GET ?%s: %d, want 200\n%s", tc.query, r.Status, r.Body)
+			continue
+		}
+		var doc struct {
+			Data  []any             `json:"data"`
+			Links map[string]string `json:"links"`
+		}
+		if err := json.Unmarshal(r.Body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		want := "http://mock.test" + path
+		if tc.first != "" {
+			want += "?" + tc.first
+		}
+		if doc.Data == nil || len(doc.Data) != 0 || doc.Links["first"] != want || doc.Links["next"] != "" || doc.Links["prev"] != "" {
+			t.Errorf("GET ?%s: data %v, links %v; want no data and links.first %s alone", tc.query, doc.Data, doc.Links, want)
+		}
+	}
+	for _, tc := range []struct{ query, id, parameter string }{
+		{"filter%5BopportunityStage%5D%5Bid%5D=abc", "badRequest", "filter[opportunityStage][id]"},
+		{"filter%5BopportunityStage%5D%5Bid%5D=1,,2", "badRequest", "filter[opportunityStage][id]"},
+		{"sort=amount%3Bdrop", "badRequest", "sort"},
+		{"include=stage%20owner", "badRequest", "include"},
+		{"page%5Bafter%5D=", "badRequest", "page[after]"},
+		{"page%5Bsize%5D=0", "badRequest", "page[size]"},
+		{"filter%5BupdatedAt%5D=yesterday", "filterParameter.invalidDatetimeFormat", "filter[updatedAt]"},
+		{"filter%5BupdatedAt%5D%5Bgte%5D=2024-01-01", "badRequest", "filter[updatedAt][gte]"},
+	} {
+		r := c.Get(path + "?" + tc.query)
+		errs := r.Errors()
+		if r.Status != 400 || len(errs) == 0 || errs[0].ID != tc.id || errs[0].Parameter != tc.parameter {
+			t.Errorf("GET ?%s: %d %s; want 400 %s naming %s", tc.query, r.Status, r.Body, tc.id, tc.parameter)
 		}
 	}
 }

@@ -339,7 +339,11 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 	if err := match.CheckQuery(x.query, s.explainUnknown); err != nil {
 		return fail(err)
 	}
-	doc, errs := s.validator.Request(r.Context(), r, x.query, match, body, s.explain)
+	explain := s.explain
+	if match.OperationID() == "listOpportunities" {
+		explain = s.explainOpportunities
+	}
+	doc, errs := s.validator.Request(r.Context(), r, x.query, match, body, explain)
 	if len(errs) > 0 {
 		return fail(errs...)
 	}
@@ -353,7 +357,12 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 		}
 		x.id = id
 	}
-	if match.OperationID() == "listOpportunities" { // its filter names another resource: no stage query
+	if match.OperationID() == "listOpportunities" {
+		// The parameters it shares with the stage list obey the same rules (newFilterSyntax
+		// forms need the flag); the rest name opportunities, which the mock does not keep.
+		if _, perr := query.ParseList(sharedWithStages(x.query), s.cursors); perr != nil {
+			return fail(perr)
+		}
 		return s.listOpportunities(x)
 	}
 	list, perr := query.ParseList(x.query, s.cursors)
@@ -426,6 +435,20 @@ func checkMediaType(contentType string) *oppstages.Error {
 // explain gives the precise reason a declared parameter failed schema validation.
 func (s *Server) explain(name, raw string) *oppstages.Error {
 	return query.Explain(name, raw, s.cursors)
+}
+
+// explainOpportunities gives the reason a parameter of the opportunities list failed
+// schema validation: the parameters that name opportunities, which the mock cannot parse
+// further, get a plain bad value; the rest are explained as on the stage list.
+func (s *Server) explainOpportunities(name, raw string) *oppstages.Error {
+	switch {
+	case name == opportunityStageFilter:
+		return oppstages.Errorf(oppstages.CodeBadRequest,
+			"Parameter '%s' must be a stage id or a comma list of stage ids, not '%s'.", name, clip(raw)).AtParameter(name)
+	case namesOpportunities(name):
+		return oppstages.Errorf(oppstages.CodeBadRequest, "Parameter '%s' cannot be '%s'.", name, clip(raw)).AtParameter(name)
+	}
+	return s.explain(name, raw)
 }
 
 // explainUnknown says why an undeclared parameter is not accepted.
