@@ -259,6 +259,20 @@ func TestJournalAtItsLimits(t *testing.T) {
 	}
 }
 
+// The method filter matches in any case: ?method=get is GET.
+func TestJournalMethodFilterIgnoresCase(t *testing.T) {
+	_, c := newServer(t, mock.Options{})
+	c.Get(stages + "/1")
+	c.Get(stages + "/2")
+	c.Send(http.MethodPatch, stages+"/1", `{"data":{"type":"opportunityStage","id":1,"attributes":{"name":"x"}}}`)
+	for method, want := range map[string]float64{"get": 2, "GET": 2, "Get": 2, "patch": 1, "delete": 0} {
+		r := c.Do(apitest.Request{Method: http.MethodGet, Target: "/__admin/requests?method=" + method})
+		if r.Status != http.StatusOK || r.JSON["count"] != want {
+			t.Errorf("?method=%s: %d, count %v, want %v", method, r.Status, r.JSON["count"], want)
+		}
+	}
+}
+
 // Clients that spread requests over many sandboxes cannot grow the journals past the
 // server-wide budget: the oldest entries of any sandbox go first.
 func TestJournalsShareOneBudget(t *testing.T) {
