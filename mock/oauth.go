@@ -1,10 +1,12 @@
 package mock
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,11 +35,18 @@ func isOAuthOperation(m *validation.Match) bool {
 	return strings.HasPrefix(m.Route.Path, "/oauth/")
 }
 
-// oauthKey signs the access tokens the mock issues: derived from the seed, so a restarted
-// mock with the same seed still accepts the tokens it issued before.
-func oauthKey(seed uint64) []byte {
+// oauthKey signs the access tokens the mock issues. Without Options.Tokens any token is
+// accepted anyway, so the key derives from the seed: a restarted mock with the same seed
+// still accepts the tokens it issued before. With Options.Tokens access is restricted, and
+// the seed is no secret, so the key is random: issued tokens last as long as the server.
+func oauthKey(opts Options) []byte {
+	if opts.Tokens != nil {
+		key := make([]byte, sha256.Size)
+		_, _ = rand.Read(key) // crypto/rand never fails
+		return key
+	}
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], seed)
+	binary.BigEndian.PutUint64(b[:], opts.Seed)
 	sum := sha256.Sum256(append([]byte("oppstages oauth key "), b[:]...))
 	return sum[:]
 }
@@ -127,4 +136,22 @@ func (s *Server) checkIssued(token string) (p principal, gerr *jsonapi.GatewayEr
 		return principal{}, &jsonapi.ErrExpiredToken, true
 	}
 	return principal{}, nil, false
+}
+
+// grantableScopes are the scopes /oauth/authorize grants: with Options.Tokens only those
+// some token in it has, so that an authorization gets no more than the file hands out;
+// without it (nil) any.
+func grantableScopes(tokens map[string][]oppstages.Scope) []string {
+	if tokens == nil {
+		return nil
+	}
+	out := []string{}
+	for _, scopes := range tokens {
+		for _, sc := range scopes {
+			if !slices.Contains(out, string(sc)) {
+				out = append(out, string(sc))
+			}
+		}
+	}
+	return out
 }

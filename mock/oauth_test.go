@@ -242,9 +242,12 @@ func TestOAuthTokenTTL(t *testing.T) {
 	}
 }
 
-// With Options.Tokens set, tokens outside the file get 401, but issued tokens always work.
+// With Options.Tokens set, tokens outside the file get 401, but issued tokens always work;
+// authorizations get only scopes the file hands out, and tokens are signed with a key of
+// the server's own, not one anybody can derive from the seed.
 func TestOAuthTokensWorkBesideTheTokensFile(t *testing.T) {
-	_, c, _ := newServerClock(t, mock.Options{Tokens: map[string][]oppstages.Scope{"static": {oppstages.ScopeRead}}})
+	tokens := map[string][]oppstages.Scope{"static": {oppstages.ScopeRead}, "writer": {oppstages.ScopeWrite}}
+	_, c, _ := newServerClock(t, mock.Options{Tokens: tokens})
 	tok := decodeToken(t, postToken(c, codeForm(authorize(t, c, "opportunityStages.write opportunityStages.read"))))
 	if tok.Scope != "opportunityStages.write opportunityStages.read" {
 		t.Errorf("scope %q", tok.Scope)
@@ -265,6 +268,26 @@ func TestOAuthTokensWorkBesideTheTokensFile(t *testing.T) {
 	r := callAPI(c, tok.AccessToken, http.MethodPost, "/api/v2/opportunityStages", `{"data":{"type":"opportunityStage","attributes":{"name":"x"}}}`)
 	if r.Status != http.StatusCreated {
 		t.Errorf("create with opportunityStages.write: %d\n%s", r.Status, r.Body)
+	}
+
+	for _, scope := range []string{"opportunityStages.all", "opportunityStages.read opportunityStages.delete", ""} {
+		r := c.Do(apitest.Request{Method: http.MethodGet, Target: authorizeTarget(authorizeParams(scope)), Token: "-"})
+		loc, _ := url.Parse(r.Header.Get("Location"))
+		if r.Status != http.StatusFound || loc.Query().Get("error") != "invalid_scope" || loc.Query().Get("code") != "" {
+			t.Errorf("authorize scope %q beyond the tokens file: %d %s", scope, r.Status, r.Header.Get("Location"))
+		}
+	}
+
+	// A token issued by a server with the same (public) seed and no tokens file is forged
+	// as far as this one is concerned; so is one from another server with the same file.
+	_, open, _ := newServerClock(t, mock.Options{})
+	forged := decodeToken(t, postToken(open, codeForm(authorize(t, open, "opportunityStages.all"))))
+	_, twin, _ := newServerClock(t, mock.Options{Tokens: tokens})
+	other := decodeToken(t, postToken(twin, codeForm(authorize(t, twin, "opportunityStages.read"))))
+	for name, token := range map[string]string{"same seed": forged.AccessToken, "same tokens file": other.AccessToken} {
+		if r := callAPI(c, token, http.MethodGet, "/api/v2/opportunityStages", ""); r.Status != http.StatusUnauthorized {
+			t.Errorf("a token from another server (%s): %d, want 401", name, r.Status)
+		}
 	}
 }
 

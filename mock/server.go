@@ -91,7 +91,7 @@ func New(opts Options) (*Server, error) {
 		named:          newSandboxes(opts.MaxSandboxes),
 		journals:       journal.NewPool(opts.MaxJournalBytesTotal),
 		anyTokenScopes: []oppstages.Scope{oppstages.ScopeAll},
-		oauth:          oauth.New(oauth.Config{Key: oauthKey(opts.Seed), TokenTTL: opts.TokenTTL, Clock: opts.Clock}),
+		oauth:          oauth.New(oauth.Config{Key: oauthKey(opts), TokenTTL: opts.TokenTTL, Clock: opts.Clock, GrantableScopes: grantableScopes(opts.Tokens)}),
 		dashboard:      dashboard.Handler(),
 	}
 	s.main = s.newSandbox("")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,21 +23,26 @@ const (
 	// RefreshTTL is how long an unused refresh token lasts.
 	RefreshTTL = 14 * 24 * time.Hour
 	// DefaultMaxCodes and DefaultMaxRefreshTokens bound the grants a server holds; beyond
-	// them the oldest is forgotten.
+	// them the oldest is forgotten. With MaxScopes scopes of MaxScopeName bytes, a grant
+	// holds at most about 3 KiB of scopes, so all of them together some 64 MiB.
 	DefaultMaxCodes         = 10_000
-	DefaultMaxRefreshTokens = 100_000
+	DefaultMaxRefreshTokens = 10_000
 	// DefaultScope is granted when an authorization request names no scope.
 	DefaultScope = "opportunityStages.all"
 )
 
-// Limits on what a client may send, so that nothing it sends is stored unbounded.
+// Limits on what a client may send, so that nothing it sends is stored unbounded: a grant
+// holds at most MaxScopes scope names of at most MaxScopeName bytes.
 const (
 	maxClientID    = 255
 	maxRedirectURI = 2048
 	maxState       = 2048
-	maxScopes      = 100
-	maxScopeName   = 100
+	MaxScopes      = 64
+	MaxScopeName   = 48
 )
+
+// scopeName is the vendor's pattern for scopes: <pluralType>.<read|write|delete|all>.
+var scopeName = regexp.MustCompile(`^[a-z][A-Za-z0-9]*\.(read|write|delete|all)$`)
 
 // Config configures a Server.
 type Config struct {
@@ -49,13 +55,17 @@ type Config struct {
 	Clock func() time.Time
 	// MaxCodes and MaxRefreshTokens bound the grants held; 0 means the defaults.
 	MaxCodes, MaxRefreshTokens int
+	// GrantableScopes, when not nil, are the only scopes an authorization may ask for;
+	// nil allows any well-formed scope.
+	GrantableScopes []string
 }
 
 // Server issues codes and tokens. It is safe for concurrent use.
 type Server struct {
-	key   []byte
-	ttl   int64 // seconds
-	clock func() time.Time
+	key       []byte
+	ttl       int64 // seconds
+	clock     func() time.Time
+	grantable []string // nil: any
 
 	mu      sync.Mutex
 	codes   *expiring[codeGrant]
@@ -65,14 +75,14 @@ type Server struct {
 // codeGrant is what an authorization code stands for until it is exchanged.
 type codeGrant struct {
 	clientID, redirectURI string
-	scopes                []string
+	scope                 string // the granted scopes, space separated, in a string of their own
 }
 
 // refreshGrant is what a refresh token stands for until it is used.
 type refreshGrant struct {
 	clientID string
 	secret   [sha256.Size]byte // the client secret the grant was exchanged with
-	scopes   []string
+	scope    string
 }
 
 // New returns a server with no grants.
@@ -90,11 +100,12 @@ func New(cfg Config) *Server {
 		cfg.MaxRefreshTokens = DefaultMaxRefreshTokens
 	}
 	return &Server{
-		key:     slices.Clone(cfg.Key),
-		ttl:     max(int64((cfg.TokenTTL+time.Second-1)/time.Second), 1),
-		clock:   cfg.Clock,
-		codes:   newExpiring[codeGrant](cfg.MaxCodes, CodeTTL),
-		refresh: newExpiring[refreshGrant](cfg.MaxRefreshTokens, RefreshTTL),
+		key:       slices.Clone(cfg.Key),
+		grantable: slices.Clone(cfg.GrantableScopes),
+		ttl:       max(int64((cfg.TokenTTL+time.Second-1)/time.Second), 1),
+		clock:     cfg.Clock,
+		codes:     newExpiring[codeGrant](cfg.MaxCodes, CodeTTL),
+		refresh:   newExpiring[refreshGrant](cfg.MaxRefreshTokens, RefreshTTL),
 	}
 }
 
@@ -143,12 +154,23 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 			"error_description": {"Only response_type=code (the authorization-code grant) is supported."}}), nil
 	}
 	scopes, serr := parseScope(q.Get("scope"))
+	if serr == nil && s.grantable != nil {
+		for _, sc := range scopes {
+			if !slices.Contains(s.grantable, sc) {
+				serr = errorf(ErrInvalidScope, http.StatusBadRequest,
+					"The scope '%s' is not one this server grants: no token in its tokens file has it.", clip(sc))
+				break
+			}
+		}
+	}
 	if serr != nil {
 		return back(url.Values{"error": {serr.Code}, "error_description": {serr.Description}}), nil
 	}
 	code := rand.Text()
+	// Copies: a grant keeps none of the request's bytes, which may be many.
+	grant := codeGrant{clientID: strings.Clone(clientID), redirectURI: strings.Clone(rawRedirect), scope: strings.Join(scopes, " ")}
 	s.mu.Lock()
-	s.codes.put(code, codeGrant{clientID: clientID, redirectURI: rawRedirect, scopes: scopes}, s.clock())
+	s.codes.put(code, grant, s.clock())
 	s.mu.Unlock()
 	return back(url.Values{"code": {code}}), nil
 }
@@ -182,8 +204,8 @@ func parseScope(raw string) ([]string, *Error) {
 	if len(names) == 0 {
 		return []string{DefaultScope}, nil
 	}
-	if len(names) > maxScopes {
-		return nil, errorf(ErrInvalidScope, http.StatusBadRequest, "At most %d scopes may be requested.", maxScopes)
+	if len(names) > MaxScopes {
+		return nil, errorf(ErrInvalidScope, http.StatusBadRequest, "At most %d scopes may be requested.", MaxScopes)
 	}
 	var out []string
 	for _, name := range names {
@@ -199,16 +221,7 @@ func parseScope(raw string) ([]string, *Error) {
 }
 
 func validScopeName(name string) bool {
-	if len(name) > maxScopeName {
-		return false
-	}
-	for _, r := range name {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' || r == ':'
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return len(name) <= MaxScopeName && scopeName.MatchString(name)
 }
 
 func clip(s string) string {
@@ -269,7 +282,7 @@ func (s *Server) exchangeCode(p url.Values, clientID string, secret [sha256.Size
 		return Token{}, invalidGrant("authorization code")
 	}
 	s.codes.take(code, now)
-	return s.issue(now, refreshGrant{clientID: clientID, secret: secret, scopes: g.scopes}), nil
+	return s.issue(now, refreshGrant{clientID: g.clientID, secret: secret, scope: g.scope}), nil
 }
 
 func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.Size]byte) (Token, *Error) {
@@ -296,12 +309,12 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 	}
 	if narrowed != nil {
 		for _, sc := range narrowed {
-			if !slices.Contains(g.scopes, sc) {
+			if !slices.Contains(strings.Fields(g.scope), sc) {
 				return Token{}, errorf(ErrInvalidScope, http.StatusBadRequest,
 					"The scope '%s' was not granted; a refresh can only narrow the scopes.", clip(sc))
 			}
 		}
-		g.scopes = narrowed
+		g.scope = strings.Join(narrowed, " ")
 	}
 	s.refresh.take(token, now)
 	return s.issue(now, g), nil
@@ -310,7 +323,7 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 // issue mints an access token and a refresh token for the grant. s.mu is held.
 func (s *Server) issue(now time.Time, g refreshGrant) Token {
 	created := now.Unix()
-	scope := strings.Join(g.scopes, " ")
+	scope := g.scope
 	access := sign(s.key, claims{Issuer: issuer, ClientID: g.clientID, Scope: scope,
 		IssuedAt: created, ExpiresAt: created + s.ttl, ID: rand.Text()})
 	refresh := rand.Text()

@@ -249,3 +249,57 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// Only the vendor's scope pattern is granted, a bounded number at a time, and with
+// GrantableScopes only those.
+func TestAuthorizeScopes(t *testing.T) {
+	authorizeScope := func(s *Server, scope string) (granted, errCode string) {
+		loc, err := s.Authorize(url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"},
+			"response_type": {"code"}, "scope": {scope}})
+		if err != nil {
+			t.Fatalf("scope %q: %v", scope, err)
+		}
+		u, _ := url.Parse(loc)
+		if e := u.Query().Get("error"); e != "" {
+			return "", e
+		}
+		tok, terr := exchange(s, "app", u.Query().Get("code"))
+		if terr != nil {
+			t.Fatalf("scope %q: exchange: %v", scope, terr)
+		}
+		return tok.Scope, ""
+	}
+	many := strings.TrimSpace(strings.Repeat("users.read ", MaxScopes))
+	tooMany := ""
+	for i := range MaxScopes + 1 {
+		tooMany += "r" + strconv.Itoa(i) + "s.read "
+	}
+	long := strings.Repeat("a", MaxScopeName-len(".read")) + ".read"
+	any, _ := newTestServer(Config{})
+	limited, _ := newTestServer(Config{GrantableScopes: []string{"opportunityStages.read", "users.read"}})
+	for _, tt := range []struct {
+		s           *Server
+		scope, want string // want is the granted scope, or the error
+	}{
+		{any, "opportunityStages.read opportunityStages.write", "opportunityStages.read opportunityStages.write"},
+		{any, "", DefaultScope},
+		{any, "accounts.all+users.delete", "accounts.all users.delete"},
+		{any, many, "users.read"},
+		{any, long, long},
+		{any, "a" + long, ErrInvalidScope},
+		{any, tooMany, ErrInvalidScope},
+		{any, "opportunityStages", ErrInvalidScope},
+		{any, "opportunityStages.readwrite", ErrInvalidScope},
+		{any, "OpportunityStages.read", ErrInvalidScope},
+		{any, "profile", ErrInvalidScope},
+		{any, "opportunity_stages.read", ErrInvalidScope},
+		{limited, "opportunityStages.read users.read", "opportunityStages.read users.read"},
+		{limited, "opportunityStages.read opportunityStages.write", ErrInvalidScope},
+		{limited, "", ErrInvalidScope}, // the default, opportunityStages.all, is not grantable
+	} {
+		granted, errCode := authorizeScope(tt.s, tt.scope)
+		if got := granted + errCode; got != tt.want {
+			t.Errorf("scope %.60q (grantable %v): got %q, want %q", tt.scope, tt.s.grantable, got, tt.want)
+		}
+	}
+}
