@@ -8,6 +8,10 @@ const ResourceType = "opportunityStage"
 // UserType is the JSON:API type of a stage's creator.
 const UserType = "user"
 
+// MaxID is the largest id a stage or user may have: 2^53-1, the largest integer that a
+// JavaScript client (which reads every JSON number as a double) reads exactly.
+const MaxID = 1<<53 - 1
+
 // TimeFormat is the vendor's timestamp format: UTC with milliseconds and a Z.
 const TimeFormat = "2006-01-02T15:04:05.000Z"
 

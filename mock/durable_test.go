@@ -253,3 +253,37 @@ func mustStatus(t *testing.T, r *apitest.Response, want int) {
 		t.Fatalf("status %d, want %d\n%s", r.Status, want, r.Body)
 	}
 }
+
+// Ids stop at 2^53-1: a state whose ids pass it is refused, and once the last id is given
+// out a create answers 422 instead of wrapping to negative ids.
+func TestStageIdsStopAtTheLargestExactJavaScriptInteger(t *testing.T) {
+	stateWith := func(id, next string) string {
+		return `{"data":[{"type":"opportunityStage","id":` + id + `,"attributes":{"name":"Last","createdAt":"2024-01-01T00:00:00.000Z","updatedAt":"2024-01-01T00:00:00.000Z"}}],"meta":{"nextId":` + next + `}}`
+	}
+	_, c := newServer(t, mock.Options{})
+	for _, state := range []string{
+		stateWith("9223372036854775806", "9223372036854775807"),
+		stateWith("9007199254740992", "9007199254740993"),
+		stateWith("1", "9223372036854775807"),
+	} {
+		if r := c.Do(apitest.Request{Method: "PUT", Target: "/__admin/state", Body: state}); r.Status != 400 {
+			t.Errorf("state %s: status %d, want 400\n%s", state, r.Status, r.Body)
+		}
+	}
+	mustStatus(t, c.Do(apitest.Request{Method: "PUT", Target: "/__admin/state", Body: stateWith("9007199254740990", "9007199254740991")}), 200)
+	created := c.Send("POST", stages, fmt.Sprintf(stageBody, "Last id", 1))
+	mustStatus(t, created, 201)
+	if !strings.Contains(string(created.Body), `"id":9007199254740991`) {
+		t.Fatalf("the last id was not given out: %s", created.Body)
+	}
+	for range 2 {
+		e := wantError(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Past the last", 1)), 422, "validationError")
+		if e.Pointer != "/data" || !strings.Contains(e.Detail, "9007199254740991") {
+			t.Errorf("error %+v, want one at /data naming the limit", e)
+		}
+	}
+	mustStatus(t, c.Get(stages+"/9007199254740991"), 200)
+	if n := len(decodeList(t, c.Get(stages)).Data); n != 2 {
+		t.Errorf("%d stages, want 2", n)
+	}
+}

@@ -202,6 +202,9 @@ func DecodeRecords(body []byte) (Records, error) {
 		if err := json.Unmarshal(doc.Meta, &meta); err != nil {
 			return Records{}, fmt.Errorf("decode meta: %w", err)
 		}
+		if meta.NextID < 0 || meta.NextID > oppstages.MaxID+1 {
+			return Records{}, fmt.Errorf("meta.nextId is %d; it must be from 1 to %d", meta.NextID, oppstages.MaxID+1)
+		}
 		recs.NextID = meta.NextID
 	}
 	seen := map[string]bool{}
@@ -211,8 +214,8 @@ func DecodeRecords(body []byte) (Records, error) {
 			return Records{}, fmt.Errorf("%s %d appears twice", r.Type, r.ID)
 		}
 		seen[key] = true
-		if r.ID < 1 {
-			return Records{}, fmt.Errorf("%s has id %d; ids start at 1", r.Type, r.ID)
+		if err := checkID(r.ID); err != nil {
+			return Records{}, fmt.Errorf("%s %w", r.Type, err)
 		}
 		switch r.Type {
 		case oppstages.ResourceType:
@@ -263,6 +266,9 @@ func (r Resource) stage() (oppstages.Stage, error) {
 	}
 	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
 	if rel, ok := r.Relationships["creator"]; ok && rel.Data != nil {
+		if rel.Data.ID > oppstages.MaxID {
+			return st, fmt.Errorf("creator %w", checkID(rel.Data.ID))
+		}
 		st.CreatorID = rel.Data.ID
 	}
 	return st, nil
@@ -330,8 +336,16 @@ func DecodeStage(raw []byte) (oppstages.Stage, error) {
 	if err := dec.Decode(&r); err != nil {
 		return oppstages.Stage{}, fmt.Errorf("decode resource: %w", err)
 	}
-	if r.Type != oppstages.ResourceType || r.ID < 1 {
-		return oppstages.Stage{}, fmt.Errorf("want an opportunityStage with an id from 1, not %q %d", r.Type, r.ID)
+	if r.Type != oppstages.ResourceType || checkID(r.ID) != nil {
+		return oppstages.Stage{}, fmt.Errorf("want an opportunityStage with an id from 1 to %d, not %q %d", oppstages.MaxID, r.Type, r.ID)
 	}
 	return r.stage()
+}
+
+// checkID refuses an id below 1 or above oppstages.MaxID.
+func checkID(id int64) error {
+	if id < 1 || id > oppstages.MaxID {
+		return fmt.Errorf("has id %d; ids run from 1 to %d", id, oppstages.MaxID)
+	}
+	return nil
 }

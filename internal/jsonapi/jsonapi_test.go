@@ -97,3 +97,34 @@ func FuzzAppendTime(f *testing.F) {
 		}
 	})
 }
+
+// Ids run from 1 to oppstages.MaxID, and meta.nextId to one past it, so that the next id
+// never wraps past the largest int64 and every id survives a JavaScript client.
+func TestRecordsIdRange(t *testing.T) {
+	stage := func(id string) string {
+		return `{"type":"opportunityStage","id":` + id + `,"attributes":{"createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:00:00Z"}}`
+	}
+	tests := []struct {
+		name string
+		doc  string
+		ok   bool
+	}{
+		{"largest id", `{"data":[` + stage("9007199254740991") + `]}`, true},
+		{"id past the largest", `{"data":[` + stage("9007199254740992") + `]}`, false},
+		{"id near the largest int64", `{"data":[` + stage("9223372036854775806") + `]}`, false},
+		{"id 0", `{"data":[` + stage("0") + `]}`, false},
+		{"user id past the largest", `{"data":[],"included":[{"type":"user","id":9007199254740992}]}`, false},
+		{"nextId one past the largest id", `{"data":[],"meta":{"nextId":9007199254740992}}`, true},
+		{"nextId further", `{"data":[],"meta":{"nextId":9007199254740993}}`, false},
+		{"nextId negative", `{"data":[],"meta":{"nextId":-5}}`, false},
+	}
+	for _, tt := range tests {
+		_, err := DecodeRecords([]byte(tt.doc))
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: err = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+	if _, err := DecodeStage([]byte(stage("9007199254740992"))); err == nil {
+		t.Error("DecodeStage took an id past the largest")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -294,5 +295,36 @@ func assertListsMatch(t *testing.T, s *Store, sortBy string) {
 	q := query.List{Sort: mustSort(t, sortBy), Size: 1000}
 	if diff := cmp.Diff(fresh.List(q).Stages, s.List(q).Stages); diff != "" {
 		t.Errorf("index after replay (-fresh +replayed):\n%s", diff)
+	}
+}
+
+// Ids stop at oppstages.MaxID: a create past it fails with a clear error and changes
+// nothing, whether the store was restored or replayed up to there.
+func TestIdsStopAtTheLargest(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	near := oppstages.Stage{ID: oppstages.MaxID - 1, CreatedAt: now, UpdatedAt: now}
+	restored := Restore([]oppstages.Stage{near}, nil, 0)
+	replayed := New(nil, nil)
+	replayed.Apply(Change{Put: &near})
+	for name, s := range map[string]*Store{"restored": restored, "replayed": replayed} {
+		st, err := s.Create(oppstages.StageAttributes{}, 1, now)
+		if err != nil || st.ID != oppstages.MaxID {
+			t.Fatalf("%s: last create gave %d, %v; want id %d", name, st.ID, err, oppstages.MaxID)
+		}
+		before, _, beforeNext := s.Snapshot()
+		for range 2 {
+			_, err := s.Create(oppstages.StageAttributes{}, 1, now)
+			e, ok := errors.AsType[*oppstages.Error](err)
+			if !ok || e.Code != oppstages.CodeValidationError || !strings.Contains(e.Detail, "9007199254740991") {
+				t.Errorf("%s: create past the largest id: %v, want a validation error naming the limit", name, err)
+			}
+		}
+		after, _, afterNext := s.Snapshot()
+		if diff := cmp.Diff(before, after); diff != "" || afterNext != beforeNext {
+			t.Errorf("%s: a refused create changed the store (-before +after):\n%s", name, diff)
+		}
+		if _, err := s.Get(oppstages.MaxID); err != nil {
+			t.Errorf("%s: the last stage: %v", name, err)
+		}
 	}
 }

@@ -97,6 +97,11 @@ func (s *Store) create(attrs oppstages.StageAttributes, creatorID int64, now tim
 	if err := s.settle(); err != nil {
 		return oppstages.Stage{}, nil, err
 	}
+	if s.nextID > oppstages.MaxID {
+		return oppstages.Stage{}, nil, oppstages.Errorf(oppstages.CodeValidationError,
+			"No stage ids are left: ids stop at %d, the largest a JavaScript client reads exactly. Reset the sandbox, or import a state with a lower meta.nextId.",
+			oppstages.MaxID).AtPointer("/data")
+	}
 	st := oppstages.Stage{ID: s.nextID, CreatorID: creatorID, CreatedAt: now, UpdatedAt: now}
 	attrs.Apply(&st)
 	wait, err := s.record(Change{Put: &st}, nil)
