@@ -24,9 +24,9 @@ const (
 	RefreshTTL = 14 * 24 * time.Hour
 	// DefaultMaxCodes and DefaultMaxRefreshTokens bound the grants a server holds; beyond
 	// them the oldest is forgotten. With MaxScopes scopes of MaxScopeName bytes, a grant
-	// holds at most about 3 KiB of scopes, so all of them together some 64 MiB.
-	DefaultMaxCodes         = 10_000
-	DefaultMaxRefreshTokens = 10_000
+	// holds at most 12 KiB of scopes, so all of them together at most some 84 MiB.
+	DefaultMaxCodes         = 2_000
+	DefaultMaxRefreshTokens = 5_000
 	// DefaultScope is granted when an authorization request names no scope.
 	DefaultScope = "opportunityStages.all"
 )
@@ -37,7 +37,7 @@ const (
 	maxClientID    = 255
 	maxRedirectURI = 2048
 	maxState       = 2048
-	MaxScopes      = 64
+	MaxScopes      = 256 // every scope of every Outreach resource fits; real apps ask for many
 	MaxScopeName   = 48
 )
 
