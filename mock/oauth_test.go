@@ -15,6 +15,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/apitest"
+	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -459,7 +460,7 @@ func TestOAuthAuthorizeErrors(t *testing.T) {
 		{"implicit grant", func(p url.Values) { p.Set("response_type", "token") }, "unsupported_response_type"},
 		{"no response_type", func(p url.Values) { p.Del("response_type") }, "invalid_request"},
 		{"malformed scope", func(p url.Values) { p.Set("scope", "opportunityStages.read\"") }, "invalid_scope"},
-		{"too many scopes", func(p url.Values) { p.Set("scope", strings.Repeat("a.read ", 101)) }, "invalid_scope"},
+		{"too many scopes", func(p url.Values) { p.Set("scope", strings.Repeat("a.read ", oauth.MaxScopes+1)) }, "invalid_scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
