@@ -25,6 +25,7 @@ const state = {
   timer: null,
   busy: false,
   settingsDirty: false,
+  settingsGen: 0, // bumped by every change made here, so late answers can be told apart
 };
 
 const $ = (id) => document.getElementById(id);
@@ -143,6 +144,7 @@ $('sandbox').addEventListener('change', async () => {
   state.sandbox = $('sandbox').value.trim();
   resetJournalView();
   state.settingsDirty = false;
+  state.settingsGen++;
   try { await refreshAll(); } catch (e) { if (!(e instanceof AuthError)) setStatus('error: ' + e.message); }
 });
 
@@ -386,9 +388,12 @@ async function refreshFaults() {
 
 // ---- settings, reset, snapshot -----------------------------------------------------
 
+// refreshSettings shows the sandbox's settings, unless they changed on this page while
+// the answer was on its way: a GET sent before an Apply must not undo it on screen.
 async function refreshSettings() {
+  const gen = state.settingsGen;
   const s = await api('GET', '/__admin/settings');
-  if (!s || state.settingsDirty) return;
+  if (!s || state.settingsDirty || gen !== state.settingsGen) return;
   $('set-sku').checked = !!s.skuDisabled;
   $('set-rate').value = s.rateLimit;
   $('set-latency').value = s.latency || '0';
@@ -396,7 +401,7 @@ async function refreshSettings() {
 }
 
 for (const id of ['set-sku', 'set-rate', 'set-latency', 'set-errors']) {
-  $(id).addEventListener('input', () => { state.settingsDirty = true; });
+  $(id).addEventListener('input', () => { state.settingsDirty = true; state.settingsGen++; });
 }
 
 $('settings-form').addEventListener('submit', (ev) => {
@@ -408,7 +413,9 @@ $('settings-form').addEventListener('submit', (ev) => {
       latency: $('set-latency').value.trim() || '0',
       errorRate: Number($('set-errors').value || 0),
     };
+    state.settingsGen++;
     await api('PATCH', '/__admin/settings', patch);
+    state.settingsGen++;
     state.settingsDirty = false;
     await refreshSettings();
     return 'settings applied';
