@@ -217,18 +217,7 @@ func TestConcurrentWritersShareSyncs(t *testing.T) {
 // A failed write fails its writer and every later one, until a Reset succeeds: later
 // records are refused at once, so that nothing piles up behind the failure.
 func TestFailedWriteIsStickyUntilReset(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	writable := l.f
-	readOnly, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer readOnly.Close()
+	l, writable, readOnly := openWithReadOnlyTwin(t)
 	kept, _ := l.Append([]byte("kept"))
 	if err := l.Sync(kept); err != nil {
 		t.Fatal(err)
@@ -256,7 +245,7 @@ func TestFailedWriteIsStickyUntilReset(t *testing.T) {
 	if _, err := l.Durable(); err != nil {
 		t.Errorf("Durable() after a successful reset: %v", err)
 	}
-	seq, err = l.Append([]byte("after reset"))
+	seq, err := l.Append([]byte("after reset"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +253,7 @@ func TestFailedWriteIsStickyUntilReset(t *testing.T) {
 		t.Fatalf("write after a successful reset: %v", err)
 	}
 	l.Close()
-	if got, _ := reopen(t, path); !cmp.Equal([]string{"after reset"}, got) {
+	if got, _ := reopen(t, l.Path()); !cmp.Equal([]string{"after reset"}, got) {
 		t.Errorf("records %q", got)
 	}
 }
@@ -360,18 +349,7 @@ func TestNewLogIsPrivate(t *testing.T) {
 // durable even when the log cannot be emptied; later records are refused until a Reset
 // succeeds.
 func TestFailedResetKeepsTheSnapshotsRecordsDurable(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	writable := l.f
-	readOnly, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer readOnly.Close()
+	l, writable, readOnly := openWithReadOnlyTwin(t)
 	seq, _ := l.Append([]byte("in the snapshot"))
 	l.f = readOnly
 	if err := l.Reset(); err == nil {
@@ -390,4 +368,22 @@ func TestFailedResetKeepsTheSnapshotsRecordsDurable(t *testing.T) {
 	if _, err := l.Append([]byte("accepted")); err != nil {
 		t.Errorf("after a successful reset: %v", err)
 	}
+}
+
+// openWithReadOnlyTwin opens a fresh log and a read-only handle on its file, so that a
+// test can swap l.f to make the next write or reset fail, and swap it back.
+func openWithReadOnlyTwin(t *testing.T) (l *Log, writable, readOnly *os.File) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.log")
+	l, _, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	readOnly, err = os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { readOnly.Close() })
+	return l, l.f, readOnly
 }
