@@ -199,7 +199,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if c.logFormat == "json" {
 			return slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level})
 		}
-		return slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})
+		return newTextHandler(logOut, &slog.HandlerOptions{Level: level}) // slog's text format, faster
 	}
 	handler := newHandler(slog.LevelInfo)
 	logger := slog.New(handler)
