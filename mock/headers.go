@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/oppstages/oppstages"
 )
@@ -30,8 +31,9 @@ func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) {
 		resp = adminError(http.StatusRequestHeaderFieldsTooLarge, detail)
 	} else {
 		resp = fail(oppstages.Errorf(oppstages.CodeHeaderFieldsTooLarge, "%s", detail))
-		s.main.limiter.take(bearerToken(r), s.now(), w.Header()) // every answer carries the rate-limit headers
+		count, _ := s.main.limiter.take(bearerToken(r), s.now())
+		count.setHeaders(w.Header()) // every answer carries the rate-limit headers
 	}
 	resp.write(w)
-	s.logRequest(r, resp.status, 0, "")
+	s.logRequest(r, resp.status, time.Now(), 0, "")
 }

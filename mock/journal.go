@@ -23,36 +23,34 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 }
 
-// journalEntry records the exchange as it was answered: status 0 for a dropped
-// connection, the response headers as written.
-func (x *exchange) journalEntry(arrived time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Entry {
+// journalExchange is what the journal keeps of the exchange as it was answered: status 0
+// and no response for a dropped connection, the response headers as written. The journal
+// takes the bodies as they are: neither is changed once the answer is sent.
+func (x *exchange) journalExchange(arrived time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Exchange {
 	r := x.r
-	e := journal.Entry{
-		Time:           arrived,
-		Sandbox:        x.box.name,
-		Method:         r.Method,
-		Path:           r.URL.Path,
-		Query:          journal.RedactQuery(r.URL.RawQuery),
-		Status:         status,
-		DurationMS:     float64(elapsed.Microseconds()) / 1000,
-		Fault:          x.fault,
-		RequestHeaders: journal.RedactHeader(r.Header),
-		Violations:     x.violations,
+	e := journal.Exchange{
+		Time:               arrived,
+		Sandbox:            x.box.name,
+		Method:             r.Method,
+		Path:               r.URL.Path,
+		RawQuery:           r.URL.RawQuery,
+		Status:             status,
+		Duration:           elapsed,
+		Fault:              x.fault,
+		RequestHeader:      r.Header,
+		RequestBody:        x.body,
+		RequestContentType: r.Header.Get("Content-Type"),
+		Violations:         x.violations,
 	}
 	if x.match != nil {
 		e.OperationID = x.match.OperationID()
 	}
-	e.RequestBody, e.RequestBodyTruncated = journal.Body(x.body, r.Header.Get("Content-Type"))
 	if _, cut := errors.AsType[*http.MaxBytesError](x.bodyErr); cut {
-		e.RequestBodyTruncated = true
+		e.RequestBodyCut = true
 	}
 	if !resp.drop {
-		e.ResponseHeaders = journal.RedactHeader(written)
-		if resp.rendered {
-			e.ResponseBody, e.ResponseBodyTruncated = journal.OwnJSON(resp.body)
-		} else {
-			e.ResponseBody, e.ResponseBodyTruncated = journal.Body(resp.body, resp.contentType)
-		}
+		e.ResponseHeader = written
+		e.ResponseBody, e.ResponseContentType, e.ResponseRendered = resp.body, resp.contentType, resp.rendered
 	}
 	return e
 }

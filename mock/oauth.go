@@ -76,8 +76,8 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 
 	elapsed := time.Since(start)
 	x.body = sent.b
-	box.journal.Add(x.journalEntry(arrived, elapsed, resp.status, resp, w.Header())) // redacts
-	s.logRequest(r, resp.status, elapsed, "")                                        // redacts the query
+	box.journal.Add(x.journalExchange(arrived, elapsed, resp.status, resp, w.Header())) // redacted when read
+	s.logRequest(r, resp.status, start, elapsed, "")                                    // redacts the query
 }
 
 // capture keeps the first bytes written to it, as many as the journal keeps of a body.

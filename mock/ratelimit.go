@@ -47,9 +47,23 @@ func (l *rateLimiter) reset() {
 	clear(l.buckets)
 }
 
-// take counts one request for the key at now, sets the X-RateLimit headers and returns
-// the 429 when the window's budget is spent.
-func (l *rateLimiter) take(key string, now time.Time, h http.Header) *response {
+// rateCount is where one request stands in its token's window: what the X-RateLimit
+// headers of its answer say.
+type rateCount struct {
+	limit, remaining int
+	reset            int64 // Unix seconds
+}
+
+// setHeaders sets the X-RateLimit headers; a zero count sets none.
+func (c rateCount) setHeaders(h http.Header) {
+	if c.limit > 0 {
+		setRateLimitHeaders(h, c.limit, c.remaining, c.reset)
+	}
+}
+
+// take counts one request for the key at now and returns where it stands, with the 429
+// when the window's budget is spent.
+func (l *rateLimiter) take(key string, now time.Time) (rateCount, *response) {
 	l.mu.Lock()
 	b := l.buckets[key]
 	if b == nil || !now.Before(b.reset) {
@@ -67,13 +81,13 @@ func (l *rateLimiter) take(key string, now time.Time, h http.Header) *response {
 	if shown == 0 {
 		shown = DefaultRateLimit
 	}
-	setRateLimitHeaders(h, shown, max(shown-used, 0), reset.Unix())
+	count := rateCount{limit: shown, remaining: max(shown-used, 0), reset: reset.Unix()}
 	if limit == 0 || used <= limit {
-		return nil
+		return count, nil
 	}
 	resp := fail(oppstages.Errorf(oppstages.CodeRateLimitExceeded, "%s", rateLimitDetail(limit, reset)))
 	resp.header = http.Header{"Retry-After": {retryAfter(reset, now)}}
-	return &resp
+	return count, &resp
 }
 
 // The rate-limit headers' keys as net/http canonicalises them, so that setting them

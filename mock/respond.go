@@ -37,20 +37,49 @@ func noContent() response { return response{status: http.StatusNoContent} }
 
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
 
-func (resp response) write(w http.ResponseWriter) {
+func (resp response) write(w http.ResponseWriter) { resp.writeCounted(w, rateCount{}) }
+
+// writeCounted writes the answer with the rate-limit headers of count (none for a zero
+// count) under it. The headers' values share one slice, and their digits one string, set
+// under keys already in canonical form.
+func (resp response) writeCounted(w http.ResponseWriter, count rateCount) {
 	h := w.Header()
+	values := make([]string, 0, 5)
+	var buf [80]byte
+	digits := buf[:0]
+	if count.limit > 0 {
+		digits = strconv.AppendInt(digits, int64(count.limit), 10)
+		n1 := len(digits)
+		digits = strconv.AppendInt(digits, int64(count.remaining), 10)
+		n2 := len(digits)
+		digits = strconv.AppendInt(digits, count.reset, 10)
+		n3 := len(digits)
+		hasLength := resp.status != http.StatusNoContent
+		if hasLength {
+			digits = strconv.AppendInt(digits, int64(len(resp.body)), 10)
+		}
+		all := string(digits)
+		values = append(values, all[:n1], all[n1:n2], all[n2:n3])
+		h[headerLimit] = values[0:1:1]
+		h[headerRemaining] = values[1:2:2]
+		h[headerReset] = values[2:3:3]
+		if hasLength {
+			values = append(values, all[n3:])
+		}
+	} else if resp.status != http.StatusNoContent {
+		values = append(values, strconv.Itoa(len(resp.body)))
+	}
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
-	// One slice holds both values, set under keys already in canonical form.
-	values := make([]string, 0, 2)
+	if resp.status != http.StatusNoContent {
+		n := len(values)
+		h["Content-Length"] = values[n-1 : n : n]
+	}
 	if resp.contentType != "" {
 		values = append(values, resp.contentType)
-		h["Content-Type"] = values[0:1:1]
-	}
-	if resp.status != http.StatusNoContent {
-		values = append(values, strconv.Itoa(len(resp.body)))
-		h["Content-Length"] = values[len(values)-1 : len(values) : len(values)]
+		n := len(values)
+		h["Content-Type"] = values[n-1 : n : n]
 	}
 	w.WriteHeader(resp.status)
 	if len(resp.body) > 0 {

@@ -23,11 +23,12 @@ import (
 // exchange is one request on its way through the server.
 type exchange struct {
 	r         *http.Request
+	arrived   time.Time // by the server's clock
 	box       *sandbox
 	match     *validation.Match // nil when openapi.yaml knows no such route
 	routeErr  *oppstages.Error
-	forwarded bool        // the upstream answers, not the store
-	header    http.Header // the mock's own headers for its own answers: the rate limit
+	forwarded bool      // the upstream answers, not the store
+	rate      rateCount // the rate-limit headers of the mock's own answers
 	who       principal
 	body      []byte
 	doc       any        // the body as validation decoded it, read by the write handlers
@@ -75,13 +76,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/__admin/ui" || strings.HasPrefix(r.URL.Path, dashboard.Prefix) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		s.dashboard.ServeHTTP(sw, r)
-		s.logRequest(r, sw.status, time.Since(start), "")
+		s.logRequest(r, sw.status, start, time.Since(start), "")
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/__admin/") {
 		resp := s.admin(r)
 		resp.write(w)
-		s.logRequest(r, resp.status, time.Since(start), "")
+		s.logRequest(r, resp.status, start, time.Since(start), "")
 		return
 	}
 	if !s.opts.NoOAuth && isOAuthEndpoint(r) {
@@ -91,13 +92,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	box, berr := s.sandboxFor(r)
 	if berr != nil {
 		resp := fail(berr)
-		s.main.limiter.take(bearerToken(r), s.now(), w.Header()) // every answer carries the rate-limit headers
+		count, _ := s.main.limiter.take(bearerToken(r), s.now())
+		count.setHeaders(w.Header()) // every answer carries the rate-limit headers
 		resp.write(w)
-		s.logRequest(r, resp.status, time.Since(start), "")
+		s.logRequest(r, resp.status, start, time.Since(start), "")
 		return
 	}
-	arrived := s.now()
-	x := &exchange{r: r, box: box, header: http.Header{}}
+	arrived := s.arrival(start)
+	x := &exchange{r: r, box: box, arrived: arrived}
 	x.body, x.bodyErr = readBody(r, s.opts.MaxBodyBytes)
 	var resp response
 	defer func() {
@@ -119,8 +121,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			box.violations.Add(int64(len(x.violations)))
 			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", r.URL.Path, "status", status, "violations", x.violations)
 		}
-		box.journal.Add(x.journalEntry(arrived, elapsed, status, resp, w.Header()))
-		s.logRequest(r, status, elapsed, x.fault)
+		box.journal.Add(x.journalExchange(arrived, elapsed, status, resp, w.Header()))
+		s.logRequest(r, status, start, elapsed, x.fault)
 		if resp.drop {
 			panic(http.ErrAbortHandler) // net/http closes the connection without a response
 		}
@@ -151,40 +153,37 @@ func (s *Server) serve(x *exchange, w http.ResponseWriter) response {
 
 // send writes one of the mock's own answers, with the mock's own headers.
 func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
-	h := w.Header()
-	for k, vs := range x.header {
-		h[k] = vs
-	}
-	resp.write(w)
+	resp.writeCounted(w, x.rate)
 }
 
-func (s *Server) logRequest(r *http.Request, status int, elapsed time.Duration, fault string) {
+// logRequest writes the request's line to the log. The record is stamped with the time
+// the answer was done, start plus elapsed, and carries no caller position: logging asks
+// neither the clock nor the stack, and allocates nothing in the common case.
+func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapsed time.Duration, fault string) {
 	ctx := r.Context()
-	if !s.opts.Logger.Enabled(ctx, slog.LevelInfo) {
+	h := s.opts.Logger.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	// slog.Attr values, at most five in the common case, make a record without allocating.
-	var attrs [7]slog.Attr
-	n := copy(attrs[:], []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", status), slog.Duration("duration", elapsed)})
+	rec := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", status), slog.Duration("duration", elapsed))
 	if r.URL.RawQuery != "" {
-		attrs[n], n = slog.String("query", journal.RedactQuery(r.URL.RawQuery)), n+1
+		rec.AddAttrs(slog.String("query", journal.RedactQuery(r.URL.RawQuery)))
 	}
 	if name := r.Header.Get("X-Mock-Sandbox"); name != "" {
-		attrs[n], n = slog.String("sandbox", name), n+1
+		rec.AddAttrs(slog.String("sandbox", name))
 	}
 	if fault != "" {
-		attrs[n], n = slog.String("fault", fault), n+1
+		rec.AddAttrs(slog.String("fault", fault))
 	}
-	s.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs[:n]...)
+	_ = h.Handle(ctx, rec) // a log that cannot be written must not fail the request
 }
 
 // headersFor are the headers resp will be written with, for validation before writing.
 func (s *Server) headersFor(w http.ResponseWriter, x *exchange, resp response) http.Header {
 	h := w.Header().Clone()
-	for k, vs := range x.header {
-		h[k] = vs
-	}
+	x.rate.setHeaders(h)
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
@@ -224,7 +223,8 @@ func (s *Server) route(x *exchange) *response {
 // rateLimit counts the request against its token and puts the rate-limit headers on the
 // mock's own answers. It refuses only what the store answers: the upstream keeps its own.
 func (s *Server) rateLimit(x *exchange) *response {
-	limited := x.box.limiter.take(bearerToken(x.r), s.now(), x.header)
+	count, limited := x.box.limiter.take(bearerToken(x.r), x.arrived)
+	x.rate = count
 	if limited != nil && !x.forwarded {
 		return limited
 	}

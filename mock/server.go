@@ -52,12 +52,15 @@ type Server struct {
 	strict   *validation.Validator // openapi.yaml with the stage schemas closed, for the upstream's answers
 	recorder *upstream.Recorder
 	cors     *corsPolicy
+
+	systemClock bool // Options.Clock is time.Now: a request's arrival is the time taken when it came in
 }
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
 // stages, loads the state file when there is one, and prepares validation against the
 // embedded contract.
 func New(opts Options) (*Server, error) {
+	systemClock := opts.Clock == nil
 	opts = opts.withDefaults()
 	if err := opts.settings().check(); err != nil {
 		return nil, fmt.Errorf("options: %w", err)
@@ -81,6 +84,7 @@ func New(opts Options) (*Server, error) {
 	seed := store.New(data.Stages, data.Users)
 	s := &Server{
 		opts:           opts,
+		systemClock:    systemClock,
 		validator:      v,
 		responses:      indexResponses(doc),
 		errors:         errorFixtures,
@@ -199,3 +203,12 @@ func (s *Server) baseURL(r *http.Request) string {
 }
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
+
+// arrival is when a request that came in at start (by time.Now) arrived by the server's
+// clock, without asking the system clock again when that is the server's clock.
+func (s *Server) arrival(start time.Time) time.Time {
+	if s.systemClock {
+		return start.UTC()
+	}
+	return s.now()
+}

@@ -71,16 +71,6 @@ func quote(text string) json.RawMessage {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-// OwnJSON is Body for a JSON document the server rendered itself: valid by construction,
-// with no credential members, and never changed once written. Up to MaxBody it is kept
-// as it is, without a copy or a check, so that journaling costs the API next to nothing.
-func OwnJSON(raw []byte) (body json.RawMessage, truncated bool) {
-	if len(raw) == 0 || len(raw) > MaxBody {
-		return Body(raw, "application/json")
-	}
-	return raw, false
-}
-
 // secretHints are fragments of every credential-like name as it appears in a JSON body
 // (any case of its first letter); a body with none of them needs no decoding.
 var secretHints = [][]byte{[]byte("oken"), []byte("ecret"), []byte("asswor"), []byte("asswd"),

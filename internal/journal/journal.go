@@ -10,9 +10,8 @@ type Journal struct {
 	mu      sync.Mutex
 	limit   int
 	budget  int
-	entries []Entry // oldest first
-	sizes   []int   // what each entry counts against the budget
-	bytes   int     // sizes, summed
+	records []record // oldest first
+	bytes   int      // their sizes, summed
 	lastID  int64
 	evicted int
 }
@@ -22,23 +21,17 @@ func New(limit, budget int) *Journal {
 	return &Journal{limit: max(limit, 1), budget: max(budget, 1)}
 }
 
-// Add stores e, numbering it, and drops the oldest entries until both bounds hold. An
-// entry too large for the whole budget on its own keeps no bodies (both are marked
-// truncated).
-func (j *Journal) Add(e Entry) Entry {
+// Add stores what the journal keeps of x as a new entry, numbering it, drops the oldest
+// entries until both bounds hold, and returns the new entry's id. An entry too large for
+// the whole budget on its own keeps no bodies (both are marked truncated).
+func (j *Journal) Add(x Exchange) int64 {
+	rec := newRecord(x)
 	budget := j.budget
 	if j.pool != nil {
 		budget = min(budget, j.pool.budget)
 	}
-	size := e.size()
-	if size > budget {
-		if e.RequestBody != nil {
-			e.RequestBody, e.RequestBodyTruncated = nil, true
-		}
-		if e.ResponseBody != nil {
-			e.ResponseBody, e.ResponseBodyTruncated = nil, true
-		}
-		size = e.size()
+	if rec.size > budget {
+		rec.dropBodies()
 	}
 	if j.pool != nil {
 		j.pool.mu.Lock()
@@ -46,54 +39,59 @@ func (j *Journal) Add(e Entry) Entry {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for len(j.entries) > 0 && (len(j.entries) >= j.limit || j.bytes+size > j.budget) {
+	for len(j.records) > 0 && (len(j.records) >= j.limit || j.bytes+rec.size > j.budget) {
 		j.dropOldest()
 	}
 	if j.pool != nil {
-		j.pool.makeRoom(j, size)
+		j.pool.makeRoom(j, rec.size)
 	}
 	j.lastID++
-	e.ID = j.lastID
-	j.entries = append(j.entries, e)
-	j.sizes = append(j.sizes, size)
-	j.bytes += size
+	rec.entry.ID = j.lastID
+	j.records = append(j.records, rec)
+	j.bytes += rec.size
 	if j.pool != nil {
-		j.pool.added(j, e.ID, size)
+		j.pool.added(j, rec.entry.ID, rec.size)
 	}
-	return e
+	return rec.entry.ID
 }
 
 // dropOldest evicts the oldest entry. j.mu is held, and the pool's mutex when j has a pool.
 func (j *Journal) dropOldest() {
+	size := j.records[0].size
 	if j.pool != nil {
-		j.pool.bytes -= j.sizes[0]
+		j.pool.bytes -= size
 		j.pool.live--
 	}
-	j.bytes -= j.sizes[0]
-	j.entries[0] = Entry{} // let the collector have its bodies
-	j.entries, j.sizes = j.entries[1:], j.sizes[1:]
+	j.bytes -= size
+	j.records[0] = record{} // let the collector have its bodies
+	j.records = j.records[1:]
 	j.evicted++
 }
 
-// List returns copies of the entries that pass f, oldest first, and how many entries the
-// journal has dropped since it was last cleared.
+// List returns the entries that pass f, oldest first, made afresh for the caller, and
+// how many entries the journal has dropped since it was last cleared.
 func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	entries = []Entry{}
-	for i := range j.entries {
-		if f.Match(&j.entries[i]) {
-			entries = append(entries, j.entries[i].clone())
+	var matched []record // records never change once added: they are read after unlocking
+	for i := range j.records {
+		if f.Match(&j.records[i].entry) {
+			matched = append(matched, j.records[i])
 		}
 	}
-	return entries, j.evicted
+	evicted = j.evicted
+	j.mu.Unlock()
+	entries = make([]Entry, len(matched))
+	for i := range matched {
+		entries[i] = matched[i].read()
+	}
+	return entries, evicted
 }
 
 // Usage is the number of entries held, the bytes they count, and the evictions so far.
 func (j *Journal) Usage() (entries, bytes, evicted int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return len(j.entries), j.bytes, j.evicted
+	return len(j.records), j.bytes, j.evicted
 }
 
 // Clear drops every entry and resets the eviction count; ids keep counting up.
@@ -106,7 +104,7 @@ func (j *Journal) Clear() {
 	defer j.mu.Unlock()
 	if j.pool != nil {
 		j.pool.bytes -= j.bytes
-		j.pool.live -= len(j.entries)
+		j.pool.live -= len(j.records)
 	}
-	j.entries, j.sizes, j.bytes, j.evicted = nil, nil, 0, 0
+	j.records, j.bytes, j.evicted = nil, 0, 0
 }

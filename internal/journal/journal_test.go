@@ -146,8 +146,8 @@ func TestRedactQuery(t *testing.T) {
 	}
 }
 
-func entry(method, path, op string, status int, at time.Time) Entry {
-	return Entry{Method: method, Path: path, OperationID: op, Status: status, Time: at}
+func entry(method, path, op string, status int, at time.Time) Exchange {
+	return Exchange{Method: method, Path: path, OperationID: op, Status: status, Time: at}
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -238,8 +238,8 @@ func TestEntryLimitDropsTheOldest(t *testing.T) {
 		t.Errorf("after 5 adds to a journal of 3: %d evicted, %+v", evicted, entries)
 	}
 	j.Clear()
-	if e := j.Add(entry("GET", "/again", "", 200, t0)); e.ID != 6 {
-		t.Errorf("id after Clear %d, want 6: ids are never reused", e.ID)
+	if id := j.Add(entry("GET", "/again", "", 200, t0)); id != 6 {
+		t.Errorf("id after Clear %d, want 6: ids are never reused", id)
 	}
 	if _, evicted := j.List(Filter{}); evicted != 0 {
 		t.Errorf("Clear left evicted at %d", evicted)
@@ -252,8 +252,8 @@ func TestByteBudgetWithFullBodies(t *testing.T) {
 	big := strings.Repeat("y", 2*MaxBody)
 	for i := range 40 {
 		e := entry("POST", fmt.Sprintf("/%d", i), "", 201, t0)
-		e.RequestBody, e.RequestBodyTruncated = Body([]byte(big), "text/plain")
-		e.ResponseBody, e.ResponseBodyTruncated = Body([]byte(big), "text/plain")
+		e.RequestBody, e.RequestContentType = []byte(big), "text/plain"
+		e.ResponseBody, e.ResponseContentType, e.ResponseHeader = []byte(big), "text/plain", http.Header{}
 		j.Add(e)
 		if _, bytes, _ := j.Usage(); bytes > budget {
 			t.Fatalf("after %d adds the journal holds %d bytes, over its budget of %d", i+1, bytes, budget)
@@ -272,9 +272,10 @@ func TestByteBudgetWithFullBodies(t *testing.T) {
 func TestAnEntryLargerThanTheBudgetKeepsNoBodies(t *testing.T) {
 	j := New(10, 10_000)
 	e := entry("POST", "/x", "", 201, t0)
-	e.RequestBody, _ = Body([]byte(strings.Repeat("z", 20_000)), "")
-	got := j.Add(e)
-	if got.RequestBody != nil || !got.RequestBodyTruncated {
+	e.RequestBody = []byte(strings.Repeat("z", 20_000))
+	j.Add(e)
+	entries, _ := j.List(Filter{})
+	if got := entries[0]; got.RequestBody != nil || !got.RequestBodyTruncated {
 		t.Errorf("an entry over the whole budget kept its body (%d bytes)", len(got.RequestBody))
 	}
 	if _, bytes, _ := j.Usage(); bytes > 10_000 {
@@ -285,9 +286,10 @@ func TestAnEntryLargerThanTheBudgetKeepsNoBodies(t *testing.T) {
 func TestListReturnsCopies(t *testing.T) {
 	j := New(10, 1<<20)
 	e := entry("GET", "/x", "", 200, t0)
-	e.RequestHeaders = http.Header{"Accept": {"a"}}
-	e.ResponseBody = json.RawMessage(`{"a":1}`)
+	e.RequestHeader = http.Header{"Accept": {"a"}}
+	e.ResponseHeader, e.ResponseBody, e.ResponseRendered = http.Header{}, []byte(`{"a":1}`), true
 	j.Add(e)
+	e.RequestHeader.Set("Accept", "changed after Add")
 	got, _ := j.List(Filter{})
 	got[0].RequestHeaders.Set("Accept", "changed")
 	got[0].ResponseBody[1] = 'X'
@@ -307,7 +309,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				e := entry("GET", fmt.Sprintf("/%d/%d", w, i), "", 200, t0)
-				e.ResponseBody, _ = Body([]byte(strings.Repeat("b", 300)), "")
+				e.ResponseHeader, e.ResponseBody, e.ResponseRendered = http.Header{}, []byte(`"`+strings.Repeat("b", 300)+`"`), true
 				j.Add(e)
 			}
 		})
@@ -340,10 +342,9 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 // them goes first, counted as evicted by its own journal, and a cleared journal gives its
 // bytes back.
 func TestPoolBoundsJournalsTogether(t *testing.T) {
-	body := json.RawMessage(`"` + strings.Repeat("x", 1000) + `"`)
-	entry := func() Entry { return Entry{Method: "GET", Path: "/x", RequestBody: body} }
-	one := entry()
-	size := one.size()
+	body := []byte(`"` + strings.Repeat("x", 1000) + `"`)
+	entry := func() Exchange { return Exchange{Method: "GET", Path: "/x", RequestBody: body} }
+	size := newRecord(entry()).size
 	pool := NewPool(10 * size)
 	journals := make([]*Journal, 20)
 	for i := range journals {
@@ -400,7 +401,7 @@ func TestPoolUnderConcurrency(t *testing.T) {
 		j := pool.New(100, 32<<10)
 		wg.Go(func() {
 			for i := range 500 {
-				j.Add(Entry{Method: "GET", Path: fmt.Sprintf("/w%d/%d", w, i), RequestBody: json.RawMessage(`"` + strings.Repeat("y", 500) + `"`)})
+				j.Add(Exchange{Method: "GET", Path: fmt.Sprintf("/w%d/%d", w, i), RequestBody: []byte(`"` + strings.Repeat("y", 500) + `"`)})
 				if i%100 == 0 {
 					j.List(Filter{})
 				}

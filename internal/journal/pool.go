@@ -52,7 +52,7 @@ func (p *Pool) makeRoom(j *Journal, size int) {
 		}
 		// Entries leave a journal oldest first, so a live entry at the pool's front is
 		// also at its journal's.
-		if len(front.j.entries) > 0 && front.j.entries[0].ID == front.id {
+		if len(front.j.records) > 0 && front.j.records[0].entry.ID == front.id {
 			front.j.dropOldest()
 		}
 		if front.j != j {
@@ -79,7 +79,7 @@ func (p *Pool) compact(j *Journal) {
 		if q.j != j {
 			q.j.mu.Lock()
 		}
-		if len(q.j.entries) > 0 && q.id >= q.j.entries[0].ID {
+		if len(q.j.records) > 0 && q.id >= q.j.records[0].entry.ID {
 			kept = append(kept, q)
 		}
 		if q.j != j {

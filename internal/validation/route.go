@@ -99,7 +99,10 @@ func (pr *plainRouter) find(r *http.Request) (m *Match, ok bool) {
 		if shared == nil {
 			return nil, true // gorillamux stops at the first path that matches: method not allowed
 		}
-		m := &Match{Route: shared.Route, op: shared.op, PathParams: make(map[string]string, len(t.names))}
+		m := &Match{Route: shared.Route, op: shared.op}
+		if len(t.names) > 0 {
+			m.PathParams = make(map[string]string, len(t.names))
+		}
 		rest, n := path, 0
 		for _, seg := range t.segments {
 			var value string

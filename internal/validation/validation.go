@@ -129,8 +129,13 @@ func readOnlyAttributes(doc *openapi3.T) map[string]bool {
 // Match is a request matched to an operation.
 type Match struct {
 	Route      *routers.Route
-	PathParams map[string]string
+	PathParams map[string]string // may be nil when the path has no parameters
 	op         *operation
+
+	// What Request hands kin-openapi, in the match's own allocation.
+	input   openapi3filter.RequestValidationInput
+	bodyReq http.Request // the request, with the body Request read, for kin-openapi to read
+	body    bodyReader
 }
 
 // OperationID is the id of the matched operation.
@@ -194,7 +199,8 @@ type Explainer func(name, raw string) *oppstages.Error
 // Security is not kin-openapi's to check here: the caller authenticates the token and
 // checks its scopes against RequiredScopes beforehand, so that its errors come first.
 func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Values, m *Match, body []byte, explain Explainer) (any, []*oppstages.Error) {
-	input := &openapi3filter.RequestValidationInput{
+	input := &m.input
+	*input = openapi3filter.RequestValidationInput{
 		Request:     r,
 		PathParams:  m.PathParams,
 		QueryParams: query,
@@ -212,13 +218,13 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Valu
 	}
 	var value any
 	if rb := m.Route.Operation.RequestBody; rb != nil {
-		req := *r // a shallow copy with its own body: kin-openapi reads and replaces it
-		rd := &bodyReader{}
-		rd.Reset(body)
-		req.Body = rd
+		req := &m.bodyReq
+		*req = *r // a shallow copy with its own body: kin-openapi reads and replaces it
+		m.body.Reset(body)
+		req.Body = &m.body
 		req.ContentLength = int64(len(body))
 		req.GetBody = nil
-		input.Request = &req
+		input.Request = req
 		if err := openapi3filter.ValidateRequestBody(ctx, input, rb.Value); err != nil {
 			errs = append(errs, err)
 		} else if vb, ok := req.Body.(interface{ ValidatedValue() any }); ok {

@@ -1,0 +1,178 @@
+package journal
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Exchange is one request and its answer as a server hands them to Add: the raw material
+// of an Entry. Add copies the header values, which are few, and keeps the bodies without
+// a copy: the caller gives them up and must not change them afterwards. Credentials are
+// redacted, and bodies shaped, only when an entry is read, so that recording costs a
+// request next to nothing.
+type Exchange struct {
+	Time        time.Time // when the request arrived
+	Sandbox     string
+	Method      string
+	Path        string
+	RawQuery    string
+	OperationID string
+	Status      int // 0 when the connection was dropped
+	Duration    time.Duration
+	Fault       string
+
+	RequestHeader      http.Header
+	RequestBody        []byte
+	RequestContentType string
+	// RequestBodyCut says the body did not arrive whole: it was over a limit, or broken off.
+	RequestBodyCut bool
+
+	// ResponseHeader is nil when no answer was sent (a dropped connection).
+	ResponseHeader      http.Header
+	ResponseBody        []byte
+	ResponseContentType string
+	// ResponseRendered marks a body the server rendered itself: valid JSON with no
+	// credentials in it, kept as it is.
+	ResponseRendered bool
+
+	Violations []string
+}
+
+// record is an entry as the journal holds it: the fields a filter reads are set in entry;
+// the query, headers and bodies are kept raw and turned into the entry's only when read.
+type record struct {
+	entry          Entry // RequestBody or ResponseBody set here: shaped when added (too long to keep raw)
+	rawQuery       string
+	requestHeader  []string // name, value, name, value, ...
+	responseHeader []string // nil: no answer was sent
+	requestBody    []byte
+	responseBody   []byte
+	requestType    string
+	responseType   string
+	rendered       bool // responseBody is the server's own JSON
+	size           int  // what the record counts against a journal's byte budget
+}
+
+// entryOverhead approximates what an entry costs beyond its query, bodies and headers.
+const entryOverhead = 256
+
+// newRecord takes what the journal keeps of x.
+func newRecord(x Exchange) record {
+	rec := record{
+		entry: Entry{Time: x.Time, Sandbox: x.Sandbox, Method: x.Method, Path: x.Path, OperationID: x.OperationID,
+			Status: x.Status, DurationMS: float64(x.Duration.Microseconds()) / 1000, Fault: x.Fault,
+			RequestBodyTruncated: x.RequestBodyCut, Violations: x.Violations},
+		rawQuery:     x.RawQuery,
+		requestBody:  x.RequestBody,
+		responseBody: x.ResponseBody,
+		requestType:  x.RequestContentType,
+		responseType: x.ResponseContentType,
+		rendered:     x.ResponseRendered,
+	}
+	if len(rec.requestBody) == 0 {
+		rec.requestBody = nil
+	}
+	if len(rec.responseBody) == 0 {
+		rec.responseBody = nil
+	}
+	// A body longer than an entry keeps is shaped (and cut) now, so that the rest of it is
+	// not held until the entry is read.
+	if len(rec.requestBody) > MaxBody {
+		var cut bool
+		rec.entry.RequestBody, cut = Body(rec.requestBody, rec.requestType)
+		rec.entry.RequestBodyTruncated = rec.entry.RequestBodyTruncated || cut
+		rec.requestBody = nil
+	}
+	if len(rec.responseBody) > MaxBody {
+		rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = Body(rec.responseBody, rec.responseType)
+		rec.responseBody = nil
+	}
+	var requestHeaderBytes, responseHeaderBytes int
+	rec.requestHeader, requestHeaderBytes = flatten(x.RequestHeader)
+	rec.responseHeader, responseHeaderBytes = flatten(x.ResponseHeader)
+	if x.ResponseHeader != nil && rec.responseHeader == nil {
+		rec.responseHeader = []string{} // answered, with no headers
+	}
+	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + requestHeaderBytes + responseHeaderBytes +
+		len(rec.requestBody) + len(rec.entry.RequestBody) + len(rec.responseBody) + len(rec.entry.ResponseBody)
+	return rec
+}
+
+// dropBodies forgets the bodies of a record too large for a journal's whole budget.
+func (rec *record) dropBodies() {
+	if rec.requestBody != nil || rec.entry.RequestBody != nil {
+		rec.size -= len(rec.requestBody) + len(rec.entry.RequestBody)
+		rec.requestBody, rec.entry.RequestBody, rec.entry.RequestBodyTruncated = nil, nil, true
+	}
+	if rec.responseBody != nil || rec.entry.ResponseBody != nil {
+		rec.size -= len(rec.responseBody) + len(rec.entry.ResponseBody)
+		rec.responseBody, rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = nil, nil, true
+	}
+}
+
+// read makes the entry a caller sees: credentials redacted, bodies shaped, nothing shared
+// with the journal.
+func (rec *record) read() Entry {
+	e := rec.entry
+	e.Query = RedactQuery(rec.rawQuery)
+	e.RequestHeaders = RedactHeader(unflatten(rec.requestHeader))
+	if rec.responseHeader != nil {
+		e.ResponseHeaders = RedactHeader(unflatten(rec.responseHeader))
+	}
+	if rec.requestBody != nil {
+		var cut bool
+		e.RequestBody, cut = Body(rec.requestBody, rec.requestType)
+		e.RequestBodyTruncated = e.RequestBodyTruncated || cut
+	} else {
+		e.RequestBody = cloneBytes(e.RequestBody)
+	}
+	switch {
+	case rec.responseBody != nil && rec.rendered:
+		e.ResponseBody = cloneBytes(rec.responseBody) // valid by construction, with no credentials
+	case rec.responseBody != nil:
+		e.ResponseBody, e.ResponseBodyTruncated = Body(rec.responseBody, rec.responseType)
+	default:
+		e.ResponseBody = cloneBytes(e.ResponseBody)
+	}
+	if e.Violations != nil {
+		e.Violations = append([]string(nil), e.Violations...)
+	}
+	return e
+}
+
+// flatten copies a header's names and values into one slice, name before value, and
+// counts their bytes; nil for a header with no values.
+func flatten(h http.Header) (flat []string, size int) {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	if n == 0 {
+		return nil, 0
+	}
+	flat = make([]string, 0, 2*n)
+	for k, vs := range h {
+		for _, v := range vs {
+			flat = append(flat, k, v)
+			size += len(k) + len(v) + 4
+		}
+	}
+	return flat, size
+}
+
+// unflatten is the header flatten copied, with values in their order.
+func unflatten(flat []string) http.Header {
+	h := make(http.Header, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		h[flat[i]] = append(h[flat[i]], flat[i+1])
+	}
+	return h
+}
+
+func cloneBytes(b json.RawMessage) json.RawMessage {
+	if b == nil {
+		return nil
+	}
+	return append(json.RawMessage(nil), b...)
+}
