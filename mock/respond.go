@@ -37,14 +37,18 @@ func noContent() response { return response{status: http.StatusNoContent} }
 
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
 
-func (resp response) write(w http.ResponseWriter) { resp.writeCounted(w, rateCount{}) }
+func (resp response) write(w http.ResponseWriter) {
+	resp.writeCounted(w, rateCount{}, make([]string, 0, headerValues))
+}
+
+// headerValues is how many header values writeCounted sets at most.
+const headerValues = 5
 
 // writeCounted writes the answer with the rate-limit headers of count (none for a zero
-// count) under it. The headers' values share one slice, and their digits one string, set
-// under keys already in canonical form.
-func (resp response) writeCounted(w http.ResponseWriter, count rateCount) {
+// count) under it. The headers' values share values, empty with room for headerValues,
+// and their digits one string, set under keys already in canonical form.
+func (resp response) writeCounted(w http.ResponseWriter, count rateCount, values []string) {
 	h := w.Header()
-	values := make([]string, 0, 5)
 	var buf [80]byte
 	digits := buf[:0]
 	if count.limit > 0 {

@@ -29,13 +29,15 @@ type exchange struct {
 	routeErr  *oppstages.Error
 	forwarded bool      // the upstream answers, not the store
 	rate      rateCount // the rate-limit headers of the mock's own answers
-	who       principal
-	body      []byte
-	doc       any        // the body as validation decoded it, read by the write handlers
-	query     url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
-	list      query.List // the query's parameters, parsed for every operation
-	id        int64      // the path's id, for operations on one record
-	fault     string     // what the mock injected, for the journal
+	// headerValues hold the values of the headers send sets, in the exchange's allocation.
+	headerValues [headerValues]string
+	who          principal
+	body         []byte
+	doc          any        // the body as validation decoded it, read by the write handlers
+	query        url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
+	list         query.List // the query's parameters, parsed for every operation
+	id           int64      // the path's id, for operations on one record
+	fault        string     // what the mock injected, for the journal
 
 	bodyErr    error    // from reading the body, answered once the checks before it pass
 	violations []string // contract violations found in the exchange, for the journal
@@ -153,7 +155,7 @@ func (s *Server) serve(x *exchange, w http.ResponseWriter) response {
 
 // send writes one of the mock's own answers, with the mock's own headers.
 func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
-	resp.writeCounted(w, x.rate)
+	resp.writeCounted(w, x.rate, x.headerValues[:0])
 }
 
 // logRequest writes the request's line to the log. The record is stamped with the time

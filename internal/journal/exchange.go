@@ -88,13 +88,9 @@ func newRecord(x Exchange) record {
 		rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = Body(rec.responseBody, rec.responseType)
 		rec.responseBody = nil
 	}
-	var requestHeaderBytes, responseHeaderBytes int
-	rec.requestHeader, requestHeaderBytes = flatten(x.RequestHeader)
-	rec.responseHeader, responseHeaderBytes = flatten(x.ResponseHeader)
-	if x.ResponseHeader != nil && rec.responseHeader == nil {
-		rec.responseHeader = []string{} // answered, with no headers
-	}
-	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + requestHeaderBytes + responseHeaderBytes +
+	var headerBytes int
+	rec.requestHeader, rec.responseHeader, headerBytes = flatten(x.RequestHeader, x.ResponseHeader)
+	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + headerBytes +
 		len(rec.requestBody) + len(rec.entry.RequestBody) + len(rec.responseBody) + len(rec.entry.ResponseBody)
 	return rec
 }
@@ -141,24 +137,36 @@ func (rec *record) read() Entry {
 	return e
 }
 
-// flatten copies a header's names and values into one slice, name before value, and
-// counts their bytes; nil for a header with no values.
-func flatten(h http.Header) (flat []string, size int) {
+// flatten copies the names and values of a request's and a response's headers into one
+// slice, name before value, and counts their bytes. The response's part is nil when the
+// response header is nil (no answer was sent).
+func flatten(request, response http.Header) (requestFlat, responseFlat []string, size int) {
 	n := 0
-	for _, vs := range h {
+	for _, vs := range request {
 		n += len(vs)
 	}
-	if n == 0 {
-		return nil, 0
+	for _, vs := range response {
+		n += len(vs)
 	}
-	flat = make([]string, 0, 2*n)
-	for k, vs := range h {
+	flat := make([]string, 0, 2*n)
+	for k, vs := range request {
 		for _, v := range vs {
 			flat = append(flat, k, v)
 			size += len(k) + len(v) + 4
 		}
 	}
-	return flat, size
+	split := len(flat)
+	for k, vs := range response {
+		for _, v := range vs {
+			flat = append(flat, k, v)
+			size += len(k) + len(v) + 4
+		}
+	}
+	requestFlat = flat[:split:split]
+	if response != nil {
+		responseFlat = flat[split:]
+	}
+	return requestFlat, responseFlat, size
 }
 
 // unflatten is the header flatten copied, with values in their order.

@@ -223,7 +223,9 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Valu
 		m.body.Reset(body)
 		req.Body = &m.body
 		req.ContentLength = int64(len(body))
-		req.GetBody = nil
+		// kin-openapi puts a body back from GetBody once it has read this one; no one
+		// reads it after, so an empty one saves it copying the body into a new reader.
+		req.GetBody = emptyBody
 		input.Request = req
 		if err := openapi3filter.ValidateRequestBody(ctx, input, rb.Value); err != nil {
 			errs = append(errs, err)
@@ -236,6 +238,8 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, query url.Valu
 	}
 	return nil, convertRequestError(errs, query, explain, v.readOnly)
 }
+
+func emptyBody() (io.ReadCloser, error) { return http.NoBody, nil }
 
 // bodyReader hands kin-openapi a body already read, in one allocation.
 type bodyReader struct{ bytes.Reader }
