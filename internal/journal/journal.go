@@ -10,8 +10,8 @@ type Journal struct {
 	mu      sync.Mutex
 	limit   int
 	budget  int
-	records []record // oldest first
-	bytes   int      // their sizes, summed
+	records ring
+	bytes   int // their sizes, summed
 	lastID  int64
 	evicted int
 }
@@ -39,7 +39,7 @@ func (j *Journal) Add(x Exchange) int64 {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for len(j.records) > 0 && (len(j.records) >= j.limit || j.bytes+rec.size > j.budget) {
+	for j.records.len() > 0 && (j.records.len() >= j.limit || j.bytes+rec.size > j.budget) {
 		j.dropOldest()
 	}
 	if j.pool != nil {
@@ -47,7 +47,7 @@ func (j *Journal) Add(x Exchange) int64 {
 	}
 	j.lastID++
 	rec.entry.ID = j.lastID
-	j.records = append(j.records, rec)
+	j.records.push(rec, j.limit)
 	j.bytes += rec.size
 	if j.pool != nil {
 		j.pool.added(j, rec.entry.ID, rec.size)
@@ -57,14 +57,12 @@ func (j *Journal) Add(x Exchange) int64 {
 
 // dropOldest evicts the oldest entry. j.mu is held, and the pool's mutex when j has a pool.
 func (j *Journal) dropOldest() {
-	size := j.records[0].size
+	size := j.records.dropOldest().size
 	if j.pool != nil {
 		j.pool.bytes -= size
 		j.pool.live--
 	}
 	j.bytes -= size
-	j.records[0] = record{} // let the collector have its bodies
-	j.records = j.records[1:]
 	j.evicted++
 }
 
@@ -73,9 +71,9 @@ func (j *Journal) dropOldest() {
 func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 	j.mu.Lock()
 	var matched []record // records never change once added: they are read after unlocking
-	for i := range j.records {
-		if f.Match(&j.records[i].entry) {
-			matched = append(matched, j.records[i])
+	for i := range j.records.len() {
+		if rec := j.records.at(i); f.Match(&rec.entry) {
+			matched = append(matched, *rec)
 		}
 	}
 	evicted = j.evicted
@@ -91,7 +89,7 @@ func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 func (j *Journal) Usage() (entries, bytes, evicted int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return len(j.records), j.bytes, j.evicted
+	return j.records.len(), j.bytes, j.evicted
 }
 
 // Clear drops every entry and resets the eviction count; ids keep counting up.
@@ -104,7 +102,7 @@ func (j *Journal) Clear() {
 	defer j.mu.Unlock()
 	if j.pool != nil {
 		j.pool.bytes -= j.bytes
-		j.pool.live -= len(j.records)
+		j.pool.live -= j.records.len()
 	}
-	j.records, j.bytes, j.evicted = nil, 0, 0
+	j.records, j.bytes, j.evicted = ring{}, 0, 0
 }

@@ -52,7 +52,7 @@ func (p *Pool) makeRoom(j *Journal, size int) {
 		}
 		// Entries leave a journal oldest first, so a live entry at the pool's front is
 		// also at its journal's.
-		if len(front.j.records) > 0 && front.j.records[0].entry.ID == front.id {
+		if front.j.records.len() > 0 && front.j.records.at(0).entry.ID == front.id {
 			front.j.dropOldest()
 		}
 		if front.j != j {
@@ -79,7 +79,7 @@ func (p *Pool) compact(j *Journal) {
 		if q.j != j {
 			q.j.mu.Lock()
 		}
-		if len(q.j.records) > 0 && q.id >= q.j.records[0].entry.ID {
+		if q.j.records.len() > 0 && q.id >= q.j.records.at(0).entry.ID {
 			kept = append(kept, q)
 		}
 		if q.j != j {
