@@ -129,8 +129,8 @@ func redactValue(v any) bool {
 // RedactQuery replaces the values of credential-like parameters in a raw query or
 // form body, keeping the order and encoding of everything else.
 func RedactQuery(raw string) string {
-	if raw == "" {
-		return raw
+	if !querySecret(raw) {
+		return raw // most queries hold no credential: nothing to split or join
 	}
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
@@ -144,4 +144,25 @@ func RedactQuery(raw string) string {
 		}
 	}
 	return strings.Join(parts, "&")
+}
+
+// querySecret reports whether a raw query names a credential-like parameter with a value.
+func querySecret(raw string) bool {
+	for raw != "" {
+		var p string
+		p, raw, _ = strings.Cut(raw, "&")
+		key, _, hasValue := strings.Cut(p, "=")
+		if !hasValue {
+			continue
+		}
+		if strings.ContainsAny(key, "%+") {
+			if name, err := url.QueryUnescape(key); err == nil {
+				key = name
+			}
+		}
+		if Secret(key) {
+			return true
+		}
+	}
+	return false
 }

@@ -56,3 +56,30 @@ func FuzzBody(f *testing.F) {
 		}
 	})
 }
+
+// RedactQuery keeps every parameter as it was but the values of credential-like ones.
+func FuzzRedactQuery(f *testing.F) {
+	for _, s := range []string{"page[size]=50", "access_token=t&a=1", "a%5Ftoken=x", "api+key=1", "code", "code=", "&&=&", "%zz=1&token=2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		in, out := strings.Split(raw, "&"), strings.Split(RedactQuery(raw), "&")
+		if len(in) != len(out) {
+			t.Fatalf("RedactQuery(%q) has %d parameters, want %d", raw, len(out), len(in))
+		}
+		for i := range in {
+			key, _, hasValue := strings.Cut(in[i], "=")
+			name, err := url.QueryUnescape(key)
+			if err != nil {
+				name = key
+			}
+			want := in[i]
+			if hasValue && Secret(name) {
+				want = key + "=" + Redacted
+			}
+			if out[i] != want {
+				t.Fatalf("RedactQuery(%q): parameter %d is %q, want %q", raw, i, out[i], want)
+			}
+		}
+	})
+}
