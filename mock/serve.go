@@ -125,6 +125,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		box.journal.Add(x.journalExchange(arrived, elapsed, status, resp, w.Header()))
 		s.logRequest(r, status, start, elapsed, x.fault)
+		s.validator.Release(x.match) // last: nothing reads the match after this
+		x.match = nil
 		if resp.drop {
 			panic(http.ErrAbortHandler) // net/http closes the connection without a response
 		}

@@ -141,14 +141,8 @@ func (rec *record) read() Entry {
 // slice, name before value, and counts their bytes. The response's part is nil when the
 // response header is nil (no answer was sent).
 func flatten(request, response http.Header) (requestFlat, responseFlat []string, size int) {
-	n := 0
-	for _, vs := range request {
-		n += len(vs)
-	}
-	for _, vs := range response {
-		n += len(vs)
-	}
-	flat := make([]string, 0, 2*n)
+	// A header has about one value per name: room for that, and one pass over each map.
+	flat := make([]string, 0, 2*(len(request)+len(response)))
 	for k, vs := range request {
 		for _, v := range vs {
 			flat = append(flat, k, v)

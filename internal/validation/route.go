@@ -84,8 +84,9 @@ func plainPath(p string) bool {
 	return true
 }
 
-// find matches r, or says it cannot decide (ok false) and the router must.
-func (pr *plainRouter) find(r *http.Request) (m *Match, ok bool) {
+// find matches r, filling a match from newMatch, or says it cannot decide (ok false) and
+// the router must.
+func (pr *plainRouter) find(r *http.Request, newMatch func() *Match) (m *Match, ok bool) {
 	path := r.URL.Path
 	if r.URL.RawPath != "" || !plainPath(path) {
 		return nil, false
@@ -99,8 +100,9 @@ func (pr *plainRouter) find(r *http.Request) (m *Match, ok bool) {
 		if shared == nil {
 			return nil, true // gorillamux stops at the first path that matches: method not allowed
 		}
-		m := &Match{Route: shared.Route, op: shared.op}
-		if len(t.names) > 0 {
+		m = newMatch()
+		m.Route, m.op = shared.Route, shared.op
+		if len(t.names) > 0 && m.PathParams == nil {
 			m.PathParams = make(map[string]string, len(t.names))
 		}
 		rest, n := path, 0

@@ -43,7 +43,7 @@ func FuzzPlainRouterAgreesWithGorillamux(f *testing.F) {
 			return
 		}
 		r := &http.Request{Method: method, URL: &url.URL{Path: u.Path, RawPath: u.RawPath}, Header: http.Header{}, Host: "example.com"}
-		fast, decided := v.plain.find(r)
+		fast, decided := v.plain.find(r, v.newMatch)
 		if !decided {
 			return
 		}
@@ -68,7 +68,7 @@ func FuzzPlainRouterAgreesWithGorillamux(f *testing.F) {
 func TestPlainRouterLeavesEscapedPathsToGorillamux(t *testing.T) {
 	v := newValidator(t)
 	for _, target := range []string{"/api/v2/opportunityStages/%31", "/api/v2/opportunity%20Stages"} {
-		if _, decided := v.plain.find(httptest.NewRequest("GET", target, nil)); decided {
+		if _, decided := v.plain.find(httptest.NewRequest("GET", target, nil), v.newMatch); decided {
 			t.Errorf("%s: decided by the plain router", target)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,6 +31,7 @@ type Validator struct {
 	plain      *plainRouter           // nil unless every route is plain
 	options    openapi3filter.Options // kin-openapi's options for every request; it only reads them
 	readOnly   map[string]bool        // attributes the server sets, which request schemas leave out
+	matches    sync.Pool              // of *Match given back by Release
 }
 
 // operation is what requests to one operation share, worked out once from the document.
@@ -147,7 +149,7 @@ var errRouteNotFound = oppstages.Errorf(oppstages.CodeRouteNotFound,
 // Route finds the operation for a request; an unknown path or method is routeNotFound.
 func (v *Validator) Route(r *http.Request) (*Match, *oppstages.Error) {
 	if v.plain != nil {
-		if m, ok := v.plain.find(r); ok {
+		if m, ok := v.plain.find(r, v.newMatch); ok {
 			if m == nil {
 				return nil, errRouteNotFound
 			}
@@ -162,7 +164,29 @@ func (v *Validator) Route(r *http.Request) (*Match, *oppstages.Error) {
 	if op == nil { // an operation New did not see: prepare it now, for this request only
 		op = prepare(v.doc, route.PathItem, route.Operation)
 	}
-	return &Match{Route: route, PathParams: params, op: op}, nil
+	m := v.newMatch()
+	m.Route, m.PathParams, m.op = route, params, op
+	return m, nil
+}
+
+// newMatch is a match given back by Release, or a new one.
+func (v *Validator) newMatch() *Match {
+	if m, ok := v.matches.Get().(*Match); ok {
+		return m
+	}
+	return &Match{}
+}
+
+// Release gives back a match Route returned, once its request is answered and nothing
+// reads the match any more, so that a later request can reuse it (and its PathParams).
+func (v *Validator) Release(m *Match) {
+	if m == nil {
+		return
+	}
+	params := m.PathParams
+	clear(params)
+	*m = Match{PathParams: params}
+	v.matches.Put(m)
 }
 
 // RequiredScopes lists the alternatives of the operation's security: the request is
