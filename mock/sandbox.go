@@ -23,53 +23,47 @@ type sandbox struct {
 	// violations counts the ways the upstream's exchanges broke openapi.yaml.
 	violations atomic.Int64
 
-	mu       sync.Mutex
-	state    *store.Store
-	settings Settings
-	rng      *rand.Rand // chaos: probability, latency and error-rate draws
+	state    *store.Store             // set before the sandbox serves; never replaced
+	settings atomic.Pointer[Settings] // read by every request without a lock; replaced whole
+
+	mu  sync.Mutex // guards rng, and makes changes to settings one at a time
+	rng *rand.Rand // chaos: probability, latency and error-rate draws
 }
 
 func (s *Server) newSandbox(name string) *sandbox {
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	settings := s.initial
-	return &sandbox{
-		name:     name,
-		limiter:  newRateLimiter(settings.RateLimit, settings.RateWindow.D),
-		journal:  s.journals.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
-		state:    s.seed.Clone(),
-		settings: settings,
-		rng:      rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),
+	b := &sandbox{
+		name:    name,
+		limiter: newRateLimiter(settings.RateLimit, settings.RateWindow.D),
+		journal: s.journals.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
+		state:   s.seed.Clone(),
+		rng:     rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),
 	}
+	b.settings.Store(&settings)
+	return b
 }
 
-func (b *sandbox) store() *store.Store {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.state
-}
+func (b *sandbox) store() *store.Store { return b.state }
 
 // replace makes the sandbox hold st's records; with a state file, durably.
 func (b *sandbox) replace(st *store.Store) error {
 	return b.store().ReplaceWith(st)
 }
 
-func (b *sandbox) currentSettings() Settings {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.settings
-}
+func (b *sandbox) currentSettings() Settings { return *b.settings.Load() }
 
 // patchSettings applies p to the current settings, in one step, unless the result is out
 // of range.
 func (b *sandbox) patchSettings(p SettingsPatch) (Settings, error) {
 	b.mu.Lock()
-	next := p.apply(b.settings)
+	next := p.apply(*b.settings.Load())
 	if err := next.check(); err != nil {
 		b.mu.Unlock()
 		return Settings{}, err
 	}
-	b.settings = next
+	b.settings.Store(&next)
 	b.mu.Unlock()
 	b.limiter.configure(next.RateLimit, next.RateWindow.D)
 	return next, nil
@@ -101,7 +95,8 @@ func (s *Server) resetSandbox(b *sandbox) error {
 		return err
 	}
 	b.mu.Lock()
-	b.settings = s.initial
+	initial := s.initial
+	b.settings.Store(&initial)
 	b.mu.Unlock()
 	b.limiter.configure(s.initial.RateLimit, s.initial.RateWindow.D)
 	b.limiter.reset()
