@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +29,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx = whileGoRunLives(ctx, os.Stderr)
+	spareProc(os.Getenv)
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "mockserver:", err)
 		if errors.Is(err, flag.ErrHelp) {
@@ -287,18 +287,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("mockserver stopped")
 	return nil
-}
-
-// servingGCPercent is the heap growth mockserver lets the garbage collector allow while it
-// serves: the heap may grow to five times what is live before a collection. A mock holds
-// little (8 stages and a journal of at most 8 MiB by default), while the collector spent
-// about a tenth of its CPU under load at the runtime's default of 100.
-const servingGCPercent = 400
-
-// collectLessOften sets servingGCPercent once the seed data is loaded (so that start-up,
-// which makes the most garbage, runs at the default), unless GOGC is set.
-func collectLessOften(getenv func(string) string) {
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(servingGCPercent)
-	}
 }

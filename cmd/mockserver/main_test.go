@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -319,30 +318,5 @@ func TestExampleTokensFile(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Errorf("DELETE with writer: %d, want 403 (no opportunityStages.delete)", resp.StatusCode)
-	}
-}
-
-// The collector's setting is the process's: mockserver raises it once serving, and leaves
-// it to GOGC when that is set.
-func TestCollectLessOftenUnlessGOGCIsSet(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	for _, c := range []struct {
-		gogc string
-		want int
-	}{
-		{"", servingGCPercent},
-		{"50", 100}, // the runtime read GOGC itself; mockserver leaves it
-		{"off", 100},
-	} {
-		debug.SetGCPercent(100)
-		collectLessOften(func(name string) string {
-			if name == "GOGC" {
-				return c.gogc
-			}
-			return ""
-		})
-		if got := debug.SetGCPercent(100); got != c.want {
-			t.Errorf("GOGC=%q: GC percent %d, want %d", c.gogc, got, c.want)
-		}
 	}
 }
