@@ -29,7 +29,6 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx = whileGoRunLives(ctx, os.Stderr)
-	spareProc(os.Getenv)
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "mockserver:", err)
 		if errors.Is(err, flag.ErrHelp) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -33,17 +32,5 @@ func TestCollectLessOftenUnlessGOGCIsSet(t *testing.T) {
 		if got := debug.SetGCPercent(100); got != c.want {
 			t.Errorf("GOGC=%q: GC percent %d, want %d", c.gogc, got, c.want)
 		}
-	}
-}
-
-func TestSpareProcUnlessGOMAXPROCSIsSet(t *testing.T) {
-	base := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(base)
-	if got := spareProc(env("GOMAXPROCS", "")); got != base+1 || runtime.GOMAXPROCS(0) != base+1 {
-		t.Errorf("spareProc gave %d and the runtime has %d, want %d", got, runtime.GOMAXPROCS(0), base+1)
-	}
-	runtime.GOMAXPROCS(base)
-	if got := spareProc(env("GOMAXPROCS", "1")); got != base || runtime.GOMAXPROCS(0) != base {
-		t.Errorf("with GOMAXPROCS set, spareProc gave %d and the runtime has %d, want %d unchanged", got, runtime.GOMAXPROCS(0), base)
 	}
 }
