@@ -29,7 +29,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx = whileGoRunLives(ctx, os.Stderr)
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+	ready := make(chan string, 1)
+	go func() {
+		<-ready
+		collectLessOften(os.Getenv) // once serving: start-up, which makes the most garbage, runs at the default
+	}()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, ready); err != nil {
 		fmt.Fprintln(os.Stderr, "mockserver:", err)
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -241,7 +246,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	collectLessOften(getenv)
 	url := c.baseURL
 	if url == "" {
 		url = "http://" + ln.Addr().String()

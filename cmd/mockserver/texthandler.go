@@ -22,8 +22,9 @@ type textHandler struct {
 	plain bool // the options leave the built-in format alone: no ReplaceAttr
 	src   bool // AddSource is set
 
-	mu *sync.Mutex // serialises writes to w, shared with slow's writer
-	w  io.Writer
+	mu    *sync.Mutex // serialises writes to w, shared with slow's writer
+	w     io.Writer
+	lines *sync.Pool // of *[]byte: buffers for a line each
 }
 
 // newTextHandler returns a handler writing to w what slog.NewTextHandler(w, opts) would.
@@ -40,6 +41,10 @@ func newTextHandler(w io.Writer, opts *slog.HandlerOptions) *textHandler {
 		src:   opts.AddSource,
 		mu:    mu,
 		w:     w,
+		lines: &sync.Pool{New: func() any {
+			b := make([]byte, 0, 512)
+			return &b
+		}},
 	}
 }
 
@@ -67,8 +72,8 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !h.plain || (h.src && r.PC != 0) {
 		return h.slow.Handle(ctx, r)
 	}
-	bp := lineBuffers.Get().(*[]byte)
-	defer putLineBuffer(bp)
+	bp := h.lines.Get().(*[]byte)
+	defer h.putLineBuffer(bp)
 	line, ok := appendRecord((*bp)[:0], r)
 	*bp = line
 	if !ok {
@@ -80,17 +85,12 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 	return err
 }
 
-var lineBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 0, 512)
-	return &b
-}}
-
 // maxPooledLine keeps a rare huge line from pinning its buffer in the pool.
 const maxPooledLine = 16 << 10
 
-func putLineBuffer(bp *[]byte) {
+func (h *textHandler) putLineBuffer(bp *[]byte) {
 	if cap(*bp) <= maxPooledLine {
-		lineBuffers.Put(bp)
+		h.lines.Put(bp)
 	}
 }
 

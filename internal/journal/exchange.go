@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+	"unicode/utf8"
 )
 
 // Exchange is one request and its answer as a server hands them to Add: the raw material
@@ -90,19 +91,64 @@ func newRecord(x Exchange) record {
 	}
 	var headerBytes int
 	rec.requestHeader, rec.responseHeader, headerBytes = flatten(x.RequestHeader, x.ResponseHeader)
+	// Raw bodies count what reading may make of them, not their own length, so that the
+	// budget bounds what a read hands out too; the server's own JSON is kept as it is.
+	responseBytes := len(rec.responseBody)
+	if !rec.rendered {
+		responseBytes = shapedSize(rec.responseBody)
+	}
 	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + headerBytes +
-		len(rec.requestBody) + len(rec.entry.RequestBody) + len(rec.responseBody) + len(rec.entry.ResponseBody)
+		shapedSize(rec.requestBody) + len(rec.entry.RequestBody) + responseBytes + len(rec.entry.ResponseBody)
 	return rec
+}
+
+// shapedSize is what Body may make of raw, up to MaxBody of it, with every escape at its
+// longest: its text as a JSON string, where a control character, an invalid byte or
+// U+2028/U+2029 takes 6 bytes and a quote or a backslash 2, or a JSON document redacted
+// and encoded again, which may also escape <, > and & in 6. (Redaction itself may lengthen
+// a credential shorter than REDACTED by a few bytes.) Nothing (0) for no body.
+func shapedSize(raw []byte) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	n := 2 // the quotes
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				n += 2
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			n += 6
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
 }
 
 // dropBodies forgets the bodies of a record too large for a journal's whole budget.
 func (rec *record) dropBodies() {
 	if rec.requestBody != nil || rec.entry.RequestBody != nil {
-		rec.size -= len(rec.requestBody) + len(rec.entry.RequestBody)
+		rec.size -= shapedSize(rec.requestBody) + len(rec.entry.RequestBody)
 		rec.requestBody, rec.entry.RequestBody, rec.entry.RequestBodyTruncated = nil, nil, true
 	}
 	if rec.responseBody != nil || rec.entry.ResponseBody != nil {
-		rec.size -= len(rec.responseBody) + len(rec.entry.ResponseBody)
+		responseBytes := len(rec.responseBody)
+		if !rec.rendered {
+			responseBytes = shapedSize(rec.responseBody)
+		}
+		rec.size -= responseBytes + len(rec.entry.ResponseBody)
 		rec.responseBody, rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = nil, nil, true
 	}
 }

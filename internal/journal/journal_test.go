@@ -416,3 +416,33 @@ func TestPoolUnderConcurrency(t *testing.T) {
 		t.Errorf("the pool holds %d bytes, budget %d", held, budget)
 	}
 }
+
+// The byte budget bounds what a read hands out, not only what the journal holds: a text
+// body is escaped when read, up to six bytes for one it holds.
+func TestBudgetBoundsWhatAReadReturns(t *testing.T) {
+	const budget = 1 << 20
+	j := New(1000, budget)
+	for _, body := range []string{
+		strings.Repeat("\x01", 60<<10),                            // control characters: \u0001 each
+		strings.Repeat("\xff", 60<<10),                            // invalid UTF-8: \ufffd each
+		strings.Repeat(`"\`, 30<<10),                              // quotes and backslashes: two bytes each
+		strings.Repeat("\u2028", 20<<10),                          // line separators, escaped as \u2028
+		`{"a":"` + strings.Repeat("<", 60<<10) + `","token":"t"}`, // redacted and encoded again: \u003c
+	} {
+		j.Clear()
+		for i := range 40 {
+			j.Add(Exchange{Method: "POST", Path: fmt.Sprintf("/%d", i), RequestBody: []byte(body), RequestContentType: "text/plain"})
+		}
+		entries, _ := j.List(Filter{})
+		read := 0
+		for _, e := range entries {
+			read += len(e.RequestBody)
+		}
+		if read > budget {
+			t.Errorf("body %.12q...: a read returned %d bytes of bodies from %d entries, over the budget of %d", body, read, len(entries), budget)
+		}
+		if len(entries) == 0 {
+			t.Errorf("body %.12q...: nothing kept", body)
+		}
+	}
+}
