@@ -57,7 +57,7 @@ type rateCount struct {
 // setHeaders sets the X-RateLimit headers; a zero count sets none.
 func (c rateCount) setHeaders(h http.Header) {
 	if c.limit > 0 {
-		setRateLimitHeaders(h, c.limit, c.remaining, c.reset)
+		setRateLimitHeaders(h, decimals(make([]string, 0, 3), int64(c.limit), int64(c.remaining), c.reset))
 	}
 }
 
@@ -98,20 +98,30 @@ const (
 	headerReset     = "X-Ratelimit-Reset"
 )
 
-// setRateLimitHeaders sets the three headers with one string and one slice behind them,
-// as every answer carries them.
-func setRateLimitHeaders(h http.Header, limit, remaining int, reset int64) {
-	var buf [64]byte
-	b := strconv.AppendInt(buf[:0], int64(limit), 10)
-	n1 := len(b)
-	b = strconv.AppendInt(b, int64(remaining), 10)
-	n2 := len(b)
-	b = strconv.AppendInt(b, reset, 10)
-	all := string(b)
-	values := []string{all[:n1], all[n1:n2], all[n2:]}
+// setRateLimitHeaders sets the three headers to the first three values: the limit, the
+// remaining requests and the reset time.
+func setRateLimitHeaders(h http.Header, values []string) {
 	h[headerLimit] = values[0:1:1]
 	h[headerRemaining] = values[1:2:2]
 	h[headerReset] = values[2:3:3]
+}
+
+// decimals appends the decimal forms of ns, at most four, to values, with one string
+// behind them all: the numeric headers of an answer cost one allocation together.
+func decimals(values []string, ns ...int64) []string {
+	var buf [96]byte
+	var ends [4]int
+	b := buf[:0]
+	for i, n := range ns {
+		b = strconv.AppendInt(b, n, 10)
+		ends[i] = len(b)
+	}
+	all, start := string(b), 0
+	for i := range ns {
+		values = append(values, all[start:ends[i]])
+		start = ends[i]
+	}
+	return values
 }
 
 // rateLimitDetail is the vendor's 429 detail for a limit and the time its window resets.

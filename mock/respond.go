@@ -49,34 +49,23 @@ const headerValues = 5
 // and their digits one string, set under keys already in canonical form.
 func (resp response) writeCounted(w http.ResponseWriter, count rateCount, values []string) {
 	h := w.Header()
-	var buf [80]byte
-	digits := buf[:0]
+	hasLength := resp.status != http.StatusNoContent
+	length := int64(len(resp.body))
+	switch {
+	case count.limit > 0 && hasLength:
+		values = decimals(values, int64(count.limit), int64(count.remaining), count.reset, length)
+	case count.limit > 0:
+		values = decimals(values, int64(count.limit), int64(count.remaining), count.reset)
+	case hasLength:
+		values = decimals(values, length)
+	}
 	if count.limit > 0 {
-		digits = strconv.AppendInt(digits, int64(count.limit), 10)
-		n1 := len(digits)
-		digits = strconv.AppendInt(digits, int64(count.remaining), 10)
-		n2 := len(digits)
-		digits = strconv.AppendInt(digits, count.reset, 10)
-		n3 := len(digits)
-		hasLength := resp.status != http.StatusNoContent
-		if hasLength {
-			digits = strconv.AppendInt(digits, int64(len(resp.body)), 10)
-		}
-		all := string(digits)
-		values = append(values, all[:n1], all[n1:n2], all[n2:n3])
-		h[headerLimit] = values[0:1:1]
-		h[headerRemaining] = values[1:2:2]
-		h[headerReset] = values[2:3:3]
-		if hasLength {
-			values = append(values, all[n3:])
-		}
-	} else if resp.status != http.StatusNoContent {
-		values = append(values, strconv.Itoa(len(resp.body)))
+		setRateLimitHeaders(h, values)
 	}
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
-	if resp.status != http.StatusNoContent {
+	if hasLength {
 		n := len(values)
 		h["Content-Length"] = values[n-1 : n : n]
 	}
