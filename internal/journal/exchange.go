@@ -53,6 +53,7 @@ type record struct {
 	responseType   string
 	rendered       bool // responseBody is the server's own JSON
 	size           int  // what the record counts against a journal's byte budget
+	bodyBytes      int  // the bodies' share of size
 }
 
 // entryOverhead approximates what an entry costs beyond its query, bodies and headers.
@@ -97,8 +98,8 @@ func newRecord(x Exchange) record {
 	if !rec.rendered {
 		responseBytes = shapedSize(rec.responseBody)
 	}
-	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + headerBytes +
-		shapedSize(rec.requestBody) + len(rec.entry.RequestBody) + responseBytes + len(rec.entry.ResponseBody)
+	rec.bodyBytes = shapedSize(rec.requestBody) + len(rec.entry.RequestBody) + responseBytes + len(rec.entry.ResponseBody)
+	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + headerBytes + rec.bodyBytes
 	return rec
 }
 
@@ -140,17 +141,13 @@ func shapedSize(raw []byte) int {
 // dropBodies forgets the bodies of a record too large for a journal's whole budget.
 func (rec *record) dropBodies() {
 	if rec.requestBody != nil || rec.entry.RequestBody != nil {
-		rec.size -= shapedSize(rec.requestBody) + len(rec.entry.RequestBody)
 		rec.requestBody, rec.entry.RequestBody, rec.entry.RequestBodyTruncated = nil, nil, true
 	}
 	if rec.responseBody != nil || rec.entry.ResponseBody != nil {
-		responseBytes := len(rec.responseBody)
-		if !rec.rendered {
-			responseBytes = shapedSize(rec.responseBody)
-		}
-		rec.size -= responseBytes + len(rec.entry.ResponseBody)
 		rec.responseBody, rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = nil, nil, true
 	}
+	rec.size -= rec.bodyBytes
+	rec.bodyBytes = 0
 }
 
 // read makes the entry a caller sees: credentials redacted, bodies shaped, nothing shared
