@@ -9,24 +9,31 @@ import (
 )
 
 // adminCallerRefused says why a request may not reach the admin API from where it came,
-// or "" when it may. Scripts and tests are never refused here; browsers are held to two
-// rules:
+// or "" when it may. Two rules hold whatever else the request carries:
 //
 //   - A page on another origin must not steer the mock: a cross-site POST with a
 //     text/plain body needs no preflight, so without this check any open tab could reset
 //     the mock or add faults. Browsers send Origin on every such request.
 //   - Without an admin token, a page whose DNS name was rebound to 127.0.0.1 must not read
-//     the journal or the state. Browsers mark their requests with Sec-Fetch-Site, so a
-//     browser request must name the mock by a loopback name, an IP address or the
-//     -base-url host.
+//     the journal or the state, nor steer the mock. A browser does not always say it is one
+//     (Chromium sends no Sec-Fetch-* headers to a plain-http origin that is not
+//     localhost), but it always sends the name it resolved as Host; so every admin call
+//     must name the mock as localhost, an IP address or the -base-url host. The health
+//     check answers any name: it tells a rebound page nothing, and container
+//     orchestrators probe it by service name. Requests made in memory by Client() cannot
+//     come from a browser and are not held to the Host rule.
 func (s *Server) adminCallerRefused(r *http.Request) string {
 	if origin := r.Header.Get("Origin"); origin != "" && !s.ownHost(originHost(origin), r.Host) {
 		return fmt.Sprintf("cross-origin requests to the admin API are refused (Origin %s); use the dashboard at /__admin/ui/ or a script", clip(origin))
 	}
-	if s.opts.AdminToken == "" && r.Header.Get("Sec-Fetch-Site") != "" && !s.trustedHost(r.Host) {
-		return fmt.Sprintf("a browser may reach the admin API only as localhost, an IP address or the -base-url host, not %q; or start the mock with -admin-token", clip(r.Host))
+	if s.opts.AdminToken == "" && !s.trustedHost(r.Host) && !isHealthCheck(r) && !inMemory(r) {
+		return fmt.Sprintf("without -admin-token the admin API answers only to Host localhost, an IP address or the -base-url host, not %q (DNS rebinding guard); call it by one of those, or start the mock with -base-url or -admin-token", clip(r.Host))
 	}
 	return ""
+}
+
+func isHealthCheck(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/__admin/health"
 }
 
 func originHost(origin string) string {
@@ -55,14 +62,15 @@ func (s *Server) ownHost(host, requestHost string) bool {
 }
 
 // trustedHost reports whether a Host header names the mock in a way DNS rebinding cannot
-// fake: a loopback name, an IP address, or the -base-url host.
+// fake: localhost (or a name under .localhost, which browsers resolve to loopback
+// themselves), an IP address, or the -base-url host.
 func (s *Server) trustedHost(host string) bool {
 	name := host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		name = h
 	}
-	name = strings.Trim(name, "[]")
-	if strings.EqualFold(name, "localhost") || net.ParseIP(name) != nil {
+	name = strings.TrimSuffix(strings.ToLower(strings.Trim(name, "[]")), ".")
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") || net.ParseIP(name) != nil {
 		return true
 	}
 	return s.ownHost(host, "")

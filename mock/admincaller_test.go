@@ -12,13 +12,24 @@ func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
 		name       string
 		opts       Options
 		method     string
+		target     string
 		host       string
 		header     map[string]string
 		wantStatus int
 		wantError  string
 	}{
 		{name: "script without browser headers", method: "POST", host: "127.0.0.1:8080", wantStatus: 200},
-		{name: "script with any host name", method: "POST", host: "devbox:8080", wantStatus: 200},
+		{name: "script by loopback name", method: "POST", host: "localhost:8080", wantStatus: 200},
+		{name: "name under .localhost", method: "POST", host: "app.localhost:8080", wantStatus: 200},
+		{name: "any other name, no browser headers", method: "POST", host: "devbox:8080",
+			wantStatus: 403, wantError: "DNS rebinding"},
+		{name: "rebound name from Chromium on plain http: no Sec-Fetch headers", method: "GET", host: "rebind.test:8080",
+			header:     map[string]string{"Accept": "*/*"},
+			wantStatus: 403, wantError: "localhost, an IP address"},
+		{name: "rebound name adding a fault", method: "POST", host: "rebind.test:8080",
+			wantStatus: 403, wantError: "localhost, an IP address"},
+		{name: "health answers any name", method: "GET", target: "/__admin/health", host: "mockserver:8080", wantStatus: 200},
+		{name: "-base-url host, no browser headers", opts: Options{BaseURL: "http://mockserver:8080"}, method: "GET", host: "mockserver:8080", wantStatus: 200},
 		{name: "cross-site form post", method: "POST", host: "127.0.0.1:8080",
 			header:     map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
 			wantStatus: 403, wantError: "cross-origin"},
@@ -56,6 +67,9 @@ func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
 			if c.method == "POST" {
 				target = "/__admin/reset"
 			}
+			if c.target != "" {
+				target = c.target
+			}
 			r := httptest.NewRequest(c.method, target, nil)
 			r.Host = c.host
 			for k, v := range c.header {
@@ -73,5 +87,28 @@ func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
 				t.Errorf("a refused reset still reset the sandbox: %d stages", srv.Stages())
 			}
 		})
+	}
+}
+
+// TestInMemoryClientReachesTheAdminAPIByAnyName: Client() serves Go tests, never a
+// browser, so its calls are not held to the Host rule that guards against DNS rebinding.
+func TestInMemoryClientReachesTheAdminAPIByAnyName(t *testing.T) {
+	srv, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Get("http://mock/__admin/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET http://mock/__admin/requests in memory: %d, want 200", resp.StatusCode)
+	}
+	r := httptest.NewRequest("GET", "http://mock/__admin/requests", nil)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, r)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("the same call over a socket: %d, want 403", rec.Code)
 	}
 }

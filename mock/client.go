@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 )
@@ -24,7 +25,7 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	// Give the handler a request as a server would: a body that is never nil, a host.
-	in := r.Clone(r.Context())
+	in := r.Clone(context.WithValue(r.Context(), inMemoryKey{}, true))
 	if in.Body == nil {
 		in.Body = http.NoBody
 	}
@@ -38,4 +39,13 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp := rec.Result()
 	resp.Request = r
 	return resp, nil
+}
+
+// inMemoryKey marks a request's context as made by Client(), never by a browser.
+type inMemoryKey struct{}
+
+// inMemory reports whether r came through Client() rather than a socket.
+func inMemory(r *http.Request) bool {
+	v, _ := r.Context().Value(inMemoryKey{}).(bool)
+	return v
 }

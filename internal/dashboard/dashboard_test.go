@@ -75,7 +75,7 @@ func TestPageIsServedWithoutTheAdminToken(t *testing.T) {
 }
 
 // browser starts headless Chromium for one test, or skips when there is none.
-func browser(t *testing.T, width, height int) context.Context {
+func browser(t *testing.T, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	var path string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
@@ -100,6 +100,7 @@ func browser(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -244,6 +245,47 @@ func TestDashboardFollowsAndSteersTheMock(t *testing.T) {
 		waitFor(t, ctx, "the created stage gone", fmt.Sprintf(`document.getElementById('controls-message').textContent.includes('reset') &&
 			![...document.querySelectorAll('#stage-table tbody td.name')].some(td => td.textContent === %q)`, xssName))
 	})
+}
+
+// TestReboundPageCannotReachTheAdminAPI loads a page from a DNS name that resolves to the
+// mock's loopback address, as a rebinding attacker's page does once its name is rebound:
+// same origin as far as the browser knows, and Chromium sends no Sec-Fetch-* headers to
+// such a plain-http origin. Without -admin-token, the mock must still refuse to let it read
+// the journal, add a fault or reset the sandbox.
+func TestReboundPageCannotReachTheAdminAPI(t *testing.T) {
+	ctx := browser(t, 800, 600, chromedp.Flag("host-resolver-rules", "MAP rebind.test 127.0.0.1"))
+	hs, api := newMock(t, mock.Options{})
+	port := hs.URL[strings.LastIndex(hs.URL, ":")+1:]
+	if r := api.Get("/api/v2/opportunityStages/1"); r.Status != 200 {
+		t.Fatalf("GET: %d", r.Status)
+	}
+
+	run(t, ctx, chromedp.Navigate("http://rebind.test:"+port+"/api/v2/opportunityStages"))
+	attacks := []struct{ name, js string }{
+		{"read the journal", `fetch('/__admin/requests').then(r => r.status)`},
+		{"read the state", `fetch('/__admin/state').then(r => r.status)`},
+		{"add a fault", `fetch('/__admin/faults', {method: 'POST', headers: {'Content-Type': 'text/plain'},
+			body: JSON.stringify({status: 503})}).then(r => r.status)`},
+		{"reset the sandbox", `fetch('/__admin/reset', {method: 'POST'}).then(r => r.status)`},
+	}
+	for _, a := range attacks {
+		status, err := chromedp.Run(ctx, chromedp.Evaluate[int](a.js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", a.name, err)
+		}
+		if status != http.StatusForbidden {
+			t.Errorf("%s from http://rebind.test: status %d, want 403", a.name, status)
+		}
+	}
+	if r := api.Get("/__admin/faults"); !strings.Contains(string(r.Body), `"faults":[]`) {
+		t.Errorf("a refused POST still added a fault: %s", r.Body)
+	}
+	if r := api.Get("/api/v2/opportunityStages/1"); r.Status != 200 {
+		t.Errorf("after the attacks the API answers %d", r.Status)
+	}
+	if r := api.Get("/__admin/requests"); !strings.Contains(string(r.Body), "/api/v2/opportunityStages/1") {
+		t.Errorf("a refused reset cleared the journal: %s", r.Body)
+	}
 }
 
 func TestDashboardFitsAPhone(t *testing.T) {
