@@ -46,9 +46,9 @@ func main() {
 // config is the parsed command line.
 type config struct {
 	addr, baseURL, fixtures, tokens, logFormat string
-	state, adminToken, latency                 string
+	state, adminToken, adminTokenFile, latency string
 	seed                                       uint64
-	generate, rateLimit                        int
+	generate, rateLimit, maxConns              int
 	rateWindow, tokenTTL                       time.Duration
 	errorRate                                  float64
 	validateResponses, skuDisabled, adminOpen  bool
@@ -75,7 +75,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.latency, "latency", "0", "added delay per request, e.g. 50ms or 20ms-200ms")
 	fs.Float64Var(&c.errorRate, "error-rate", 0, "fraction of requests that get a random documented 5xx")
 	fs.StringVar(&c.state, "state", "", "state file (a JSON:API document): loaded at start if present; every write is durable before it is answered (log in FILE.log), folded into the file on shutdown and on POST /__admin/snapshot")
-	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token>")
+	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token> (prefer -admin-token-file or MOCKSERVER_ADMIN_TOKEN: other local users can read the command line)")
+	fs.StringVar(&c.adminTokenFile, "admin-token-file", "", "file holding the admin token (its first line), as -admin-token but kept out of the process list")
+	fs.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "connections held open at once; at the bound the longest-idle one makes room")
 	fs.BoolVar(&c.adminOpen, "admin-open", false, "allow a non-loopback -addr without -admin-token (the admin API open to the network)")
 	fs.BoolVar(&c.validateResponses, "validate-responses", false, "check every response against openapi.yaml; violations become 500 mockContractViolation")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
@@ -106,6 +108,19 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if envErr != nil {
 		return config{}, envErr
 	}
+	if c.adminTokenFile != "" {
+		if c.adminToken != "" {
+			return config{}, fmt.Errorf("give the admin token once: -admin-token or -admin-token-file, not both")
+		}
+		token, err := readAdminToken(c.adminTokenFile)
+		if err != nil {
+			return config{}, err
+		}
+		c.adminToken = token
+	}
+	if c.maxConns < 1 {
+		return config{}, fmt.Errorf("-max-conns must be at least 1, not %d", c.maxConns)
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return config{}, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)
 	}
@@ -128,6 +143,21 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return config{}, fmt.Errorf("-latency: %w", err)
 	}
 	return c, nil
+}
+
+// readAdminToken reads the admin token from the first line of a file, so that it stays
+// out of the process list, where every local user can read a command line.
+func readAdminToken(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("-admin-token-file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return "", fmt.Errorf("-admin-token-file %s: the first line is empty; it must hold the token", path)
+	}
+	return token, nil
 }
 
 // checkDropIn checks that the drop-in flags go together.
@@ -250,12 +280,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if url == "" {
 		url = "http://" + ln.Addr().String()
 	}
+	conns := newConnLimiter(connBound(c.maxConns, openFileLimit()))
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
+		ConnState:         conns.ConnState,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2*mock.MaxDelay + 30*time.Second, // room for the longest delays the mock adds
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20, // the mock answers a JSON:API 431 past its own 64 KiB; net/http's plain one only past this
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
@@ -271,7 +303,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ready <- ln.Addr().String()
 	}
 	served := make(chan error, 1)
-	go func() { served <- httpServer.Serve(ln) }()
+	go func() { served <- httpServer.Serve(conns.Listener(ln)) }()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

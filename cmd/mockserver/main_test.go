@@ -146,6 +146,10 @@ func TestBadFlags(t *testing.T) {
 		{"record without proxy", []string{"-upstream", "http://127.0.0.1:1", "-record", "rec"}, nil, "-record needs -upstream and -proxy"},
 		{"relative upstream", []string{"-upstream", "api.outreach.io"}, nil, "-upstream"},
 		{"bad cors origin", []string{"-addr", "127.0.0.1:0", "-cors", "localhost:3000"}, nil, "CORS origin"},
+		{"missing admin token file", []string{"-admin-token-file", "/does/not/exist"}, nil, "-admin-token-file"},
+		{"empty admin token file", []string{"-admin-token-file", os.DevNull}, nil, "first line is empty"},
+		{"admin token twice", []string{"-admin-token", "a", "-admin-token-file", os.DevNull}, nil, "not both"},
+		{"no connections", []string{"-max-conns", "0"}, nil, "-max-conns"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -318,5 +322,33 @@ func TestExampleTokensFile(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Errorf("DELETE with writer: %d, want 403 (no opportunityStages.delete)", resp.StatusCode)
+	}
+}
+
+// TestAdminTokenFromAFile: the token in a file (or the environment) keeps it out of the
+// process list, where any local user can read -admin-token's value.
+func TestAdminTokenFromAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "admin-token")
+	if err := os.WriteFile(file, []byte("  s3cret-from-file \nignored second line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flag", []string{"-addr", "127.0.0.1:0", "-admin-token-file", file}, nil},
+		{"environment", []string{"-addr", "127.0.0.1:0"}, map[string]string{"MOCKSERVER_ADMIN_TOKEN_FILE": file}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr, _, stop := start(t, c.args, c.env)
+			defer stop()
+			if resp, _ := get(t, "http://"+addr+"/__admin/health", ""); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("without the token: %d, want 401", resp.StatusCode)
+			}
+			if resp, _ := get(t, "http://"+addr+"/__admin/health", "s3cret-from-file"); resp.StatusCode != http.StatusOK {
+				t.Errorf("with the file's first line, trimmed: %d, want 200", resp.StatusCode)
+			}
+		})
 	}
 }
