@@ -362,6 +362,36 @@ func TestTheMockForwardsOnlyToItsUpstream(t *testing.T) {
 	}
 }
 
+// TestPassThroughStaysUnderTheUpstreamPath: dot segments in the request line, plain or
+// percent-encoded, are resolved before the path is joined to -upstream's, so a request
+// cannot reach above that path on the upstream.
+func TestPassThroughStaysUnderTheUpstreamPath(t *testing.T) {
+	up := newRecordingUpstream(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	_, ts := newDropIn(t, mock.Options{Upstream: up.URL + "/tenant-a"})
+	for _, target := range []string{"/../echo/x", "/api/v2/../../../echo/x", "/%2e%2e/echo/x", "/api/v2/accounts/%2E%2E/%2e%2e/../echo/x"} {
+		t.Run(target, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t\r\n\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if up.hits.Load() == 0 {
+				t.Fatalf("answered %d without the upstream", resp.StatusCode)
+			}
+			if got := up.last(t).Path; got != "/tenant-a/echo/x" {
+				t.Errorf("the upstream saw %s, want /tenant-a/echo/x", got)
+			}
+		})
+	}
+}
+
 // conformingUpstream is another mock, as "the real API", over loopback.
 func conformingUpstream(t *testing.T, opts mock.Options) (*mock.Server, *httptest.Server) {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -140,6 +141,46 @@ func ParseTarget(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// cleanPath resolves the dot segments of u's path (RFC 3986 §5.2.4), so that a request for
+// /../x cannot reach above the upstream root's own path once the two are joined. Dots
+// written as %2e count as dots, as most servers decode them; other escapes (an encoded
+// slash within a segment) are kept as sent. A trailing slash stays.
+func cleanPath(u *url.URL) {
+	escaped := u.EscapedPath()
+	dotted := replaceFold(escaped, "%2e", ".")
+	cleaned := path.Clean("/" + dotted)
+	if strings.HasSuffix(dotted, "/") && cleaned != "/" {
+		cleaned += "/"
+	}
+	if cleaned == escaped {
+		return
+	}
+	unescaped, err := url.PathUnescape(cleaned)
+	if err != nil {
+		unescaped = path.Clean("/" + u.Path) // an escape net/url let through but cannot decode: fall back to the decoded path
+		cleaned = ""
+	}
+	u.Path, u.RawPath = unescaped, cleaned
+}
+
+// replaceFold replaces every ASCII-case-insensitive occurrence of old in s with new.
+func replaceFold(s, old, new string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(strings.ToLower(s), old)
+		if i < 0 {
+			if b.Len() == 0 {
+				return s
+			}
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(new)
+		s = s[i+len(old):]
+	}
+}
+
 // Target is the upstream's root.
 func (p *Proxy) Target() *url.URL { c := *p.target; return &c }
 
@@ -204,7 +245,8 @@ func (p *Proxy) Forward(w http.ResponseWriter, r *http.Request, body []byte, ins
 		Transport:  p.transport,
 		BufferPool: &p.buffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(p.target) // scheme, host and Host header: the upstream's, whatever the request said
+			cleanPath(pr.Out.URL) // before the join, so no dot segment climbs out of the target's path
+			pr.SetURL(p.target)   // scheme, host and Host header: the upstream's, whatever the request said
 			for name := range pr.Out.Header {
 				if isMockControl(name) {
 					delete(pr.Out.Header, name)

@@ -60,3 +60,37 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardKeepsDotSegmentsUnderTheTarget: a request path cannot climb above the
+// upstream root's own path, however its dot segments are written.
+func TestForwardKeepsDotSegmentsUnderTheTarget(t *testing.T) {
+	var got string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.URL.EscapedPath() }))
+	defer up.Close()
+	p, err := New(Config{Target: up.URL + "/base"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ in, want string }{
+		{"/api/v2/users/1", "/base/api/v2/users/1"},
+		{"/api/v2/users/", "/base/api/v2/users/"},
+		{"/../echo/x", "/base/echo/x"},
+		{"/api/../../../../echo/x", "/base/echo/x"},
+		{"/api/./v2/./users", "/base/api/v2/users"},
+		{"/%2e%2e/echo/x", "/base/echo/x"},
+		{"/%2E%2e/%2e./.%2E/echo", "/base/echo"},
+		{"/api/v2/a%2Fb/..", "/base/api/v2"},
+		{"/api/v2/a%2Fb", "/base/api/v2/a%2Fb"},
+		{"/api/v2/..", "/base/api"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "http://mock.test"+c.in, nil)
+		got = ""
+		if status, err := p.Forward(httptest.NewRecorder(), r, nil, nil); err != nil || status != 200 {
+			t.Fatalf("%s: %d %v", c.in, status, err)
+		}
+		if got != c.want {
+			t.Errorf("%s reached the upstream as %s, want %s", c.in, got, c.want)
+		}
+	}
+}
