@@ -400,7 +400,8 @@ func rawReq(contentType, body string) func(string) apitest.Request {
 }
 
 // Refresh tokens are bound to the client and secret they were issued to, and can only
-// narrow the scopes; a rejected refresh leaves the refresh token usable.
+// narrow the scopes, for the access token they answer; a rejected refresh leaves the
+// refresh token usable.
 func TestOAuthRefreshErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -434,6 +435,21 @@ func TestOAuthRefreshErrors(t *testing.T) {
 		t.Errorf("narrowed scope %q", narrowed.Scope)
 	}
 	wantError(t, callAPI(c, narrowed.AccessToken, http.MethodGet, "/api/v2/opportunityStages", ""), http.StatusForbidden, "unauthorizedOauthScope")
+
+	// The narrowing was for that access token only: the refresh token that came with it
+	// still holds the whole grant, and the next refresh without scope gets all of it back.
+	whole := decodeToken(t, postToken(c, refreshForm(narrowed.RefreshToken)))
+	if whole.Scope != "opportunityStages.read opportunityStages.write" {
+		t.Errorf("refresh after a narrowed one: scope %q, want the whole grant", whole.Scope)
+	}
+	if r := callAPI(c, whole.AccessToken, http.MethodGet, "/api/v2/opportunityStages", ""); r.Status != http.StatusOK {
+		t.Errorf("read with the token of the whole grant: %d\n%s", r.Status, r.Body)
+	}
+	p = refreshForm(whole.RefreshToken)
+	p.Set("scope", "opportunityStages.read")
+	if other := decodeToken(t, postToken(c, p)); other.Scope != "opportunityStages.read" {
+		t.Errorf("a second narrowing to another part of the grant: scope %q", other.Scope)
+	}
 }
 
 // A code lives ten minutes.

@@ -82,7 +82,7 @@ type codeGrant struct {
 type refreshGrant struct {
 	clientID string
 	secret   [sha256.Size]byte // the client secret the grant was exchanged with
-	scope    string
+	scope    string            // the scopes the user granted; a narrowed refresh never changes them
 }
 
 // New returns a server with no grants.
@@ -282,7 +282,7 @@ func (s *Server) exchangeCode(p url.Values, clientID string, secret [sha256.Size
 		return Token{}, invalidGrant("authorization code")
 	}
 	s.codes.take(code, now)
-	return s.issue(now, refreshGrant{clientID: g.clientID, secret: secret, scope: g.scope}), nil
+	return s.issue(now, refreshGrant{clientID: g.clientID, secret: secret, scope: g.scope}, g.scope), nil
 }
 
 func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.Size]byte) (Token, *Error) {
@@ -307,6 +307,9 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 	if subtle.ConstantTimeCompare(g.secret[:], secret[:]) != 1 {
 		return Token{}, invalidClient()
 	}
+	// RFC 6749 section 6: a narrower scope narrows only the access token issued now; the
+	// new refresh token keeps the whole grant, so a later refresh may ask for any part of it.
+	accessScope := g.scope
 	if narrowed != nil {
 		for _, sc := range narrowed {
 			if !slices.Contains(strings.Fields(g.scope), sc) {
@@ -314,16 +317,16 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 					"The scope '%s' was not granted; a refresh can only narrow the scopes.", clip(sc))
 			}
 		}
-		g.scope = strings.Join(narrowed, " ")
+		accessScope = strings.Join(narrowed, " ")
 	}
 	s.refresh.take(token, now)
-	return s.issue(now, g), nil
+	return s.issue(now, g, accessScope), nil
 }
 
-// issue mints an access token and a refresh token for the grant. s.mu is held.
-func (s *Server) issue(now time.Time, g refreshGrant) Token {
+// issue mints an access token with scope, which is the grant's or part of it, and a
+// refresh token for the whole grant. s.mu is held.
+func (s *Server) issue(now time.Time, g refreshGrant, scope string) Token {
 	created := now.Unix()
-	scope := g.scope
 	access := sign(s.key, claims{Issuer: issuer, ClientID: g.clientID, Scope: scope,
 		IssuedAt: created, ExpiresAt: created + s.ttl, ID: rand.Text()})
 	refresh := rand.Text()

@@ -303,3 +303,53 @@ func TestAuthorizeScopes(t *testing.T) {
 		}
 	}
 }
+
+func refreshWithScope(s *Server, refreshToken, scope string) (Token, *Error) {
+	p := url.Values{"grant_type": {"refresh_token"}, "client_id": {"app"}, "client_secret": {"s"}, "refresh_token": {refreshToken}}
+	if scope != "" {
+		p.Set("scope", scope)
+	}
+	return s.Token(TokenRequest{Params: p})
+}
+
+// A refresh asking for a narrower scope narrows only the access token it answers: the
+// refresh token that comes with it still stands for the whole grant (RFC 6749 section 6),
+// so each later refresh gets the whole grant or any part of it, and never more.
+func TestNarrowedRefreshKeepsTheGrant(t *testing.T) {
+	s, _ := newTestServer(Config{})
+	loc, aerr := s.Authorize(url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"},
+		"response_type": {"code"}, "scope": {"accounts.read users.read opportunityStages.write"}})
+	if aerr != nil {
+		t.Fatal(aerr)
+	}
+	u, _ := url.Parse(loc)
+	tok, err := exchange(s, "app", u.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const whole = "accounts.read users.read opportunityStages.write"
+	for i, step := range []struct{ ask, want string }{
+		{"users.read", "users.read"},
+		{"", whole},
+		{"opportunityStages.write accounts.read", "opportunityStages.write accounts.read"},
+		{"accounts.read", "accounts.read"},
+		{"users.read opportunityStages.write", "users.read opportunityStages.write"},
+		{"", whole},
+	} {
+		next, err := refreshWithScope(s, tok.RefreshToken, step.ask)
+		if err != nil {
+			t.Fatalf("refresh %d asking %q: %v", i, step.ask, err)
+		}
+		if next.Scope != step.want {
+			t.Errorf("refresh %d asking %q: scope %q, want %q", i, step.ask, next.Scope, step.want)
+		}
+		access, state := s.Check(next.AccessToken)
+		if got := strings.Join(access.Scopes, " "); state != Valid || got != step.want {
+			t.Errorf("refresh %d: access token has %q (%v), want %q", i, got, state, step.want)
+		}
+		tok = next
+	}
+	if _, err := refreshWithScope(s, tok.RefreshToken, "accounts.write"); err == nil || err.Code != ErrInvalidScope {
+		t.Errorf("a refresh asking beyond the grant: %v, want invalid_scope", err)
+	}
+}
