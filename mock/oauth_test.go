@@ -452,6 +452,45 @@ func TestOAuthRefreshErrors(t *testing.T) {
 	}
 }
 
+// The S256 example of RFC 7636 appendix B.
+const (
+	pkceVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	pkceChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+)
+
+// A code asked for with a PKCE challenge gets tokens only with its verifier: without one,
+// or with another, the exchange is refused and the code stays usable for the client that
+// holds the verifier.
+func TestOAuthPKCE(t *testing.T) {
+	_, c, _ := newServerClock(t, mock.Options{})
+	p := authorizeParams("opportunityStages.read")
+	p.Set("code_challenge", pkceChallenge)
+	p.Set("code_challenge_method", "S256")
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: authorizeTarget(p), Token: "-"})
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	code := loc.Query().Get("code")
+	if r.Status != http.StatusFound || code == "" {
+		t.Fatalf("authorize with a challenge: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	wantOAuthError(t, postToken(c, codeForm(code)), http.StatusBadRequest, "invalid_grant")
+	wrong := codeForm(code)
+	wrong.Set("code_verifier", pkceChallenge)
+	wantOAuthError(t, postToken(c, wrong), http.StatusBadRequest, "invalid_grant")
+	right := codeForm(code)
+	right.Set("code_verifier", pkceVerifier)
+	tok := decodeToken(t, postTokenJSON(t, c, right))
+	if r := callAPI(c, tok.AccessToken, http.MethodGet, "/api/v2/opportunityStages", ""); r.Status != http.StatusOK {
+		t.Errorf("API with the PKCE token: %d", r.Status)
+	}
+
+	// A code asked for without a challenge needs no verifier, and takes none.
+	plainCode := authorize(t, c, "opportunityStages.read")
+	withVerifier := codeForm(plainCode)
+	withVerifier.Set("code_verifier", pkceVerifier)
+	wantOAuthError(t, postToken(c, withVerifier), http.StatusBadRequest, "invalid_grant")
+	decodeToken(t, postToken(c, codeForm(plainCode)))
+}
+
 // A code lives ten minutes.
 func TestOAuthCodeExpires(t *testing.T) {
 	_, c, clock := newServerClock(t, mock.Options{})
@@ -477,6 +516,11 @@ func TestOAuthAuthorizeErrors(t *testing.T) {
 		{"no response_type", func(p url.Values) { p.Del("response_type") }, "invalid_request"},
 		{"malformed scope", func(p url.Values) { p.Set("scope", "opportunityStages.read\"") }, "invalid_scope"},
 		{"too many scopes", func(p url.Values) { p.Set("scope", strings.Repeat("a.read ", oauth.MaxScopes+1)) }, "invalid_scope"},
+		{"unknown code_challenge_method", func(p url.Values) {
+			p.Set("code_challenge", pkceChallenge)
+			p.Set("code_challenge_method", "S512")
+		}, "invalid_code_challenge_method"},
+		{"code_challenge too long", func(p url.Values) { p.Set("code_challenge", strings.Repeat("c", oauth.MaxCodeChallenge+1)) }, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,9 @@ const (
 	ErrUnsupportedGrantType    = "unsupported_grant_type"
 	ErrInvalidScope            = "invalid_scope"
 	ErrUnsupportedResponseType = "unsupported_response_type"
+	// ErrInvalidCodeChallengeMethod is Doorkeeper's own code for a code_challenge_method
+	// it does not support, where RFC 7636 says invalid_request.
+	ErrInvalidCodeChallengeMethod = "invalid_code_challenge_method"
 )
 
 // Error is an OAuth error: {"error", "error_description"}, with its HTTP status.

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -39,6 +40,15 @@ const (
 	maxState       = 2048
 	MaxScopes      = 256 // every scope of every Outreach resource fits; real apps ask for many
 	MaxScopeName   = 48
+	// MaxCodeChallenge is the longest code_challenge kept: RFC 7636 allows a code_verifier,
+	// and so a plain challenge, of at most 128 characters (an S256 one has 43).
+	MaxCodeChallenge = 128
+)
+
+// The PKCE code challenge methods of RFC 7636.
+const (
+	challengePlain = "plain"
+	challengeS256  = "S256"
 )
 
 // scopeName is the vendor's pattern for scopes: <pluralType>.<read|write|delete|all>.
@@ -76,6 +86,9 @@ type Server struct {
 type codeGrant struct {
 	clientID, redirectURI string
 	scope                 string // the granted scopes, space separated, in a string of their own
+	// challenge is the PKCE code_challenge the code was asked for with, empty for none;
+	// challengeMethod is then challengePlain or challengeS256.
+	challenge, challengeMethod string
 }
 
 // refreshGrant is what a refresh token stands for until it is used.
@@ -166,9 +179,14 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 	if serr != nil {
 		return back(url.Values{"error": {serr.Code}, "error_description": {serr.Description}}), nil
 	}
+	challenge, method, cerr := parseChallenge(q)
+	if cerr != nil {
+		return back(url.Values{"error": {cerr.Code}, "error_description": {cerr.Description}}), nil
+	}
 	code := rand.Text()
 	// Copies: a grant keeps none of the request's bytes, which may be many.
-	grant := codeGrant{clientID: strings.Clone(clientID), redirectURI: strings.Clone(rawRedirect), scope: strings.Join(scopes, " ")}
+	grant := codeGrant{clientID: strings.Clone(clientID), redirectURI: strings.Clone(rawRedirect), scope: strings.Join(scopes, " "),
+		challenge: strings.Clone(challenge), challengeMethod: method}
 	s.mu.Lock()
 	s.codes.put(code, grant, s.clock())
 	s.mu.Unlock()
@@ -195,6 +213,55 @@ func parseRedirectURI(raw string) (*url.URL, *Error) {
 		return bad("must not have a fragment")
 	}
 	return u, nil
+}
+
+// parseChallenge reads the PKCE code challenge of an authorization request (RFC 7636
+// section 4.3): none when code_challenge is empty, whatever code_challenge_method says,
+// as Doorkeeper ignores it then. Without code_challenge_method the method is plain, as
+// RFC 7636 has it (Doorkeeper refuses such a request instead); a method other than plain
+// or S256 is refused with Doorkeeper's error.
+func parseChallenge(q url.Values) (challenge, method string, err *Error) {
+	challenge = q.Get("code_challenge")
+	if challenge == "" {
+		return "", "", nil
+	}
+	if len(challenge) > MaxCodeChallenge {
+		return "", "", errorf(ErrInvalidRequest, http.StatusBadRequest, "code_challenge is longer than %d characters.", MaxCodeChallenge)
+	}
+	switch q.Get("code_challenge_method") {
+	case "", challengePlain:
+		return challenge, challengePlain, nil
+	case challengeS256:
+		return challenge, challengeS256, nil
+	}
+	return "", "", errorf(ErrInvalidCodeChallengeMethod, http.StatusBadRequest, "The code_challenge_method must be one of plain, S256.")
+}
+
+// verifyChallenge checks a token request's code_verifier against the challenge the code
+// was issued with (RFC 7636 section 4.6). A code issued without a challenge takes no
+// verifier, and one sent anyway is refused, as Doorkeeper refuses it: otherwise an
+// attacker who strips the challenge from the authorization request would go unnoticed.
+func verifyChallenge(g codeGrant, verifier string) *Error {
+	switch {
+	case g.challenge == "" && verifier == "":
+		return nil
+	case g.challenge == "":
+		return errorf(ErrInvalidGrant, http.StatusBadRequest,
+			"The authorization code was issued without a code_challenge, so the request must not send a code_verifier.")
+	case verifier == "":
+		return errorf(ErrInvalidGrant, http.StatusBadRequest,
+			"The authorization code was issued with a code_challenge: send its code_verifier.")
+	}
+	derived := verifier
+	if g.challengeMethod == challengeS256 {
+		sum := sha256.Sum256([]byte(verifier))
+		derived = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	if subtle.ConstantTimeCompare([]byte(derived), []byte(g.challenge)) != 1 {
+		return errorf(ErrInvalidGrant, http.StatusBadRequest,
+			"The code_verifier does not match the code_challenge the authorization code was issued with.")
+	}
+	return nil
 }
 
 // parseScope reads a space-separated scope list ("+" also separates, as in the vendor's
@@ -280,6 +347,9 @@ func (s *Server) exchangeCode(p url.Values, clientID string, secret [sha256.Size
 	g, ok := s.codes.peek(code, now)
 	if !ok || g.clientID != clientID || g.redirectURI != redirectURI {
 		return Token{}, invalidGrant("authorization code")
+	}
+	if err := verifyChallenge(g, p.Get("code_verifier")); err != nil {
+		return Token{}, err // the code stays usable, as for any refused exchange
 	}
 	s.codes.take(code, now)
 	return s.issue(now, refreshGrant{clientID: g.clientID, secret: secret, scope: g.scope}, g.scope), nil

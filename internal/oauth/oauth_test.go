@@ -353,3 +353,114 @@ func TestNarrowedRefreshKeepsTheGrant(t *testing.T) {
 		t.Errorf("a refresh asking beyond the grant: %v, want invalid_scope", err)
 	}
 }
+
+// The example of RFC 7636 appendix B: an S256 challenge and the verifier it was made from.
+const (
+	rfcVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	rfcChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+)
+
+// A code asked for with a PKCE challenge is exchanged only with the verifier that matches
+// it; a refused exchange leaves the code usable; a code without a challenge needs no
+// verifier and takes none.
+func TestPKCE(t *testing.T) {
+	const noVerifier = "\x00" // sends no code_verifier at all
+	tests := []struct {
+		name, challenge, method string // "" sends no such parameter
+		verifier                string
+		want                    string // "" for a token
+	}{
+		{"S256", rfcChallenge, "S256", rfcVerifier, ""},
+		{"S256, wrong verifier", rfcChallenge, "S256", rfcVerifier + "x", ErrInvalidGrant},
+		{"S256, the challenge as verifier", rfcChallenge, "S256", rfcChallenge, ErrInvalidGrant},
+		{"S256, no verifier", rfcChallenge, "S256", noVerifier, ErrInvalidGrant},
+		{"plain", rfcVerifier, "plain", rfcVerifier, ""},
+		{"plain, wrong verifier", rfcVerifier, "plain", rfcVerifier[1:], ErrInvalidGrant},
+		{"plain, no verifier", rfcVerifier, "plain", noVerifier, ErrInvalidGrant},
+		{"no method means plain", rfcVerifier, "", rfcVerifier, ""},
+		{"no method means plain, not S256", rfcChallenge, "", rfcVerifier, ErrInvalidGrant},
+		{"longest challenge", strings.Repeat("a", MaxCodeChallenge), "plain", strings.Repeat("a", MaxCodeChallenge), ""},
+		{"no challenge, no verifier", "", "", noVerifier, ""},
+		{"no challenge, a method alone", "", "S256", noVerifier, ""},
+		{"no challenge, a verifier anyway", "", "", rfcVerifier, ErrInvalidGrant},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			q := url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"}, "response_type": {"code"}}
+			if tt.challenge != "" {
+				q.Set("code_challenge", tt.challenge)
+			}
+			if tt.method != "" {
+				q.Set("code_challenge_method", tt.method)
+			}
+			loc, aerr := s.Authorize(q)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			u, _ := url.Parse(loc)
+			code := u.Query().Get("code")
+			if code == "" {
+				t.Fatalf("no code: %s", loc)
+			}
+			params := url.Values{"grant_type": {"authorization_code"}, "client_id": {"app"}, "client_secret": {"s"},
+				"redirect_uri": {"https://app.test/cb"}, "code": {code}}
+			if tt.verifier != noVerifier {
+				params.Set("code_verifier", tt.verifier)
+			}
+			_, err := s.Token(TokenRequest{Params: params})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("exchange: %v, want a token", err)
+			case tt.want == "":
+				if _, err := s.Token(TokenRequest{Params: params}); err == nil || err.Code != ErrInvalidGrant {
+					t.Errorf("the code worked twice: %v", err)
+				}
+			case err == nil || err.Code != tt.want || err.Status() != http.StatusBadRequest:
+				t.Fatalf("exchange: %v, want 400 %s", err, tt.want)
+			default:
+				// The refused exchange did not spend the code: the right verifier still works.
+				if tt.challenge == "" {
+					params.Del("code_verifier")
+				} else if tt.method == "S256" {
+					params.Set("code_verifier", rfcVerifier)
+				} else {
+					params.Set("code_verifier", tt.challenge)
+				}
+				if _, err := s.Token(TokenRequest{Params: params}); err != nil {
+					t.Errorf("after the refused exchange, the right verifier: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// An authorization request whose challenge cannot be kept is redirected with the error,
+// its description and the state, and no code.
+func TestAuthorizeRefusesChallenge(t *testing.T) {
+	tests := []struct {
+		name, challenge, method, want string
+	}{
+		{"unknown method", rfcChallenge, "S512", ErrInvalidCodeChallengeMethod},
+		{"method in the wrong case", rfcChallenge, "s256", ErrInvalidCodeChallengeMethod},
+		{"challenge too long", strings.Repeat("a", MaxCodeChallenge+1), "plain", ErrInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			loc, err := s.Authorize(url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"}, "response_type": {"code"},
+				"state": {"st"}, "code_challenge": {tt.challenge}, "code_challenge_method": {tt.method}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(loc)
+			q := u.Query()
+			if q.Get("error") != tt.want || q.Get("error_description") == "" || q.Get("state") != "st" || q.Has("code") {
+				t.Errorf("redirect %s, want error %s with a description and the state, and no code", loc, tt.want)
+			}
+			if codes, _, _ := s.Held(); codes != 0 {
+				t.Errorf("%d codes held after a refused authorization", codes)
+			}
+		})
+	}
+}
