@@ -117,8 +117,12 @@ func (s *Server) tokenResponse(r *http.Request) response {
 }
 
 func oauthError(err *oauth.Error) response {
-	return response{status: err.Status(), contentType: "application/json", body: err.JSON(),
+	resp := response{status: err.Status(), contentType: "application/json", body: err.JSON(),
 		header: http.Header{"Cache-Control": {"no-store"}}}
+	if challenge := err.WWWAuthenticate(); challenge != "" {
+		resp.header.Set("WWW-Authenticate", challenge)
+	}
+	return resp
 }
 
 // checkIssued looks for a token the mock's authorization server issued: its scopes when it

@@ -294,10 +294,6 @@ func TestOAuthTokensWorkBesideTheTokensFile(t *testing.T) {
 
 // Every way public clients send a token request is understood.
 func TestOAuthTokenRequestForms(t *testing.T) {
-	basic := func(id, secret string) http.Header {
-		raw := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
-		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(raw))}}
-	}
 	tests := []struct {
 		name string
 		send func(c *apitest.Client, code string) *apitest.Response
@@ -312,7 +308,7 @@ func TestOAuthTokenRequestForms(t *testing.T) {
 		{"HTTP Basic client credentials", func(c *apitest.Client, code string) *apitest.Response {
 			p := form("grant_type", "authorization_code", "redirect_uri", appCallback, "code", code)
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
-				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basic(appID, appSecret)})
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, appSecret)})
 		}},
 		{"query string, no body", func(c *apitest.Client, code string) *apitest.Response {
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token?" + codeForm(code).Encode(), Token: "-"})
@@ -489,6 +485,45 @@ func TestOAuthPKCE(t *testing.T) {
 	withVerifier.Set("code_verifier", pkceVerifier)
 	wantOAuthError(t, postToken(c, withVerifier), http.StatusBadRequest, "invalid_grant")
 	decodeToken(t, postToken(c, codeForm(plainCode)))
+}
+
+// basicAuth is an Authorization header with HTTP Basic client credentials, form-encoded
+// first as RFC 6749 asks.
+func basicAuth(id, secret string) http.Header {
+	raw := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
+	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(raw))}}
+}
+
+// A client that authenticated with HTTP Basic and failed gets its 401 invalid_client with
+// a Basic challenge (RFC 6749 section 5.2); one that sent its credentials in the body gets
+// none, since it did not use the header.
+func TestOAuthInvalidClientChallenge(t *testing.T) {
+	tests := []struct {
+		name      string
+		header    http.Header
+		edit      func(url.Values)
+		challenge string
+	}{
+		{"Basic, another secret", basicAuth(appID, "guess"), func(p url.Values) { p.Del("client_id"); p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
+		{"Basic, no secret", basicAuth(appID, ""), func(p url.Values) { p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
+		{"Basic, no client_id", basicAuth("", appSecret), func(p url.Values) {}, `Basic realm="Doorkeeper"`},
+		{"body, another secret", nil, func(p url.Values) { p.Set("client_secret", "guess") }, ""},
+		{"body, no secret", nil, func(p url.Values) { p.Del("client_secret") }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c, _ := newServerClock(t, mock.Options{})
+			tok := decodeToken(t, postToken(c, codeForm(authorize(t, c, "opportunityStages.read"))))
+			p := refreshForm(tok.RefreshToken)
+			tt.edit(p)
+			r := c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: tt.header})
+			wantOAuthError(t, r, http.StatusUnauthorized, "invalid_client")
+			if got := r.Header.Values("WWW-Authenticate"); strings.Join(got, "|") != tt.challenge {
+				t.Errorf("WWW-Authenticate %q, want %q", got, tt.challenge)
+			}
+		})
+	}
 }
 
 // A code lives ten minutes.

@@ -24,7 +24,17 @@ type Error struct {
 	Code        string `json:"error"`
 	Description string `json:"error_description"`
 	status      int
+	challenge   string // the WWW-Authenticate challenge the answer carries, if any
 }
+
+// basicChallenge answers a client that failed to authenticate with HTTP Basic (RFC 6749
+// section 5.2 asks for a challenge in the scheme the client used). The realm is
+// Doorkeeper's default; Doorkeeper itself sends a Bearer challenge on every token error.
+const basicChallenge = `Basic realm="Doorkeeper"`
+
+// WWWAuthenticate is the challenge the error's answer carries in WWW-Authenticate, or ""
+// for none.
+func (e *Error) WWWAuthenticate() string { return e.challenge }
 
 func errorf(code string, status int, format string, args ...any) *Error {
 	return &Error{Code: code, Description: fmt.Sprintf(format, args...), status: status}

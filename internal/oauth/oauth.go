@@ -309,8 +309,17 @@ type Token struct {
 }
 
 // Token answers a token request: an authorization code or a refresh token is exchanged for
-// a new access token and a new refresh token. Codes and refresh tokens work once.
+// a new access token and a new refresh token. Codes and refresh tokens work once. A client
+// that authenticated with HTTP Basic and failed gets its invalid_client with a challenge.
 func (s *Server) Token(req TokenRequest) (Token, *Error) {
+	tok, err := s.token(req)
+	if err != nil && err.Code == ErrInvalidClient && req.Basic {
+		err.challenge = basicChallenge
+	}
+	return tok, err
+}
+
+func (s *Server) token(req TokenRequest) (Token, *Error) {
 	p := req.Params
 	grantType := p.Get("grant_type")
 	switch grantType {

@@ -464,3 +464,34 @@ func TestAuthorizeRefusesChallenge(t *testing.T) {
 		})
 	}
 }
+
+// Only invalid_client, and only for a client that used HTTP Basic, carries a challenge.
+func TestInvalidClientChallenge(t *testing.T) {
+	s, _ := newTestServer(Config{})
+	tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+	unknown := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"NOTATOKEN"}}
+	for _, tt := range []struct {
+		name      string
+		req       TokenRequest
+		code      string
+		challenge string
+	}{
+		{"Basic, another secret", TokenRequest{Params: refresh, Basic: true, BasicID: "app", BasicPass: "guess"}, ErrInvalidClient, basicChallenge},
+		{"Basic, no secret", TokenRequest{Params: refresh, Basic: true, BasicID: "app"}, ErrInvalidClient, basicChallenge},
+		{"Basic, unknown refresh token", TokenRequest{Params: unknown, Basic: true, BasicID: "app", BasicPass: "s"}, ErrInvalidGrant, ""},
+		{"body, no secret", TokenRequest{Params: url.Values{"grant_type": {"refresh_token"}, "client_id": {"app"}, "refresh_token": {tok.RefreshToken}}}, ErrInvalidClient, ""},
+	} {
+		_, err := s.Token(tt.req)
+		if err == nil {
+			t.Errorf("%s: a token, want %s", tt.name, tt.code)
+			continue
+		}
+		if err.Code != tt.code || err.WWWAuthenticate() != tt.challenge {
+			t.Errorf("%s: %v with challenge %q, want %s with %q", tt.name, err, err.WWWAuthenticate(), tt.code, tt.challenge)
+		}
+	}
+}
