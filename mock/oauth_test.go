@@ -579,7 +579,8 @@ func TestOAuthAuthorizeErrors(t *testing.T) {
 	}
 }
 
-// With the authorization server off, /oauth/ is not mocked; other methods are never.
+// With the authorization server off, /oauth/ is not mocked, not even the token endpoint's
+// 405; paths and methods it has no use for never are.
 func TestOAuthRoutesOff(t *testing.T) {
 	off, _, _ := newServerClock(t, mock.Options{NoOAuth: true})
 	for _, r := range []*http.Request{
@@ -594,9 +595,55 @@ func TestOAuthRoutesOff(t *testing.T) {
 		}
 	}
 
+	rec := httptest.NewRecorder()
+	off.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/token", nil))
+	if rec.Code != http.StatusNotFound || rec.Header().Get("Allow") != "" {
+		t.Errorf("GET /oauth/token with the authorization server off: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
+	}
+
 	_, c, _ := newServerClock(t, mock.Options{})
-	wantError(t, c.Do(apitest.Request{Method: http.MethodGet, Target: "/oauth/token", Token: "-"}), http.StatusNotFound, "routeNotFound")
 	wantError(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/revoke", Token: "-"}), http.StatusNotFound, "routeNotFound")
+	wantError(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/authorize", Token: "-"}), http.StatusNotFound, "routeNotFound")
+}
+
+// The token endpoint answers any method but POST with 405, Allow: POST and an OAuth error,
+// CORS preflights to it still get their 204, and a browser app can read the 405.
+func TestOAuthTokenMethodNotAllowed(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, "PROPFIND"} {
+		t.Run(method, func(t *testing.T) {
+			_, c, _ := newServerClock(t, mock.Options{})
+			r := c.Do(apitest.Request{Method: method, Target: "/oauth/token?" + codeForm("x").Encode(), Token: "-"})
+			if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != http.MethodPost {
+				t.Fatalf("status %d, Allow %q; want 405 and POST\n%s", r.Status, r.Header.Get("Allow"), r.Body)
+			}
+			if method == http.MethodHead {
+				return
+			}
+			var e oauthErr
+			if err := json.Unmarshal(r.Body, &e); err != nil || e.Error != "invalid_request" || !strings.Contains(e.Description, "POST") {
+				t.Errorf("body %s, want invalid_request naming POST", r.Body)
+			}
+		})
+	}
+
+	srv, c, _ := newServerClock(t, mock.Options{CORS: []string{"http://localhost:3000"}})
+	origin := http.Header{"Origin": {"http://localhost:3000"}}
+	preflight := httptest.NewRequest(http.MethodOptions, "/oauth/token", nil) // openapi.yaml documents no preflight
+	preflight.Header = http.Header{"Origin": {"http://localhost:3000"}, "Access-Control-Request-Method": {"POST"},
+		"Access-Control-Request-Headers": {"content-type"}}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, preflight)
+	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "http://localhost:3000" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight: %d %v", rec.Code, rec.Header())
+	}
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: "/oauth/token", Token: "-", Header: origin})
+	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Access-Control-Allow-Origin") != "http://localhost:3000" {
+		t.Errorf("GET from the allowed origin: %d %v", r.Status, r.Header)
+	}
+	code := authorize(t, c, "opportunityStages.read")
+	decodeToken(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(),
+		ContentType: "application/x-www-form-urlencoded", Token: "-", Header: origin}))
 }
 
 // Token requests are journaled like any other, with their credentials redacted, whatever

@@ -41,7 +41,8 @@ func errorf(code string, status int, format string, args ...any) *Error {
 }
 
 // Status is the HTTP status the error is answered with: 401 for a client that failed to
-// authenticate, 413 for an oversized body, 400 for everything else.
+// authenticate, 405 for a method the endpoint does not answer, 413 for an oversized body,
+// 400 for everything else.
 func (e *Error) Status() int {
 	if e.status == 0 {
 		return http.StatusBadRequest
@@ -69,4 +70,11 @@ func invalidClient() *Error {
 func invalidGrant(what string) *Error {
 	return errorf(ErrInvalidGrant, http.StatusBadRequest,
 		"The %s is unknown, expired, already used, or was issued to another client or redirect_uri.", what)
+}
+
+// TokenMethodNotAllowed answers a request to the token endpoint with a method other than
+// POST, the only one RFC 6749 section 3.2 allows there.
+func TokenMethodNotAllowed(method string) *Error {
+	return errorf(ErrInvalidRequest, http.StatusMethodNotAllowed,
+		"The token endpoint answers POST only, not %s.", clip(method))
 }
