@@ -526,6 +526,27 @@ func TestOAuthInvalidClientChallenge(t *testing.T) {
 	}
 }
 
+// A redirect_uri that has a code and a state of its own gets them replaced: the app reads
+// one code, the one it can exchange, and its own state.
+func TestOAuthRedirectURIWithCode(t *testing.T) {
+	_, c, _ := newServerClock(t, mock.Options{})
+	const callback = "http://localhost:3000/callback?code=stale&from=outreach&state=stale"
+	p := authorizeParams("opportunityStages.read")
+	p.Set("redirect_uri", callback)
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: authorizeTarget(p), Token: "-"})
+	loc, err := url.Parse(r.Header.Get("Location"))
+	if r.Status != http.StatusFound || err != nil {
+		t.Fatalf("authorize: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if len(q["code"]) != 1 || q.Get("code") == "stale" || len(q["state"]) != 1 || q.Get("state") != "xyz 1" || q.Get("from") != "outreach" {
+		t.Fatalf("redirect query %v, want one new code, the request's state once, and from", q)
+	}
+	exchange := codeForm(q.Get("code"))
+	exchange.Set("redirect_uri", callback)
+	decodeToken(t, postToken(c, exchange))
+}
+
 // A code lives ten minutes.
 func TestOAuthCodeExpires(t *testing.T) {
 	_, c, clock := newServerClock(t, mock.Options{})

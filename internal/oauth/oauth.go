@@ -151,11 +151,7 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 			params.Set("state", state)
 		}
 		u := *redirect
-		if u.RawQuery != "" {
-			u.RawQuery += "&" + params.Encode()
-		} else {
-			u.RawQuery = params.Encode()
-		}
+		u.RawQuery = redirectQuery(u.RawQuery, params)
 		return u.String()
 	}
 	switch rt := q.Get("response_type"); rt {
@@ -191,6 +187,28 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 	s.codes.put(code, grant, s.clock())
 	s.mu.Unlock()
 	return back(url.Values{"code": {code}}), nil
+}
+
+// redirectQuery is the redirect_uri's own query with the answer's parameters added. Each
+// replaces any of that name the redirect_uri has, as Doorkeeper merges them, so that the
+// client reads one code and one state, the ones this answer gives; and the redirect_uri's
+// own code, error and error_description go whatever the answer, so that it never carries
+// both a code and an error. The rest of the redirect_uri's query stays, in its order and
+// encoding (RFC 6749 section 3.1.2), including a state of its own when the request sent none.
+func redirectQuery(own string, params url.Values) string {
+	var kept []string
+	for _, pair := range strings.Split(own, "&") {
+		name, _, _ := strings.Cut(pair, "=")
+		if decoded, err := url.QueryUnescape(name); err == nil {
+			name = decoded
+		}
+		switch {
+		case pair == "", params.Has(name), name == "code", name == "error", name == "error_description":
+			continue
+		}
+		kept = append(kept, pair)
+	}
+	return strings.Join(append(kept, params.Encode()), "&")
 }
 
 // parseRedirectURI accepts an absolute http or https URI without a fragment.

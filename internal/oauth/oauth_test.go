@@ -208,6 +208,7 @@ func FuzzAuthorize(f *testing.F) {
 	f.Add("client_id=app&redirect_uri=javascript:alert(1)&response_type=code")
 	f.Add("client_id=app&redirect_uri=http://x/%zz&response_type=token&state=%00")
 	f.Add("redirect_uri=https://app.test/cb?a=1%23&client_id=&scope=%22")
+	f.Add("client_id=app&redirect_uri=https%3A%2F%2Fapp.test%2Fcb%3Fcode%3Dx%26state%3Dy%26error%3Dz&response_type=code&state=s")
 	f.Fuzz(func(t *testing.T, query string) {
 		s, _ := newTestServer(Config{})
 		q, err := url.ParseQuery(query)
@@ -227,10 +228,59 @@ func FuzzAuthorize(f *testing.F) {
 			t.Fatalf("redirected to %q for redirect_uri %q", loc, q.Get("redirect_uri"))
 		}
 		got := u.Query()
-		if (got.Get("code") == "") == (got.Get("error") == "") {
-			t.Fatalf("redirect %q must carry either a code or an error", loc)
+		if len(got["code"])+len(got["error"]) != 1 || len(got["error_description"]) != len(got["error"]) {
+			t.Fatalf("redirect %q must carry one code or one error with its description", loc)
+		}
+		if state := q.Get("state"); state != "" && (len(got["state"]) != 1 || got.Get("state") != state) {
+			t.Fatalf("redirect %q must carry the state %q once", loc, state)
 		}
 	})
+}
+
+// A redirect_uri whose own query has the parameters of the answer gets them replaced, not
+// repeated: the client reads the code and the state of this answer. The rest of its query
+// stays as written, a state of its own too when the request sent none.
+func TestAuthorizeRedirectReplacesItsParameters(t *testing.T) {
+	tests := []struct {
+		name, redirectURI, state, responseType string
+		want                                   string // the redirect's query, CODE standing for the code
+	}{
+		{"a code of its own", "https://app.test/cb?code=old", "", "code", "code=CODE"},
+		{"two codes, and other parameters", "https://app.test/cb?a=1&code=x&b=%2F&code=y", "", "code", "a=1&b=%2F&code=CODE"},
+		{"an encoded code", "https://app.test/cb?co%64e=old&z", "", "code", "z&code=CODE"},
+		{"a state of its own", "https://app.test/cb?state=old&from=x", "new", "code", "from=x&code=CODE&state=new"},
+		{"a state of its own, none sent", "https://app.test/cb?state=static", "", "code", "state=static&code=CODE"},
+		{"an error of its own, on a code", "https://app.test/cb?error=access_denied&error_description=no", "s", "code", "code=CODE&state=s"},
+		{"a code of its own, on an error", "https://app.test/cb?code=old&k=v", "s", "token",
+			"k=v&error=unsupported_response_type&error_description=Only+response_type%3Dcode+%28the+authorization-code+grant%29+is+supported.&state=s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			q := url.Values{"client_id": {"app"}, "redirect_uri": {tt.redirectURI}, "response_type": {tt.responseType}}
+			if tt.state != "" {
+				q.Set("state", tt.state)
+			}
+			loc, err := s.Authorize(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(loc)
+			code := u.Query().Get("code")
+			if got := strings.Replace(u.RawQuery, "code="+code, "code=CODE", 1); code != "" && got != tt.want || code == "" && u.RawQuery != tt.want {
+				t.Errorf("redirect query %q, want %q", u.RawQuery, tt.want)
+			}
+			if code == "" {
+				return
+			}
+			// The code is exchanged with the redirect_uri as the client sent it.
+			_, terr := s.Token(TokenRequest{Params: url.Values{"grant_type": {"authorization_code"}, "client_id": {"app"},
+				"client_secret": {"s"}, "redirect_uri": {tt.redirectURI}, "code": {code}}})
+			if terr != nil {
+				t.Errorf("exchange: %v", terr)
+			}
+		})
+	}
 }
 
 // BenchmarkCheck is the cost an issued token adds to every API request.
