@@ -27,6 +27,7 @@ func FuzzRequests(f *testing.F) {
 	f.Add("GET", "/oauth/authorize", "client_id=app&redirect_uri=http://localhost/cb&response_type=code&scope=opportunityStages.read&state=s", "", "")
 	f.Add("POST", "/oauth/token", "", "grant_type=authorization_code&client_id=app&client_secret=s&redirect_uri=http://localhost/cb&code=C", "application/x-www-form-urlencoded")
 	f.Add("POST", "/oauth/token", "grant_type=refresh_token", `{"grant_type":"refresh_token","refresh_token":7,"scope":"a+b"}`, "application/json")
+	f.Add("GET", "/oauth/token", "grant_type=authorization_code&code=C", "", "")
 	f.Fuzz(func(t *testing.T, method, path, rawQuery, body, contentType string) {
 		fuzzRequest(t, method, path, rawQuery, body, contentType, "", "")
 	})

@@ -23,10 +23,11 @@ const (
 	oauthTokenPath     = "/oauth/token"
 )
 
-// isOAuthEndpoint reports whether the mock's authorization server answers r.
+// isOAuthEndpoint reports whether the mock's authorization server answers r: GET
+// /oauth/authorize, and /oauth/token whatever the method, since a method other than POST
+// is its 405 to answer. With CORS on, withCORS answers a preflight before it gets here.
 func isOAuthEndpoint(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.URL.Path == oauthAuthorizePath ||
-		r.Method == http.MethodPost && r.URL.Path == oauthTokenPath
+	return r.Method == http.MethodGet && r.URL.Path == oauthAuthorizePath || r.URL.Path == oauthTokenPath
 }
 
 // isOAuthOperation reports whether a matched operation belongs to the authorization server
@@ -51,7 +52,7 @@ func oauthKey(opts Options) []byte {
 	return sum[:]
 }
 
-// serveOAuth answers GET /oauth/authorize and POST /oauth/token. The API's controls (rate
+// serveOAuth answers GET /oauth/authorize and /oauth/token. The API's controls (rate
 // limit, delays, fault rules, Prefer, error rate, SKU) do not apply: the authorization
 // server is not the API. Requests are journaled and logged with credentials redacted.
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
@@ -67,9 +68,13 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		r.Body = readCloser{io.TeeReader(r.Body, &sent), r.Body}
 	}
 	var resp response
-	if r.URL.Path == oauthAuthorizePath {
+	switch {
+	case r.URL.Path == oauthAuthorizePath:
 		resp = s.authorizeResponse(r)
-	} else {
+	case r.Method != http.MethodPost:
+		resp = oauthError(oauth.TokenMethodNotAllowed(r.Method))
+		resp.header.Set("Allow", http.MethodPost)
+	default:
 		resp = s.tokenResponse(r)
 	}
 	resp.write(w)
@@ -117,8 +122,12 @@ func (s *Server) tokenResponse(r *http.Request) response {
 }
 
 func oauthError(err *oauth.Error) response {
-	return response{status: err.Status(), contentType: "application/json", body: err.JSON(),
+	resp := response{status: err.Status(), contentType: "application/json", body: err.JSON(),
 		header: http.Header{"Cache-Control": {"no-store"}}}
+	if challenge := err.WWWAuthenticate(); challenge != "" {
+		resp.header.Set("WWW-Authenticate", challenge)
+	}
+	return resp
 }
 
 // checkIssued looks for a token the mock's authorization server issued: its scopes when it

@@ -294,10 +294,6 @@ func TestOAuthTokensWorkBesideTheTokensFile(t *testing.T) {
 
 // Every way public clients send a token request is understood.
 func TestOAuthTokenRequestForms(t *testing.T) {
-	basic := func(id, secret string) http.Header {
-		raw := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
-		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(raw))}}
-	}
 	tests := []struct {
 		name string
 		send func(c *apitest.Client, code string) *apitest.Response
@@ -312,7 +308,7 @@ func TestOAuthTokenRequestForms(t *testing.T) {
 		{"HTTP Basic client credentials", func(c *apitest.Client, code string) *apitest.Response {
 			p := form("grant_type", "authorization_code", "redirect_uri", appCallback, "code", code)
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
-				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basic(appID, appSecret)})
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, appSecret)})
 		}},
 		{"query string, no body", func(c *apitest.Client, code string) *apitest.Response {
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token?" + codeForm(code).Encode(), Token: "-"})
@@ -400,7 +396,8 @@ func rawReq(contentType, body string) func(string) apitest.Request {
 }
 
 // Refresh tokens are bound to the client and secret they were issued to, and can only
-// narrow the scopes; a rejected refresh leaves the refresh token usable.
+// narrow the scopes, for the access token they answer; a rejected refresh leaves the
+// refresh token usable.
 func TestOAuthRefreshErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -434,6 +431,120 @@ func TestOAuthRefreshErrors(t *testing.T) {
 		t.Errorf("narrowed scope %q", narrowed.Scope)
 	}
 	wantError(t, callAPI(c, narrowed.AccessToken, http.MethodGet, "/api/v2/opportunityStages", ""), http.StatusForbidden, "unauthorizedOauthScope")
+
+	// The narrowing was for that access token only: the refresh token that came with it
+	// still holds the whole grant, and the next refresh without scope gets all of it back.
+	whole := decodeToken(t, postToken(c, refreshForm(narrowed.RefreshToken)))
+	if whole.Scope != "opportunityStages.read opportunityStages.write" {
+		t.Errorf("refresh after a narrowed one: scope %q, want the whole grant", whole.Scope)
+	}
+	if r := callAPI(c, whole.AccessToken, http.MethodGet, "/api/v2/opportunityStages", ""); r.Status != http.StatusOK {
+		t.Errorf("read with the token of the whole grant: %d\n%s", r.Status, r.Body)
+	}
+	p = refreshForm(whole.RefreshToken)
+	p.Set("scope", "opportunityStages.read")
+	if other := decodeToken(t, postToken(c, p)); other.Scope != "opportunityStages.read" {
+		t.Errorf("a second narrowing to another part of the grant: scope %q", other.Scope)
+	}
+}
+
+// The S256 example of RFC 7636 appendix B.
+const (
+	pkceVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	pkceChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+)
+
+// A code asked for with a PKCE challenge gets tokens only with its verifier: without one,
+// or with another, the exchange is refused and the code stays usable for the client that
+// holds the verifier.
+func TestOAuthPKCE(t *testing.T) {
+	_, c, _ := newServerClock(t, mock.Options{})
+	p := authorizeParams("opportunityStages.read")
+	p.Set("code_challenge", pkceChallenge)
+	p.Set("code_challenge_method", "S256")
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: authorizeTarget(p), Token: "-"})
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	code := loc.Query().Get("code")
+	if r.Status != http.StatusFound || code == "" {
+		t.Fatalf("authorize with a challenge: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	wantOAuthError(t, postToken(c, codeForm(code)), http.StatusBadRequest, "invalid_grant")
+	wrong := codeForm(code)
+	wrong.Set("code_verifier", pkceChallenge)
+	wantOAuthError(t, postToken(c, wrong), http.StatusBadRequest, "invalid_grant")
+	right := codeForm(code)
+	right.Set("code_verifier", pkceVerifier)
+	tok := decodeToken(t, postTokenJSON(t, c, right))
+	if r := callAPI(c, tok.AccessToken, http.MethodGet, "/api/v2/opportunityStages", ""); r.Status != http.StatusOK {
+		t.Errorf("API with the PKCE token: %d", r.Status)
+	}
+
+	// A code asked for without a challenge needs no verifier, and takes none.
+	plainCode := authorize(t, c, "opportunityStages.read")
+	withVerifier := codeForm(plainCode)
+	withVerifier.Set("code_verifier", pkceVerifier)
+	wantOAuthError(t, postToken(c, withVerifier), http.StatusBadRequest, "invalid_grant")
+	decodeToken(t, postToken(c, codeForm(plainCode)))
+}
+
+// basicAuth is an Authorization header with HTTP Basic client credentials, form-encoded
+// first as RFC 6749 asks.
+func basicAuth(id, secret string) http.Header {
+	raw := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
+	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(raw))}}
+}
+
+// A client that authenticated with HTTP Basic and failed gets its 401 invalid_client with
+// a Basic challenge (RFC 6749 section 5.2); one that sent its credentials in the body gets
+// none, since it did not use the header.
+func TestOAuthInvalidClientChallenge(t *testing.T) {
+	tests := []struct {
+		name      string
+		header    http.Header
+		edit      func(url.Values)
+		challenge string
+	}{
+		{"Basic, another secret", basicAuth(appID, "guess"), func(p url.Values) { p.Del("client_id"); p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
+		{"Basic, no secret", basicAuth(appID, ""), func(p url.Values) { p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
+		{"Basic, no client_id", basicAuth("", appSecret), func(p url.Values) {}, `Basic realm="Doorkeeper"`},
+		{"body, another secret", nil, func(p url.Values) { p.Set("client_secret", "guess") }, ""},
+		{"body, no secret", nil, func(p url.Values) { p.Del("client_secret") }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c, _ := newServerClock(t, mock.Options{})
+			tok := decodeToken(t, postToken(c, codeForm(authorize(t, c, "opportunityStages.read"))))
+			p := refreshForm(tok.RefreshToken)
+			tt.edit(p)
+			r := c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: tt.header})
+			wantOAuthError(t, r, http.StatusUnauthorized, "invalid_client")
+			if got := r.Header.Values("WWW-Authenticate"); strings.Join(got, "|") != tt.challenge {
+				t.Errorf("WWW-Authenticate %q, want %q", got, tt.challenge)
+			}
+		})
+	}
+}
+
+// A redirect_uri that has a code and a state of its own gets them replaced: the app reads
+// one code, the one it can exchange, and its own state.
+func TestOAuthRedirectURIWithCode(t *testing.T) {
+	_, c, _ := newServerClock(t, mock.Options{})
+	const callback = "http://localhost:3000/callback?code=stale&from=outreach&state=stale"
+	p := authorizeParams("opportunityStages.read")
+	p.Set("redirect_uri", callback)
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: authorizeTarget(p), Token: "-"})
+	loc, err := url.Parse(r.Header.Get("Location"))
+	if r.Status != http.StatusFound || err != nil {
+		t.Fatalf("authorize: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if len(q["code"]) != 1 || q.Get("code") == "stale" || len(q["state"]) != 1 || q.Get("state") != "xyz 1" || q.Get("from") != "outreach" {
+		t.Fatalf("redirect query %v, want one new code, the request's state once, and from", q)
+	}
+	exchange := codeForm(q.Get("code"))
+	exchange.Set("redirect_uri", callback)
+	decodeToken(t, postToken(c, exchange))
 }
 
 // A code lives ten minutes.
@@ -461,6 +572,11 @@ func TestOAuthAuthorizeErrors(t *testing.T) {
 		{"no response_type", func(p url.Values) { p.Del("response_type") }, "invalid_request"},
 		{"malformed scope", func(p url.Values) { p.Set("scope", "opportunityStages.read\"") }, "invalid_scope"},
 		{"too many scopes", func(p url.Values) { p.Set("scope", strings.Repeat("a.read ", oauth.MaxScopes+1)) }, "invalid_scope"},
+		{"unknown code_challenge_method", func(p url.Values) {
+			p.Set("code_challenge", pkceChallenge)
+			p.Set("code_challenge_method", "S512")
+		}, "invalid_code_challenge_method"},
+		{"code_challenge too long", func(p url.Values) { p.Set("code_challenge", strings.Repeat("c", oauth.MaxCodeChallenge+1)) }, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -484,7 +600,8 @@ func TestOAuthAuthorizeErrors(t *testing.T) {
 	}
 }
 
-// With the authorization server off, /oauth/ is not mocked; other methods are never.
+// With the authorization server off, /oauth/ is not mocked, not even the token endpoint's
+// 405; paths and methods it has no use for never are.
 func TestOAuthRoutesOff(t *testing.T) {
 	off, _, _ := newServerClock(t, mock.Options{NoOAuth: true})
 	for _, r := range []*http.Request{
@@ -499,9 +616,55 @@ func TestOAuthRoutesOff(t *testing.T) {
 		}
 	}
 
+	rec := httptest.NewRecorder()
+	off.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/token", nil))
+	if rec.Code != http.StatusNotFound || rec.Header().Get("Allow") != "" {
+		t.Errorf("GET /oauth/token with the authorization server off: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
+	}
+
 	_, c, _ := newServerClock(t, mock.Options{})
-	wantError(t, c.Do(apitest.Request{Method: http.MethodGet, Target: "/oauth/token", Token: "-"}), http.StatusNotFound, "routeNotFound")
 	wantError(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/revoke", Token: "-"}), http.StatusNotFound, "routeNotFound")
+	wantError(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/authorize", Token: "-"}), http.StatusNotFound, "routeNotFound")
+}
+
+// The token endpoint answers any method but POST with 405, Allow: POST and an OAuth error,
+// CORS preflights to it still get their 204, and a browser app can read the 405.
+func TestOAuthTokenMethodNotAllowed(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, "PROPFIND"} {
+		t.Run(method, func(t *testing.T) {
+			_, c, _ := newServerClock(t, mock.Options{})
+			r := c.Do(apitest.Request{Method: method, Target: "/oauth/token?" + codeForm("x").Encode(), Token: "-"})
+			if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != http.MethodPost {
+				t.Fatalf("status %d, Allow %q; want 405 and POST\n%s", r.Status, r.Header.Get("Allow"), r.Body)
+			}
+			if method == http.MethodHead {
+				return
+			}
+			var e oauthErr
+			if err := json.Unmarshal(r.Body, &e); err != nil || e.Error != "invalid_request" || !strings.Contains(e.Description, "POST") {
+				t.Errorf("body %s, want invalid_request naming POST", r.Body)
+			}
+		})
+	}
+
+	srv, c, _ := newServerClock(t, mock.Options{CORS: []string{"http://localhost:3000"}})
+	origin := http.Header{"Origin": {"http://localhost:3000"}}
+	preflight := httptest.NewRequest(http.MethodOptions, "/oauth/token", nil) // openapi.yaml documents no preflight
+	preflight.Header = http.Header{"Origin": {"http://localhost:3000"}, "Access-Control-Request-Method": {"POST"},
+		"Access-Control-Request-Headers": {"content-type"}}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, preflight)
+	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "http://localhost:3000" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight: %d %v", rec.Code, rec.Header())
+	}
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: "/oauth/token", Token: "-", Header: origin})
+	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Access-Control-Allow-Origin") != "http://localhost:3000" {
+		t.Errorf("GET from the allowed origin: %d %v", r.Status, r.Header)
+	}
+	code := authorize(t, c, "opportunityStages.read")
+	decodeToken(t, c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(),
+		ContentType: "application/x-www-form-urlencoded", Token: "-", Header: origin}))
 }
 
 // Token requests are journaled like any other, with their credentials redacted, whatever

@@ -8,8 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,10 +27,12 @@ const Token = "test-token"
 
 // Client sends requests to a handler in memory.
 type Client struct {
-	t         testing.TB
-	handler   http.Handler
-	validator *validation.Validator
-	errorDoc  *openapi3.Schema
+	t          testing.TB
+	handler    http.Handler
+	validator  *validation.Validator
+	doc        *openapi3.T
+	errorDoc   *openapi3.Schema
+	oauthError *openapi3.Schema
 }
 
 // New returns a client for h that validates every response it receives.
@@ -41,7 +46,8 @@ func New(t testing.TB, h http.Handler) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Client{t: t, handler: h, validator: v, errorDoc: doc.Components.Schemas["ErrorDocument"].Value}
+	return &Client{t: t, handler: h, validator: v, doc: doc, errorDoc: doc.Components.Schemas["ErrorDocument"].Value,
+		oauthError: doc.Components.Schemas["OAuthError"].Value}
 }
 
 // Response is a received response with its body decoded when it is JSON.
@@ -114,9 +120,13 @@ func (c *Client) Do(req Request) *Response {
 }
 
 // Validate checks a response to r against openapi.yaml. A request that matches no
-// operation must get a JSON:API error: 404, 429, or 400 for a bad mock control header.
+// operation must get a JSON:API error: 404, 429, or 400 for a bad mock control header;
+// or, on an authorization server path, a 405 (see methodNotAllowed).
 func (c *Client) Validate(r *http.Request, resp *Response) error {
 	match, rerr := c.validator.Route(r)
+	if rerr != nil && resp.Status == http.StatusMethodNotAllowed {
+		return c.methodNotAllowed(r, resp)
+	}
 	if rerr != nil {
 		mockControl := resp.Status == http.StatusBadRequest && len(resp.Errors()) > 0 && strings.HasPrefix(resp.Errors()[0].ID, "mock")
 		if resp.Status != http.StatusNotFound && resp.Status != http.StatusTooManyRequests && !mockControl {
@@ -134,6 +144,28 @@ func (c *Client) Validate(r *http.Request, resp *Response) error {
 		return c.errorDoc.VisitJSON(v)
 	}
 	return c.validator.Response(context.Background(), r, match, resp.Status, resp.Header, bytes.Clone(resp.Body))
+}
+
+// methodNotAllowed checks a 405: only an authorization server path openapi.yaml has may
+// answer it, for a method it has no operation for, with Allow naming the methods it has
+// and the authorization server's error document.
+func (c *Client) methodNotAllowed(r *http.Request, resp *Response) error {
+	item := c.doc.Paths.Value(r.URL.Path)
+	if !strings.HasPrefix(r.URL.Path, "/oauth/") || item == nil || item.GetOperation(r.Method) != nil {
+		return &unexpected{"405 for " + r.Method + " " + r.URL.Path}
+	}
+	methods := slices.Sorted(maps.Keys(item.Operations()))
+	if got, want := resp.Header.Get("Allow"), strings.Join(methods, ", "); got != want {
+		return &unexpected{"405 with Allow " + strconv.Quote(got) + ", want " + strconv.Quote(want)}
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		return &unexpected{"405 with Content-Type " + strconv.Quote(ct)}
+	}
+	var v any
+	if err := json.Unmarshal(resp.Body, &v); err != nil {
+		return err
+	}
+	return c.oauthError.VisitJSON(v)
 }
 
 type unexpected struct{ msg string }

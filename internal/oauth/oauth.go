@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -39,6 +40,15 @@ const (
 	maxState       = 2048
 	MaxScopes      = 256 // every scope of every Outreach resource fits; real apps ask for many
 	MaxScopeName   = 48
+	// MaxCodeChallenge is the longest code_challenge kept: RFC 7636 allows a code_verifier,
+	// and so a plain challenge, of at most 128 characters (an S256 one has 43).
+	MaxCodeChallenge = 128
+)
+
+// The PKCE code challenge methods of RFC 7636.
+const (
+	challengePlain = "plain"
+	challengeS256  = "S256"
 )
 
 // scopeName is the vendor's pattern for scopes: <pluralType>.<read|write|delete|all>.
@@ -76,13 +86,16 @@ type Server struct {
 type codeGrant struct {
 	clientID, redirectURI string
 	scope                 string // the granted scopes, space separated, in a string of their own
+	// challenge is the PKCE code_challenge the code was asked for with, empty for none;
+	// challengeMethod is then challengePlain or challengeS256.
+	challenge, challengeMethod string
 }
 
 // refreshGrant is what a refresh token stands for until it is used.
 type refreshGrant struct {
 	clientID string
 	secret   [sha256.Size]byte // the client secret the grant was exchanged with
-	scope    string
+	scope    string            // the scopes the user granted; a narrowed refresh never changes them
 }
 
 // New returns a server with no grants.
@@ -138,11 +151,7 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 			params.Set("state", state)
 		}
 		u := *redirect
-		if u.RawQuery != "" {
-			u.RawQuery += "&" + params.Encode()
-		} else {
-			u.RawQuery = params.Encode()
-		}
+		u.RawQuery = redirectQuery(u.RawQuery, params)
 		return u.String()
 	}
 	switch rt := q.Get("response_type"); rt {
@@ -166,13 +175,40 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 	if serr != nil {
 		return back(url.Values{"error": {serr.Code}, "error_description": {serr.Description}}), nil
 	}
+	challenge, method, cerr := parseChallenge(q)
+	if cerr != nil {
+		return back(url.Values{"error": {cerr.Code}, "error_description": {cerr.Description}}), nil
+	}
 	code := rand.Text()
 	// Copies: a grant keeps none of the request's bytes, which may be many.
-	grant := codeGrant{clientID: strings.Clone(clientID), redirectURI: strings.Clone(rawRedirect), scope: strings.Join(scopes, " ")}
+	grant := codeGrant{clientID: strings.Clone(clientID), redirectURI: strings.Clone(rawRedirect), scope: strings.Join(scopes, " "),
+		challenge: strings.Clone(challenge), challengeMethod: method}
 	s.mu.Lock()
 	s.codes.put(code, grant, s.clock())
 	s.mu.Unlock()
 	return back(url.Values{"code": {code}}), nil
+}
+
+// redirectQuery is the redirect_uri's own query with the answer's parameters added. Each
+// replaces any of that name the redirect_uri has, as Doorkeeper merges them, so that the
+// client reads one code and one state, the ones this answer gives; and the redirect_uri's
+// own code, error and error_description go whatever the answer, so that it never carries
+// both a code and an error. The rest of the redirect_uri's query stays, in its order and
+// encoding (RFC 6749 section 3.1.2), including a state of its own when the request sent none.
+func redirectQuery(own string, params url.Values) string {
+	var kept []string
+	for _, pair := range strings.Split(own, "&") {
+		name, _, _ := strings.Cut(pair, "=")
+		if decoded, err := url.QueryUnescape(name); err == nil {
+			name = decoded
+		}
+		switch {
+		case pair == "", params.Has(name), name == "code", name == "error", name == "error_description":
+			continue
+		}
+		kept = append(kept, pair)
+	}
+	return strings.Join(append(kept, params.Encode()), "&")
 }
 
 // parseRedirectURI accepts an absolute http or https URI without a fragment.
@@ -195,6 +231,55 @@ func parseRedirectURI(raw string) (*url.URL, *Error) {
 		return bad("must not have a fragment")
 	}
 	return u, nil
+}
+
+// parseChallenge reads the PKCE code challenge of an authorization request (RFC 7636
+// section 4.3): none when code_challenge is empty, whatever code_challenge_method says,
+// as Doorkeeper ignores it then. Without code_challenge_method the method is plain, as
+// RFC 7636 has it (Doorkeeper refuses such a request instead); a method other than plain
+// or S256 is refused with Doorkeeper's error.
+func parseChallenge(q url.Values) (challenge, method string, err *Error) {
+	challenge = q.Get("code_challenge")
+	if challenge == "" {
+		return "", "", nil
+	}
+	if len(challenge) > MaxCodeChallenge {
+		return "", "", errorf(ErrInvalidRequest, http.StatusBadRequest, "code_challenge is longer than %d characters.", MaxCodeChallenge)
+	}
+	switch q.Get("code_challenge_method") {
+	case "", challengePlain:
+		return challenge, challengePlain, nil
+	case challengeS256:
+		return challenge, challengeS256, nil
+	}
+	return "", "", errorf(ErrInvalidCodeChallengeMethod, http.StatusBadRequest, "The code_challenge_method must be one of plain, S256.")
+}
+
+// verifyChallenge checks a token request's code_verifier against the challenge the code
+// was issued with (RFC 7636 section 4.6). A code issued without a challenge takes no
+// verifier, and one sent anyway is refused, as Doorkeeper refuses it: otherwise an
+// attacker who strips the challenge from the authorization request would go unnoticed.
+func verifyChallenge(g codeGrant, verifier string) *Error {
+	switch {
+	case g.challenge == "" && verifier == "":
+		return nil
+	case g.challenge == "":
+		return errorf(ErrInvalidGrant, http.StatusBadRequest,
+			"The authorization code was issued without a code_challenge, so the request must not send a code_verifier.")
+	case verifier == "":
+		return errorf(ErrInvalidGrant, http.StatusBadRequest,
+			"The authorization code was issued with a code_challenge: send its code_verifier.")
+	}
+	derived := verifier
+	if g.challengeMethod == challengeS256 {
+		sum := sha256.Sum256([]byte(verifier))
+		derived = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	if subtle.ConstantTimeCompare([]byte(derived), []byte(g.challenge)) != 1 {
+		return errorf(ErrInvalidGrant, http.StatusBadRequest,
+			"The code_verifier does not match the code_challenge the authorization code was issued with.")
+	}
+	return nil
 }
 
 // parseScope reads a space-separated scope list ("+" also separates, as in the vendor's
@@ -242,8 +327,17 @@ type Token struct {
 }
 
 // Token answers a token request: an authorization code or a refresh token is exchanged for
-// a new access token and a new refresh token. Codes and refresh tokens work once.
+// a new access token and a new refresh token. Codes and refresh tokens work once. A client
+// that authenticated with HTTP Basic and failed gets its invalid_client with a challenge.
 func (s *Server) Token(req TokenRequest) (Token, *Error) {
+	tok, err := s.token(req)
+	if err != nil && err.Code == ErrInvalidClient && req.Basic {
+		err.challenge = basicChallenge
+	}
+	return tok, err
+}
+
+func (s *Server) token(req TokenRequest) (Token, *Error) {
 	p := req.Params
 	grantType := p.Get("grant_type")
 	switch grantType {
@@ -281,8 +375,11 @@ func (s *Server) exchangeCode(p url.Values, clientID string, secret [sha256.Size
 	if !ok || g.clientID != clientID || g.redirectURI != redirectURI {
 		return Token{}, invalidGrant("authorization code")
 	}
+	if err := verifyChallenge(g, p.Get("code_verifier")); err != nil {
+		return Token{}, err // the code stays usable, as for any refused exchange
+	}
 	s.codes.take(code, now)
-	return s.issue(now, refreshGrant{clientID: g.clientID, secret: secret, scope: g.scope}), nil
+	return s.issue(now, refreshGrant{clientID: g.clientID, secret: secret, scope: g.scope}, g.scope), nil
 }
 
 func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.Size]byte) (Token, *Error) {
@@ -307,6 +404,9 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 	if subtle.ConstantTimeCompare(g.secret[:], secret[:]) != 1 {
 		return Token{}, invalidClient()
 	}
+	// RFC 6749 section 6: a narrower scope narrows only the access token issued now; the
+	// new refresh token keeps the whole grant, so a later refresh may ask for any part of it.
+	accessScope := g.scope
 	if narrowed != nil {
 		for _, sc := range narrowed {
 			if !slices.Contains(strings.Fields(g.scope), sc) {
@@ -314,16 +414,16 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 					"The scope '%s' was not granted; a refresh can only narrow the scopes.", clip(sc))
 			}
 		}
-		g.scope = strings.Join(narrowed, " ")
+		accessScope = strings.Join(narrowed, " ")
 	}
 	s.refresh.take(token, now)
-	return s.issue(now, g), nil
+	return s.issue(now, g, accessScope), nil
 }
 
-// issue mints an access token and a refresh token for the grant. s.mu is held.
-func (s *Server) issue(now time.Time, g refreshGrant) Token {
+// issue mints an access token with scope, which is the grant's or part of it, and a
+// refresh token for the whole grant. s.mu is held.
+func (s *Server) issue(now time.Time, g refreshGrant, scope string) Token {
 	created := now.Unix()
-	scope := g.scope
 	access := sign(s.key, claims{Issuer: issuer, ClientID: g.clientID, Scope: scope,
 		IssuedAt: created, ExpiresAt: created + s.ttl, ID: rand.Text()})
 	refresh := rand.Text()

@@ -208,6 +208,7 @@ func FuzzAuthorize(f *testing.F) {
 	f.Add("client_id=app&redirect_uri=javascript:alert(1)&response_type=code")
 	f.Add("client_id=app&redirect_uri=http://x/%zz&response_type=token&state=%00")
 	f.Add("redirect_uri=https://app.test/cb?a=1%23&client_id=&scope=%22")
+	f.Add("client_id=app&redirect_uri=https%3A%2F%2Fapp.test%2Fcb%3Fcode%3Dx%26state%3Dy%26error%3Dz&response_type=code&state=s")
 	f.Fuzz(func(t *testing.T, query string) {
 		s, _ := newTestServer(Config{})
 		q, err := url.ParseQuery(query)
@@ -227,10 +228,59 @@ func FuzzAuthorize(f *testing.F) {
 			t.Fatalf("redirected to %q for redirect_uri %q", loc, q.Get("redirect_uri"))
 		}
 		got := u.Query()
-		if (got.Get("code") == "") == (got.Get("error") == "") {
-			t.Fatalf("redirect %q must carry either a code or an error", loc)
+		if len(got["code"])+len(got["error"]) != 1 || len(got["error_description"]) != len(got["error"]) {
+			t.Fatalf("redirect %q must carry one code or one error with its description", loc)
+		}
+		if state := q.Get("state"); state != "" && (len(got["state"]) != 1 || got.Get("state") != state) {
+			t.Fatalf("redirect %q must carry the state %q once", loc, state)
 		}
 	})
+}
+
+// A redirect_uri whose own query has the parameters of the answer gets them replaced, not
+// repeated: the client reads the code and the state of this answer. The rest of its query
+// stays as written, a state of its own too when the request sent none.
+func TestAuthorizeRedirectReplacesItsParameters(t *testing.T) {
+	tests := []struct {
+		name, redirectURI, state, responseType string
+		want                                   string // the redirect's query, CODE standing for the code
+	}{
+		{"a code of its own", "https://app.test/cb?code=old", "", "code", "code=CODE"},
+		{"two codes, and other parameters", "https://app.test/cb?a=1&code=x&b=%2F&code=y", "", "code", "a=1&b=%2F&code=CODE"},
+		{"an encoded code", "https://app.test/cb?co%64e=old&z", "", "code", "z&code=CODE"},
+		{"a state of its own", "https://app.test/cb?state=old&from=x", "new", "code", "from=x&code=CODE&state=new"},
+		{"a state of its own, none sent", "https://app.test/cb?state=static", "", "code", "state=static&code=CODE"},
+		{"an error of its own, on a code", "https://app.test/cb?error=access_denied&error_description=no", "s", "code", "code=CODE&state=s"},
+		{"a code of its own, on an error", "https://app.test/cb?code=old&k=v", "s", "token",
+			"k=v&error=unsupported_response_type&error_description=Only+response_type%3Dcode+%28the+authorization-code+grant%29+is+supported.&state=s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			q := url.Values{"client_id": {"app"}, "redirect_uri": {tt.redirectURI}, "response_type": {tt.responseType}}
+			if tt.state != "" {
+				q.Set("state", tt.state)
+			}
+			loc, err := s.Authorize(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(loc)
+			code := u.Query().Get("code")
+			if got := strings.Replace(u.RawQuery, "code="+code, "code=CODE", 1); code != "" && got != tt.want || code == "" && u.RawQuery != tt.want {
+				t.Errorf("redirect query %q, want %q", u.RawQuery, tt.want)
+			}
+			if code == "" {
+				return
+			}
+			// The code is exchanged with the redirect_uri as the client sent it.
+			_, terr := s.Token(TokenRequest{Params: url.Values{"grant_type": {"authorization_code"}, "client_id": {"app"},
+				"client_secret": {"s"}, "redirect_uri": {tt.redirectURI}, "code": {code}}})
+			if terr != nil {
+				t.Errorf("exchange: %v", terr)
+			}
+		})
+	}
 }
 
 // BenchmarkCheck is the cost an issued token adds to every API request.
@@ -300,6 +350,198 @@ func TestAuthorizeScopes(t *testing.T) {
 		granted, errCode := authorizeScope(tt.s, tt.scope)
 		if got := granted + errCode; got != tt.want {
 			t.Errorf("scope %.60q (grantable %v): got %q, want %q", tt.scope, tt.s.grantable, got, tt.want)
+		}
+	}
+}
+
+func refreshWithScope(s *Server, refreshToken, scope string) (Token, *Error) {
+	p := url.Values{"grant_type": {"refresh_token"}, "client_id": {"app"}, "client_secret": {"s"}, "refresh_token": {refreshToken}}
+	if scope != "" {
+		p.Set("scope", scope)
+	}
+	return s.Token(TokenRequest{Params: p})
+}
+
+// A refresh asking for a narrower scope narrows only the access token it answers: the
+// refresh token that comes with it still stands for the whole grant (RFC 6749 section 6),
+// so each later refresh gets the whole grant or any part of it, and never more.
+func TestNarrowedRefreshKeepsTheGrant(t *testing.T) {
+	s, _ := newTestServer(Config{})
+	loc, aerr := s.Authorize(url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"},
+		"response_type": {"code"}, "scope": {"accounts.read users.read opportunityStages.write"}})
+	if aerr != nil {
+		t.Fatal(aerr)
+	}
+	u, _ := url.Parse(loc)
+	tok, err := exchange(s, "app", u.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const whole = "accounts.read users.read opportunityStages.write"
+	for i, step := range []struct{ ask, want string }{
+		{"users.read", "users.read"},
+		{"", whole},
+		{"opportunityStages.write accounts.read", "opportunityStages.write accounts.read"},
+		{"accounts.read", "accounts.read"},
+		{"users.read opportunityStages.write", "users.read opportunityStages.write"},
+		{"", whole},
+	} {
+		next, err := refreshWithScope(s, tok.RefreshToken, step.ask)
+		if err != nil {
+			t.Fatalf("refresh %d asking %q: %v", i, step.ask, err)
+		}
+		if next.Scope != step.want {
+			t.Errorf("refresh %d asking %q: scope %q, want %q", i, step.ask, next.Scope, step.want)
+		}
+		access, state := s.Check(next.AccessToken)
+		if got := strings.Join(access.Scopes, " "); state != Valid || got != step.want {
+			t.Errorf("refresh %d: access token has %q (%v), want %q", i, got, state, step.want)
+		}
+		tok = next
+	}
+	if _, err := refreshWithScope(s, tok.RefreshToken, "accounts.write"); err == nil || err.Code != ErrInvalidScope {
+		t.Errorf("a refresh asking beyond the grant: %v, want invalid_scope", err)
+	}
+}
+
+// The example of RFC 7636 appendix B: an S256 challenge and the verifier it was made from.
+const (
+	rfcVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	rfcChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+)
+
+// A code asked for with a PKCE challenge is exchanged only with the verifier that matches
+// it; a refused exchange leaves the code usable; a code without a challenge needs no
+// verifier and takes none.
+func TestPKCE(t *testing.T) {
+	const noVerifier = "\x00" // sends no code_verifier at all
+	tests := []struct {
+		name, challenge, method string // "" sends no such parameter
+		verifier                string
+		want                    string // "" for a token
+	}{
+		{"S256", rfcChallenge, "S256", rfcVerifier, ""},
+		{"S256, wrong verifier", rfcChallenge, "S256", rfcVerifier + "x", ErrInvalidGrant},
+		{"S256, the challenge as verifier", rfcChallenge, "S256", rfcChallenge, ErrInvalidGrant},
+		{"S256, no verifier", rfcChallenge, "S256", noVerifier, ErrInvalidGrant},
+		{"plain", rfcVerifier, "plain", rfcVerifier, ""},
+		{"plain, wrong verifier", rfcVerifier, "plain", rfcVerifier[1:], ErrInvalidGrant},
+		{"plain, no verifier", rfcVerifier, "plain", noVerifier, ErrInvalidGrant},
+		{"no method means plain", rfcVerifier, "", rfcVerifier, ""},
+		{"no method means plain, not S256", rfcChallenge, "", rfcVerifier, ErrInvalidGrant},
+		{"longest challenge", strings.Repeat("a", MaxCodeChallenge), "plain", strings.Repeat("a", MaxCodeChallenge), ""},
+		{"no challenge, no verifier", "", "", noVerifier, ""},
+		{"no challenge, a method alone", "", "S256", noVerifier, ""},
+		{"no challenge, a verifier anyway", "", "", rfcVerifier, ErrInvalidGrant},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			q := url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"}, "response_type": {"code"}}
+			if tt.challenge != "" {
+				q.Set("code_challenge", tt.challenge)
+			}
+			if tt.method != "" {
+				q.Set("code_challenge_method", tt.method)
+			}
+			loc, aerr := s.Authorize(q)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			u, _ := url.Parse(loc)
+			code := u.Query().Get("code")
+			if code == "" {
+				t.Fatalf("no code: %s", loc)
+			}
+			params := url.Values{"grant_type": {"authorization_code"}, "client_id": {"app"}, "client_secret": {"s"},
+				"redirect_uri": {"https://app.test/cb"}, "code": {code}}
+			if tt.verifier != noVerifier {
+				params.Set("code_verifier", tt.verifier)
+			}
+			_, err := s.Token(TokenRequest{Params: params})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("exchange: %v, want a token", err)
+			case tt.want == "":
+				if _, err := s.Token(TokenRequest{Params: params}); err == nil || err.Code != ErrInvalidGrant {
+					t.Errorf("the code worked twice: %v", err)
+				}
+			case err == nil || err.Code != tt.want || err.Status() != http.StatusBadRequest:
+				t.Fatalf("exchange: %v, want 400 %s", err, tt.want)
+			default:
+				// The refused exchange did not spend the code: the right verifier still works.
+				if tt.challenge == "" {
+					params.Del("code_verifier")
+				} else if tt.method == "S256" {
+					params.Set("code_verifier", rfcVerifier)
+				} else {
+					params.Set("code_verifier", tt.challenge)
+				}
+				if _, err := s.Token(TokenRequest{Params: params}); err != nil {
+					t.Errorf("after the refused exchange, the right verifier: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// An authorization request whose challenge cannot be kept is redirected with the error,
+// its description and the state, and no code.
+func TestAuthorizeRefusesChallenge(t *testing.T) {
+	tests := []struct {
+		name, challenge, method, want string
+	}{
+		{"unknown method", rfcChallenge, "S512", ErrInvalidCodeChallengeMethod},
+		{"method in the wrong case", rfcChallenge, "s256", ErrInvalidCodeChallengeMethod},
+		{"challenge too long", strings.Repeat("a", MaxCodeChallenge+1), "plain", ErrInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			loc, err := s.Authorize(url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.test/cb"}, "response_type": {"code"},
+				"state": {"st"}, "code_challenge": {tt.challenge}, "code_challenge_method": {tt.method}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(loc)
+			q := u.Query()
+			if q.Get("error") != tt.want || q.Get("error_description") == "" || q.Get("state") != "st" || q.Has("code") {
+				t.Errorf("redirect %s, want error %s with a description and the state, and no code", loc, tt.want)
+			}
+			if codes, _, _ := s.Held(); codes != 0 {
+				t.Errorf("%d codes held after a refused authorization", codes)
+			}
+		})
+	}
+}
+
+// Only invalid_client, and only for a client that used HTTP Basic, carries a challenge.
+func TestInvalidClientChallenge(t *testing.T) {
+	s, _ := newTestServer(Config{})
+	tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+	unknown := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"NOTATOKEN"}}
+	for _, tt := range []struct {
+		name      string
+		req       TokenRequest
+		code      string
+		challenge string
+	}{
+		{"Basic, another secret", TokenRequest{Params: refresh, Basic: true, BasicID: "app", BasicPass: "guess"}, ErrInvalidClient, basicChallenge},
+		{"Basic, no secret", TokenRequest{Params: refresh, Basic: true, BasicID: "app"}, ErrInvalidClient, basicChallenge},
+		{"Basic, unknown refresh token", TokenRequest{Params: unknown, Basic: true, BasicID: "app", BasicPass: "s"}, ErrInvalidGrant, ""},
+		{"body, no secret", TokenRequest{Params: url.Values{"grant_type": {"refresh_token"}, "client_id": {"app"}, "refresh_token": {tok.RefreshToken}}}, ErrInvalidClient, ""},
+	} {
+		_, err := s.Token(tt.req)
+		if err == nil {
+			t.Errorf("%s: a token, want %s", tt.name, tt.code)
+			continue
+		}
+		if err.Code != tt.code || err.WWWAuthenticate() != tt.challenge {
+			t.Errorf("%s: %v with challenge %q, want %s with %q", tt.name, err, err.WWWAuthenticate(), tt.code, tt.challenge)
 		}
 	}
 }
