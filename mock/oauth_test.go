@@ -468,7 +468,7 @@ func TestOAuthPKCE(t *testing.T) {
 	if r.Status != http.StatusFound || code == "" {
 		t.Fatalf("authorize with a challenge: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	wantOAuthError(t, postToken(c, codeForm(code)), http.StatusBadRequest, "invalid_grant")
+	wantOAuthError(t, postToken(c, codeForm(code)), http.StatusBadRequest, "invalid_request") // Doorkeeper: missing code_verifier
 	wrong := codeForm(code)
 	wrong.Set("code_verifier", pkceChallenge)
 	wantOAuthError(t, postToken(c, wrong), http.StatusBadRequest, "invalid_grant")

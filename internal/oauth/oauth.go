@@ -256,7 +256,8 @@ func parseChallenge(q url.Values) (challenge, method string, err *Error) {
 }
 
 // verifyChallenge checks a token request's code_verifier against the challenge the code
-// was issued with (RFC 7636 section 4.6). A code issued without a challenge takes no
+// was issued with (RFC 7636 section 4.6). A missing verifier is Doorkeeper's
+// invalid_request; a wrong one its invalid_grant. A code issued without a challenge takes no
 // verifier, and one sent anyway is refused, as Doorkeeper refuses it: otherwise an
 // attacker who strips the challenge from the authorization request would go unnoticed.
 func verifyChallenge(g codeGrant, verifier string) *Error {
@@ -267,8 +268,7 @@ func verifyChallenge(g codeGrant, verifier string) *Error {
 		return errorf(ErrInvalidGrant, http.StatusBadRequest,
 			"The authorization code was issued without a code_challenge, so the request must not send a code_verifier.")
 	case verifier == "":
-		return errorf(ErrInvalidGrant, http.StatusBadRequest,
-			"The authorization code was issued with a code_challenge: send its code_verifier.")
+		return missing("code_verifier") // Doorkeeper's invalid_request, before it looks at the grant
 	}
 	derived := verifier
 	if g.challengeMethod == challengeS256 {
