@@ -230,6 +230,53 @@ func TestOneServerPerStateFile(t *testing.T) {
 	second.Close()
 }
 
+// A state file reached through a symbolic link is the file the link points to: a server on
+// the link and one on the target are refused as one, whichever starts first and whether
+// the target exists yet or not; the snapshot replaces the target, and the link stays a link.
+func TestStateFileThroughASymbolicLink(t *testing.T) {
+	for _, targetExists := range []bool{true, false} {
+		t.Run(fmt.Sprintf("target exists %v", targetExists), func(t *testing.T) {
+			dir := t.TempDir()
+			target, link, chain := filepath.Join(dir, "target.json"), filepath.Join(dir, "link.json"), filepath.Join(dir, "chain.json")
+			if err := os.Symlink("target.json", link); err != nil {
+				t.Skipf("no symbolic links here: %v", err)
+			}
+			if err := os.Symlink(link, chain); err != nil {
+				t.Fatal(err)
+			}
+			first, second := target, link // the order of the finding: the link comes second
+			if !targetExists {
+				first, second = link, target
+			}
+			if targetExists {
+				s, _ := newServer(t, mock.Options{StateFile: target})
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, c := newServer(t, mock.Options{StateFile: first})
+			mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Through the link", 1)), 201)
+			for _, other := range []string{second, chain} {
+				if _, err := mock.New(mock.Options{StateFile: other}); err == nil || !strings.Contains(err.Error(), "in use") {
+					t.Errorf("a second server on %s: %v, want it refused as in use", filepath.Base(other), err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("%s is no longer a link: %v %v", link, info, err)
+			}
+			if doc, _ := os.ReadFile(target); !strings.Contains(string(doc), "Through the link") {
+				t.Errorf("the target does not hold the snapshot: %s", doc)
+			}
+			if _, err := os.Lstat(link + ".log"); err == nil {
+				t.Errorf("a log beside the link: it belongs beside the target")
+			}
+		})
+	}
+}
+
 // afterCrash copies a state file and its log, as a crash leaves them, to a new directory
 // and returns the copy's path: the server still running on the original holds its lock.
 func afterCrash(t *testing.T, path string) string {

@@ -51,7 +51,8 @@ type Options struct {
 	// StateFile, when set, is loaded at start if it exists, and every write to the default
 	// sandbox is durable (logged beside it in StateFile+".log") before it returns. The file
 	// itself is rewritten at start, by SaveState (POST /__admin/snapshot), state replace,
-	// reset and Close.
+	// reset and Close. A symbolic link stands for the file it points to, which holds the
+	// snapshot and has the log beside it; the link stays.
 	StateFile string
 	// MaxStateLogBytes is how large the write log beside StateFile grows before it is
 	// folded into the state file, bounding the replay after a crash; 0 means 64 MiB.
