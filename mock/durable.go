@@ -62,11 +62,19 @@ func openDurableState(opts Options, seed *store.Store) (*store.Store, *durableSt
 	case err != nil:
 		return nil, nil, err
 	}
-	log, rec, err := wal.Open(logPath(path))
+	openLog := wal.Open
+	if opts.StateRepair {
+		openLog = wal.OpenRepair
+	}
+	log, rec, err := openLog(logPath(path))
 	if err != nil {
 		return nil, nil, err
 	}
 	logger := opts.Logger
+	if rec.Repaired != nil {
+		logger.Warn("the state log was damaged before its end: kept the writes before the damage, moved the rest aside",
+			"file", log.Path(), "damaged_at", rec.Repaired.Offset, "moved_to", rec.AsideFile)
+	}
 	for i, payload := range rec.Records {
 		c, err := decodeChange(payload)
 		if err != nil {

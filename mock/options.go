@@ -57,6 +57,13 @@ type Options struct {
 	// MaxStateLogBytes is how large the write log beside StateFile grows before it is
 	// folded into the state file, bounding the replay after a crash; 0 means 64 MiB.
 	MaxStateLogBytes int64
+	// StateRepair lets New start from a log damaged before its end: a record that fails its
+	// length or CRC check with whole records after it, which no crash leaves and which New
+	// otherwise refuses, changing no file. The writes before the damage are replayed and the
+	// bytes from the damage on are moved to a file beside the log (its name plus
+	// ".damaged-<offset>"), which a warning names. A damaged last record is a write torn by
+	// a crash, never acknowledged, and is dropped either way.
+	StateRepair bool
 	// AdminToken, when set, must be sent as "Authorization: Bearer <token>" to /__admin/.
 	AdminToken string
 	// MaxSandboxes bounds the named sandboxes; the least recently used is evicted beyond
