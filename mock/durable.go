@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/oppstages/oppstages/internal/atomicfile"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/store"
 	"github.com/oppstages/oppstages/internal/wal"
@@ -45,8 +46,15 @@ func logPath(stateFile string) string { return stateFile + ".log" }
 
 // openDurableState loads the state file (or, when there is none yet, starts from seed),
 // replays the log written after it, and makes the result the new snapshot. From then on
-// every write to the returned store is durable before it returns.
-func openDurableState(path string, seed *store.Store, maxLog int64, logger *slog.Logger) (*store.Store, *durableState, error) {
+// every write to the returned store is durable before it returns. A state file that is a
+// symbolic link is followed once, here: the log is kept, and locked, beside the file it
+// points to, and the snapshot replaces that file, so the link stays a link and two servers
+// reaching one file by different names cannot both hold it.
+func openDurableState(opts Options, seed *store.Store) (*store.Store, *durableState, error) {
+	path, err := atomicfile.Resolve(opts.StateFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("state file: %w", err)
+	}
 	st, err := loadStateFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -54,9 +62,18 @@ func openDurableState(path string, seed *store.Store, maxLog int64, logger *slog
 	case err != nil:
 		return nil, nil, err
 	}
-	log, rec, err := wal.Open(logPath(path))
+	openLog := wal.Open
+	if opts.StateRepair {
+		openLog = wal.OpenRepair
+	}
+	log, rec, err := openLog(logPath(path))
 	if err != nil {
 		return nil, nil, err
+	}
+	logger := opts.Logger
+	if rec.Repaired != nil {
+		logger.Warn("the state log was damaged before its end: kept the writes before the damage, moved the rest aside",
+			"file", log.Path(), "damaged_at", rec.Repaired.Offset, "moved_to", rec.AsideFile)
 	}
 	for i, payload := range rec.Records {
 		c, err := decodeChange(payload)
@@ -73,7 +90,7 @@ func openDurableState(path string, seed *store.Store, maxLog int64, logger *slog
 	if len(rec.Records) > 0 {
 		logger.Info("replayed the state log", "file", log.Path(), "writes", len(rec.Records))
 	}
-	d := &durableState{path: path, log: log, store: st, logger: logger, maxLog: maxLog}
+	d := &durableState{path: path, log: log, store: st, logger: logger, maxLog: opts.MaxStateLogBytes}
 	st.SetLog(d)
 	if err := st.Checkpoint(); err != nil {
 		log.Close()

@@ -1,8 +1,10 @@
 package mock_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,6 +230,142 @@ func TestOneServerPerStateFile(t *testing.T) {
 		t.Fatalf("after the first closed: %v", err)
 	}
 	second.Close()
+}
+
+// A log damaged before its end (a flipped byte with whole records after it) is not a torn
+// tail: cutting it there would lose acknowledged writes. New refuses it, naming the log and
+// where the damage starts, and changes no file; with StateRepair it starts from the writes
+// before the damage and moves the rest to a file beside the log, which a warning names.
+func TestDamagedStateLogStopsStartup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	_, c := newServer(t, mock.Options{StateFile: path})
+	acknowledged := [][]byte{c.Get("/__admin/state").Body} // the state before each create
+	for i := range 20 {
+		mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, fmt.Sprintf("Acknowledged %d", i), i)), 201)
+		acknowledged = append(acknowledged, c.Get("/__admin/state").Body)
+	}
+	for _, damaged := range []int{0, 9, 18} { // the record with a flipped byte; 19 is the last
+		t.Run(fmt.Sprintf("record %d", damaged), func(t *testing.T) {
+			crashed := afterCrash(t, path)
+			log, err := os.ReadFile(crashed + ".log")
+			if err != nil {
+				t.Fatal(err)
+			}
+			starts := logRecordStarts(log)
+			if len(starts) != 20 {
+				t.Fatalf("%d records in the log, want one per create", len(starts))
+			}
+			log[starts[damaged]+20] ^= 0x01
+			if err := os.WriteFile(crashed+".log", log, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := dirContents(t, filepath.Dir(crashed))
+
+			_, err = mock.New(mock.Options{StateFile: crashed})
+			want := fmt.Sprintf("%s.log is damaged at byte %d", crashed, starts[damaged])
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("New: %v\nwant an error saying %q", err, want)
+			}
+			if diff := cmp.Diff(before, dirContents(t, filepath.Dir(crashed))); diff != "" {
+				t.Fatalf("a refused start changed the files (-before +after):\n%s", diff)
+			}
+
+			var out bytes.Buffer
+			repaired, err := mock.New(mock.Options{StateFile: crashed, StateRepair: true, Logger: slog.New(slog.NewTextHandler(&out, nil))})
+			if err != nil {
+				t.Fatalf("New with StateRepair: %v", err)
+			}
+			if err := repaired.Close(); err != nil {
+				t.Fatal(err)
+			}
+			aside := fmt.Sprintf("%s.log.damaged-%d", crashed, starts[damaged])
+			if got, err := os.ReadFile(aside); err != nil || !bytes.Equal(got, log[starts[damaged]:]) {
+				t.Errorf("set aside: %d bytes, %v; want the %d from the damage on", len(got), err, len(log)-starts[damaged])
+			}
+			if !strings.Contains(out.String(), aside) {
+				t.Errorf("the warning does not name %s:\n%s", aside, out.String())
+			}
+			// The repair is folded into the state file: a plain restart starts from it.
+			_, again := newServer(t, mock.Options{StateFile: crashed})
+			if diff := cmp.Diff(string(acknowledged[damaged]), string(again.Get("/__admin/state").Body)); diff != "" {
+				t.Errorf("state after the repair (-writes before the damage +recovered):\n%s", diff)
+			}
+		})
+	}
+}
+
+// logRecordStarts returns where each record of a state log starts.
+func logRecordStarts(log []byte) []int {
+	var starts []int
+	for at := len(wal.Header); at+8 <= len(log); at += 8 + int(binary.LittleEndian.Uint32(log[at:])) {
+		starts = append(starts, at)
+	}
+	return starts
+}
+
+// dirContents maps each file in dir to its content.
+func dirContents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = string(data)
+	}
+	return files
+}
+
+// A state file reached through a symbolic link is the file the link points to: a server on
+// the link and one on the target are refused as one, whichever starts first and whether
+// the target exists yet or not; the snapshot replaces the target, and the link stays a link.
+func TestStateFileThroughASymbolicLink(t *testing.T) {
+	for _, targetExists := range []bool{true, false} {
+		t.Run(fmt.Sprintf("target exists %v", targetExists), func(t *testing.T) {
+			dir := t.TempDir()
+			target, link, chain := filepath.Join(dir, "target.json"), filepath.Join(dir, "link.json"), filepath.Join(dir, "chain.json")
+			if err := os.Symlink("target.json", link); err != nil {
+				t.Skipf("no symbolic links here: %v", err)
+			}
+			if err := os.Symlink(link, chain); err != nil {
+				t.Fatal(err)
+			}
+			first, second := target, link // the order of the finding: the link comes second
+			if !targetExists {
+				first, second = link, target
+			}
+			if targetExists {
+				s, _ := newServer(t, mock.Options{StateFile: target})
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, c := newServer(t, mock.Options{StateFile: first})
+			mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Through the link", 1)), 201)
+			for _, other := range []string{second, chain} {
+				if _, err := mock.New(mock.Options{StateFile: other}); err == nil || !strings.Contains(err.Error(), "in use") {
+					t.Errorf("a second server on %s: %v, want it refused as in use", filepath.Base(other), err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("%s is no longer a link: %v %v", link, info, err)
+			}
+			if doc, _ := os.ReadFile(target); !strings.Contains(string(doc), "Through the link") {
+				t.Errorf("the target does not hold the snapshot: %s", doc)
+			}
+			if _, err := os.Lstat(link + ".log"); err == nil {
+				t.Errorf("a log beside the link: it belongs beside the target")
+			}
+		})
+	}
 }
 
 // afterCrash copies a state file and its log, as a crash leaves them, to a new directory

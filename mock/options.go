@@ -51,11 +51,19 @@ type Options struct {
 	// StateFile, when set, is loaded at start if it exists, and every write to the default
 	// sandbox is durable (logged beside it in StateFile+".log") before it returns. The file
 	// itself is rewritten at start, by SaveState (POST /__admin/snapshot), state replace,
-	// reset and Close.
+	// reset and Close. A symbolic link stands for the file it points to, which holds the
+	// snapshot and has the log beside it; the link stays.
 	StateFile string
 	// MaxStateLogBytes is how large the write log beside StateFile grows before it is
 	// folded into the state file, bounding the replay after a crash; 0 means 64 MiB.
 	MaxStateLogBytes int64
+	// StateRepair lets New start from a log damaged before its end: a record that fails its
+	// length or CRC check with whole records after it, which no crash leaves and which New
+	// otherwise refuses, changing no file. The writes before the damage are replayed and the
+	// bytes from the damage on are moved to a file beside the log (its name plus
+	// ".damaged-<offset>"), which a warning names. A damaged last record is a write torn by
+	// a crash, never acknowledged, and is dropped either way.
+	StateRepair bool
 	// AdminToken, when set, must be sent as "Authorization: Bearer <token>" to /__admin/.
 	AdminToken string
 	// MaxSandboxes bounds the named sandboxes; the least recently used is evicted beyond

@@ -108,7 +108,7 @@ func New(opts Options) (*Server, error) {
 	s.controls, s.answer = s.chain()
 	s.handler = s.withCORS(http.HandlerFunc(s.serveHTTP))
 	if opts.StateFile != "" {
-		st, durable, err := openDurableState(opts.StateFile, seed, opts.MaxStateLogBytes, opts.Logger)
+		st, durable, err := openDurableState(opts, seed)
 		if err != nil {
 			return nil, err
 		}

@@ -47,6 +47,7 @@ func main() {
 type config struct {
 	addr, baseURL, fixtures, tokens, logFormat string
 	state, adminToken, adminTokenFile, latency string
+	stateRepair                                bool
 	seed                                       uint64
 	generate, rateLimit, maxConns              int
 	rateWindow, tokenTTL                       time.Duration
@@ -75,6 +76,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.latency, "latency", "0", "added delay per request, e.g. 50ms or 20ms-200ms")
 	fs.Float64Var(&c.errorRate, "error-rate", 0, "fraction of requests that get a random documented 5xx")
 	fs.StringVar(&c.state, "state", "", "state file (a JSON:API document): loaded at start if present; every write is durable before it is answered (log in FILE.log), folded into the file on shutdown and on POST /__admin/snapshot")
+	fs.BoolVar(&c.stateRepair, "state-repair", false, "start even when FILE.log is damaged before its end: keep the writes before the damage, move the rest to FILE.log.damaged-<offset>")
 	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token> (prefer -admin-token-file or MOCKSERVER_ADMIN_TOKEN: other local users can read the command line)")
 	fs.StringVar(&c.adminTokenFile, "admin-token-file", "", "file holding the admin token (its first line), as -admin-token but kept out of the process list")
 	fs.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "connections held open at once; at the bound the longest-idle one makes room")
@@ -248,6 +250,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Latency:           latency,
 		ErrorRate:         c.errorRate,
 		StateFile:         c.state,
+		StateRepair:       c.stateRepair,
 		AdminToken:        c.adminToken,
 		Seed:              c.seed,
 		Generate:          c.generate,
@@ -272,6 +275,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv, err := mock.New(opts)
 	if errors.Is(err, wal.ErrInUse) {
 		return fmt.Errorf("-state %s: %w", c.state, err)
+	}
+	if damage, ok := errors.AsType[*wal.DamagedError](err); ok {
+		return fmt.Errorf("-state %s: %w. -state-repair starts anyway: it keeps the writes before byte %d and moves the rest to %s", c.state, err, damage.Offset, damage.Aside())
 	}
 	if err != nil {
 		return err

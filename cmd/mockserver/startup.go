@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+
+	"github.com/oppstages/oppstages/internal/atomicfile"
 )
 
 // The checks below run before the server serves anything, so that a mistake in the flags
@@ -14,7 +16,8 @@ import (
 // that cannot be saved at shutdown, an admin API reachable from the network).
 
 // checkStateLocation fails unless a state file can be written at path: its directory
-// exists and takes new files.
+// exists and takes new files. For a symbolic link that is the directory of the file it
+// points to, which the snapshot replaces.
 func checkStateLocation(path string) error {
 	if path == "" {
 		return nil
@@ -22,7 +25,14 @@ func checkStateLocation(path string) error {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return fmt.Errorf("-state %s: is a directory; name a file in it", path)
 	}
-	dir := filepath.Dir(path)
+	target, err := atomicfile.Resolve(path)
+	if err != nil {
+		if info, lerr := os.Lstat(path); lerr == nil && info.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("-state %s: a symbolic link that cannot be followed to a file: %v", path, err)
+		}
+		target = path // the checks below say what is missing
+	}
+	dir := filepath.Dir(target)
 	info, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -131,19 +133,67 @@ func TestAdminOnTheNetwork(t *testing.T) {
 	}
 }
 
-// A second server on a state file another one holds stops at start-up, naming -state.
+// A second server on a state file another one holds stops at start-up, naming -state,
+// also when it reaches the file through a symbolic link.
 func TestStateFileHeldByAnotherServer(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
 	_, _, stop := start(t, []string{"-addr", "127.0.0.1:0", "-state", path}, nil)
 	defer stop()
-	var stderr bytes.Buffer
-	cmd := mainCommand("-addr", "127.0.0.1:0", "-state", path)
-	cmd.Stderr = &stderr
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("state.json", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, second := range []string{path, link} {
+		args := []string{"-addr", "127.0.0.1:0", "-state", second}
+		if err := startErr(t, args, nil); !strings.Contains(err.Error(), "-state "+second) || !strings.Contains(err.Error(), "in use") {
+			t.Errorf("-state %s: %v, want an error naming -state and saying the file is in use", second, err)
+		}
+		wantOneLineExit2(t, args)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", info, err)
+	}
+}
+
+// startErr runs mockserver in this process and returns the error that stopped its
+// start-up; a server that starts serving instead fails the test, and is stopped.
+func startErr(t *testing.T, args []string, env map[string]string) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, io.Discard, io.Discard, ready) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatalf("mockserver %s returned without an error before serving", strings.Join(args, " "))
+		}
+		return err
+	case <-ready:
+		cancel()
+		<-done
+		t.Fatalf("mockserver %s started, want it refused", strings.Join(args, " "))
+		return nil
+	}
+}
+
+// wantOneLineExit2 runs mockserver with args in a child process, which must stop at
+// start-up as a user sees it: exit code 2, one line on stderr, nothing on stdout. Call it
+// once startErr has shown that start-up stops, or the child would serve until killed.
+func wantOneLineExit2(t *testing.T, args []string) string {
+	t.Helper()
+	cmd := mainCommand(args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.ExitCode() != 2 {
-		t.Fatalf("exit: %v, want code 2", err)
+		t.Fatalf("exit: %v, want code 2\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
 	}
-	if line := stderr.String(); strings.Count(line, "\n") != 1 || !strings.Contains(line, "-state "+path) || !strings.Contains(line, "in use") {
-		t.Errorf("stderr %q, want one line naming -state and saying the file is in use", line)
+	line := stderr.String()
+	if strings.Count(line, "\n") != 1 || !strings.HasPrefix(line, "mockserver: ") || stdout.Len() != 0 {
+		t.Errorf("want one line on stderr and nothing on stdout; stderr:\n%s\nstdout:\n%s", line, stdout.String())
 	}
+	return line
 }

@@ -3,7 +3,9 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -39,4 +41,35 @@ func Write(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// Resolve returns the file path names once every symbolic link on the way is followed,
+// also when the last link points to a file that does not exist yet (its directory must).
+// Write replaces what it is given, so writing to a link replaces the link with a file;
+// writing to the resolved path replaces the file the link points to, and the link stays.
+func Resolve(path string) (string, error) {
+	const maxLinks = 255 // as many as Linux follows; a loop ends here
+	for range maxLinks {
+		resolved, err := filepath.EvalSymlinks(path)
+		if err == nil {
+			return resolved, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("resolve %s: %w", path, err)
+		}
+		// Something on the way does not exist: the file itself, or the target of a link.
+		dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+		if err != nil {
+			return "", fmt.Errorf("resolve %s: %w", path, err)
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return filepath.Join(dir, filepath.Base(path)), nil // not a link: a new file
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(dir, target)
+		}
+		path = target
+	}
+	return "", fmt.Errorf("resolve %s: more than %d symbolic links", path, maxLinks)
 }

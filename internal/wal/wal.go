@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/oppstages/oppstages/internal/atomicfile"
 )
 
 // Header is the first line of every log file.
@@ -34,6 +36,24 @@ const frameSize = 8 // length and crc
 
 // ErrInUse is returned by Open when another open Log holds the file.
 var ErrInUse = errors.New("in use by another server")
+
+// DamagedError is returned by Open for a log damaged before its end: a record that is
+// short, oversized or fails its CRC, with a whole record after it.
+type DamagedError struct {
+	Path   string // the log
+	Offset int64  // where the damaged record starts, in bytes from the start of the file
+	Next   int64  // where the first whole record after the damage starts
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("%s is damaged at byte %d, and whole records follow from byte %d: "+
+		"no crash tears a record that others follow, and cutting the log there would lose them; "+
+		"the file was left as it is", e.Path, e.Offset, e.Next)
+}
+
+// Aside is the file OpenRepair moves the bytes from the damage on to, unless an earlier
+// repair left different bytes under that name (then it adds a number).
+func (e *DamagedError) Aside() string { return fmt.Sprintf("%s.damaged-%d", e.Path, e.Offset) }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -60,13 +80,25 @@ type Recovered struct {
 	// TornBytes counts the bytes after the last whole record that were dropped (a record
 	// torn by a crash while it was written); 0 when the log ended cleanly.
 	TornBytes int64
+	// Repaired describes the damage OpenRepair found before the end of the log, and
+	// AsideFile where it moved the bytes from the damage on; nil and "" when there was none.
+	Repaired  *DamagedError
+	AsideFile string
 }
 
 // Open opens the log at path, creating it when it does not exist, and returns the records
-// it holds. A torn tail is cut off the file, so that later records follow whole ones. Where
-// the system has advisory locks, one Log at a time holds the file: a second Open fails
-// until the first is closed or its process dies.
-func Open(path string) (*Log, Recovered, error) {
+// it holds. A torn tail is cut off the file, so that later records follow whole ones. A
+// log damaged before its end is refused with a *DamagedError and not changed. Where the
+// system has advisory locks, one Log at a time holds the file: a second Open fails until
+// the first is closed or its process dies.
+func Open(path string) (*Log, Recovered, error) { return open(path, false) }
+
+// OpenRepair is Open, except that a log damaged before its end is opened too: the records
+// before the damage are kept, and the bytes from the damage to the end are moved to a new
+// file beside the log (see DamagedError.Aside), written and synced before the log is cut.
+func OpenRepair(path string) (*Log, Recovered, error) { return open(path, true) }
+
+func open(path string, repair bool) (*Log, Recovered, error) {
 	_, err := os.Stat(path)
 	created := errors.Is(err, fs.ErrNotExist)
 	// The log holds the same records as the state file, which only its owner may read.
@@ -100,10 +132,22 @@ func Open(path string) (*Log, Recovered, error) {
 			err = syncDir(filepath.Dir(path))
 		}
 	} else {
+		body := data[len(Header):]
 		var end int
-		rec.Records, end = scan(data[len(Header):])
+		rec.Records, end = scan(body)
 		l.size = int64(len(Header) + end)
-		if rec.TornBytes = int64(len(data)) - l.size; rec.TornBytes > 0 {
+		if next, found := resync(body, end); found {
+			damage := &DamagedError{Path: path, Offset: l.size, Next: int64(len(Header) + next)}
+			if !repair {
+				f.Close()
+				return nil, Recovered{}, damage
+			}
+			rec.Repaired = damage
+			rec.AsideFile, err = setAside(damage, body[end:])
+		} else {
+			rec.TornBytes = int64(len(data)) - l.size
+		}
+		if err == nil && l.size < int64(len(data)) {
 			if err = f.Truncate(l.size); err == nil {
 				err = f.Sync()
 			}
@@ -114,6 +158,48 @@ func Open(path string) (*Log, Recovered, error) {
 		return nil, Recovered{}, fmt.Errorf("prepare log %s: %w", path, err)
 	}
 	return l, rec, nil
+}
+
+// resync looks for a whole record after the one at from, where scan stopped, trying every
+// byte: a damaged length says nothing about where the next record starts. It returns the
+// offset of the first one; found is false when the bytes from from on hold none, as after
+// a record torn by a crash. A random match needs a length that fits and a CRC-32C that
+// agrees; a payload that is text cannot even give the length (its fourth byte would make
+// it larger than MaxRecord), so for the mock's JSON records what resync finds is a record
+// appended after the damaged one.
+func resync(data []byte, from int) (next int, found bool) {
+	for at := from + 1; at+frameSize < len(data); at++ {
+		if _, ok := record(data[at:]); ok {
+			return at, true
+		}
+	}
+	return 0, false
+}
+
+// setAside writes rest, the bytes from the damage on, to the file damage.Aside() names;
+// a file of that name with other bytes, left by an earlier repair, is kept, and the next
+// free numbered name is used instead. A file with the same bytes is a repair cut short
+// after it wrote them, and is used again.
+func setAside(damage *DamagedError, rest []byte) (string, error) {
+	const maxNames = 100
+	name := damage.Aside()
+	for n := 1; ; n++ {
+		old, err := os.ReadFile(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := atomicfile.Write(name, rest); err != nil {
+				return "", fmt.Errorf("set the damaged part aside: %w", err)
+			}
+			return name, nil
+		case err != nil:
+			return "", fmt.Errorf("set the damaged part aside: %w", err)
+		case bytes.Equal(old, rest):
+			return name, nil
+		case n == maxNames:
+			return "", fmt.Errorf("set the damaged part aside: %s and %d numbered files after it exist already", damage.Aside(), maxNames-1)
+		}
+		name = fmt.Sprintf("%s.%d", damage.Aside(), n)
+	}
 }
 
 func (l *Log) writeHeader() error {
@@ -131,21 +217,30 @@ func (l *Log) writeHeader() error {
 // the last one. It stops at the first record that is short, oversized or fails its CRC.
 func scan(data []byte) (records [][]byte, end int) {
 	for {
-		rest := data[end:]
-		if len(rest) < frameSize {
-			return records, end
-		}
-		n := binary.LittleEndian.Uint32(rest)
-		if n == 0 || n > MaxRecord || int(n) > len(rest)-frameSize {
-			return records, end
-		}
-		payload := rest[frameSize : frameSize+n]
-		if checksum(rest[:4], payload) != binary.LittleEndian.Uint32(rest[4:]) {
+		payload, ok := record(data[end:])
+		if !ok {
 			return records, end
 		}
 		records = append(records, payload)
-		end += frameSize + int(n)
+		end += frameSize + len(payload)
 	}
+}
+
+// record returns the payload of the record data starts with; ok is false unless it is
+// whole: its length from 1 to MaxRecord, all of it there, and its CRC right.
+func record(data []byte) (payload []byte, ok bool) {
+	if len(data) < frameSize {
+		return nil, false
+	}
+	n := binary.LittleEndian.Uint32(data)
+	if n == 0 || n > MaxRecord || int(n) > len(data)-frameSize {
+		return nil, false
+	}
+	payload = data[frameSize : frameSize+n]
+	if checksum(data[:4], payload) != binary.LittleEndian.Uint32(data[4:]) {
+		return nil, false
+	}
+	return payload, true
 }
 
 func checksum(length, payload []byte) uint32 {

@@ -2,10 +2,13 @@ package wal
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +130,225 @@ func TestDamagedLastRecordIsDropped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recordStarts returns the offset in the file where each record of a clean log starts.
+func recordStarts(t *testing.T, data []byte) []int {
+	t.Helper()
+	var starts []int
+	for at := len(Header); at < len(data); {
+		payload, ok := record(data[at:])
+		if !ok {
+			t.Fatalf("no whole record at %d", at)
+		}
+		starts = append(starts, at)
+		at += frameSize + len(payload)
+	}
+	return starts
+}
+
+// A byte flipped anywhere in a record that whole records follow is damage, not a torn
+// tail: Open refuses the log, naming where the damaged record and the next whole one start,
+// and leaves the file, and the directory, as they were. The same flip in the last record is
+// a torn tail: that record is dropped and the others kept.
+func TestDamageBeforeTheEndIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	payloads := []string{"first", `{"put":{"type":"opportunityStage","id":9}}`, `{"delete":3}`, "last"}
+	clean := filepath.Join(dir, "clean.log")
+	write(t, clean, payloads...)
+	whole, err := os.ReadFile(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := append(recordStarts(t, whole), len(whole))
+	path := filepath.Join(dir, "state.log")
+	for i := range payloads {
+		for at := starts[i]; at < starts[i+1]; at++ {
+			for _, flip := range []byte{0x01, 0x80, 0xff} {
+				damaged := bytes.Clone(whole)
+				damaged[at] ^= flip
+				if err := os.WriteFile(path, damaged, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				l, rec, err := Open(path)
+				if i == len(payloads)-1 {
+					if err != nil {
+						t.Fatalf("last record, byte %d ^ %#x: %v, want a torn tail", at, flip, err)
+					}
+					l.Close()
+					if got := len(rec.Records); got != len(payloads)-1 || rec.TornBytes != int64(starts[i+1]-starts[i]) {
+						t.Fatalf("last record, byte %d ^ %#x: %d records, %d torn bytes; want the others kept", at, flip, got, rec.TornBytes)
+					}
+					continue
+				}
+				damage, ok := errors.AsType[*DamagedError](err)
+				if !ok {
+					if l != nil {
+						l.Close()
+					}
+					t.Fatalf("record %d, byte %d ^ %#x: Open = %d records, %v; want a *DamagedError", i, at, flip, len(rec.Records), err)
+				}
+				want := DamagedError{Path: path, Offset: int64(starts[i]), Next: int64(starts[i+1])}
+				if *damage != want {
+					t.Errorf("record %d, byte %d ^ %#x: %+v, want %+v", i, at, flip, *damage, want)
+				}
+				if got, _ := os.ReadFile(path); !bytes.Equal(got, damaged) {
+					t.Fatalf("record %d, byte %d ^ %#x: the refused log was changed", i, at, flip)
+				}
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%d files in the directory, want the two logs only: %v", len(entries), entries)
+	}
+}
+
+// Damage that is more than one flipped byte: a zeroed sector across records, or a length
+// that points past the end. Resynchronising finds the next whole record anyway.
+func TestWideDamageIsFound(t *testing.T) {
+	dir := t.TempDir()
+	var payloads []string
+	for i := range 40 {
+		payloads = append(payloads, fmt.Sprintf(`{"put":{"type":"opportunityStage","id":%d}}`, i+1))
+	}
+	clean := filepath.Join(dir, "clean.log")
+	write(t, clean, payloads...)
+	whole, _ := os.ReadFile(clean)
+	starts := recordStarts(t, whole)
+	tests := []struct {
+		name       string
+		mutate     func([]byte)
+		offset     int
+		firstWhole int // the record whose start Next is
+	}{
+		{"zeroed sector", func(b []byte) { clear(b[512:1024]) }, recordAt(starts, 512), recordAfter(starts, 1024)},
+		{"length past the end", func(b []byte) { binary.LittleEndian.PutUint32(b[starts[3]:], MaxRecord) }, starts[3], starts[4]},
+		{"length of zero", func(b []byte) { binary.LittleEndian.PutUint32(b[starts[3]:], 0) }, starts[3], starts[4]},
+		{"length one short", func(b []byte) { b[starts[3]]-- }, starts[3], starts[4]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			damaged := bytes.Clone(whole)
+			tt.mutate(damaged)
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".log")
+			if err := os.WriteFile(path, damaged, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := Open(path)
+			damage, ok := errors.AsType[*DamagedError](err)
+			if !ok || damage.Offset != int64(tt.offset) || damage.Next != int64(tt.firstWhole) {
+				t.Fatalf("Open: %v, want damage at %d with whole records from %d", err, tt.offset, tt.firstWhole)
+			}
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fmt.Sprintf("byte %d", tt.offset)) {
+				t.Errorf("%q does not name the file and the offset", err)
+			}
+		})
+	}
+}
+
+// recordAt is the start of the record that holds offset; recordAfter the first to start at
+// or after it.
+func recordAt(starts []int, offset int) int {
+	i, found := slices.BinarySearch(starts, offset)
+	if found {
+		return starts[i]
+	}
+	return starts[i-1]
+}
+
+func recordAfter(starts []int, offset int) int {
+	i, _ := slices.BinarySearch(starts, offset)
+	return starts[i]
+}
+
+// OpenRepair keeps the records before the damage and moves every byte from it on to a file
+// beside the log; the log then takes new records after the kept ones. A second repair at the
+// same offset keeps the first one's file; a repair cut short after it wrote the file uses
+// that file again.
+func TestRepairSetsTheRestAside(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.log")
+	write(t, path, "kept", "damaged", "after", "last")
+	whole, _ := os.ReadFile(path)
+	starts := recordStarts(t, whole)
+	damaged := bytes.Clone(whole)
+	damaged[starts[1]+frameSize] ^= 0x20
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	l, rec, err := OpenRepair(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAside := fmt.Sprintf("%s.damaged-%d", path, starts[1])
+	if rec.Repaired == nil || rec.Repaired.Offset != int64(starts[1]) || rec.AsideFile != wantAside || rec.TornBytes != 0 {
+		t.Errorf("Recovered = %+v, want the damage at %d set aside in %s", rec, starts[1], wantAside)
+	}
+	if got := stringsOf(rec.Records); !cmp.Equal([]string{"kept"}, got) {
+		t.Errorf("records %q, want only the one before the damage", got)
+	}
+	if aside, _ := os.ReadFile(wantAside); !bytes.Equal(aside, damaged[starts[1]:]) {
+		t.Errorf("the file set aside holds %q, want every byte from the damage on", aside)
+	}
+	if info, err := os.Stat(wantAside); err != nil || (runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0) {
+		t.Errorf("the file set aside: %v, %v; want it as private as the log", info, err)
+	}
+	seq, _ := l.Append([]byte("new"))
+	if err := l.Sync(seq); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if got, _ := reopen(t, path); !cmp.Equal([]string{"kept", "new"}, got) {
+		t.Errorf("after the repair and a new record: %q", got)
+	}
+
+	// The same damage again, at the same offset, with other bytes after it.
+	again := append(bytes.Clone(damaged), whole[starts[2]:]...)
+	os.WriteFile(path, again, 0o600)
+	l, rec, err = OpenRepair(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if rec.AsideFile != wantAside+".1" {
+		t.Errorf("second repair set aside in %s, want %s.1 beside the first", rec.AsideFile, wantAside)
+	}
+	if aside, _ := os.ReadFile(wantAside); !bytes.Equal(aside, damaged[starts[1]:]) {
+		t.Error("the second repair overwrote the first one's file")
+	}
+
+	// A repair that wrote its file and stopped before cutting the log.
+	os.WriteFile(path, again, 0o600)
+	l, rec, err = OpenRepair(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if rec.AsideFile != wantAside+".1" {
+		t.Errorf("a repair done again set aside in %s, want %s.1 again", rec.AsideFile, wantAside)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("%d files, want the log and the two set aside: %v", len(entries), entries)
+	}
+
+	// Nothing to repair: nothing set aside.
+	l, rec, err = OpenRepair(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if rec.Repaired != nil || rec.AsideFile != "" {
+		t.Errorf("a clean log was repaired: %+v", rec)
+	}
+}
+
+func stringsOf(records [][]byte) []string {
+	got := []string{}
+	for _, r := range records {
+		got = append(got, string(r))
+	}
+	return got
 }
 
 func TestTornHeaderStartsAfresh(t *testing.T) {
@@ -310,6 +532,11 @@ func FuzzScan(f *testing.F) {
 		records, end := scan(data)
 		if end < 0 || end > len(data) {
 			t.Fatalf("end %d outside 0..%d", end, len(data))
+		}
+		if next, found := resync(data, end); found {
+			if _, ok := record(data[next:]); !ok || next <= end {
+				t.Fatalf("resync from %d found %d, which is not a whole record after it", end, next)
+			}
 		}
 		l := &Log{}
 		l.cond.L = &l.mu
