@@ -198,6 +198,22 @@ func BenchmarkRateLimited(b *testing.B) {
 	}
 }
 
+// BenchmarkFaultRulesAtTheBounds reads a stage through as many fault rules as a sandbox
+// holds, each with a pattern of as many segments as a pattern may have that fails only
+// at its last one, for a path with a segment of 60 KiB: the most matching can cost.
+func BenchmarkFaultRulesAtTheBounds(b *testing.B) {
+	h := benchServer(b, 100, noLimit)
+	rule := `{"path":"` + strings.Repeat("/*", 15) + `/never","status":500}`
+	for range 1000 {
+		serve(b, h, "POST", "/__admin/faults", rule, 201)
+	}
+	target := "/" + strings.Repeat("s", 60<<10) + strings.Repeat("/s", 15)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", target, "", 404)
+	}
+}
+
 func BenchmarkSandboxFirstWrite(b *testing.B) {
 	h := benchServer(b, 10_000, mock.Options{RateLimit: -1, MaxSandboxes: 1 << 20})
 	body := `{"data":{"type":"opportunityStage","attributes":{"name":"First"}}}`

@@ -34,6 +34,14 @@ type FaultRule struct {
 	Fired int `json:"fired"`
 }
 
+// The bounds of one fault rule, beside pathpattern's on its path: what a sandbox's rules
+// hold stays small, and every request is matched against them quickly.
+const (
+	maxFaultHeaders     = 32
+	maxFaultHeaderBytes = 8 << 10  // names and values together
+	maxFaultBody        = 64 << 10 // as much of a body as the journal keeps
+)
+
 // parseFaultRule reads a posted rule and checks it; operations are the known operationIds
 // and exampleStatus gives the status of a named error fixture, if there is one.
 func parseFaultRule(body []byte, operations []string, exampleStatus func(string) (int, bool)) (FaultRule, error) {
@@ -71,11 +79,15 @@ func (r FaultRule) checked(operations []string, exampleStatus func(string) (int,
 	if r.Example != "" {
 		status, ok := exampleStatus(r.Example)
 		if !ok {
-			return bad("example", "%q is not in fixtures/errors", r.Example)
+			return bad("example", "%q is not in fixtures/errors", clip(r.Example))
 		}
 		if r.Status == 0 && !r.Drop {
 			r.Status = status
 		}
+	}
+	var pathErr error
+	if r.Path != "" {
+		pathErr = pathpattern.Check(r.Path)
 	}
 	switch {
 	case r.Status == 0 && !r.Drop && r.Delay == nil:
@@ -84,28 +96,53 @@ func (r FaultRule) checked(operations []string, exampleStatus func(string) (int,
 		return bad("status", "%d is not an HTTP status", r.Status)
 	case r.Drop && r.Status != 0:
 		return bad("drop", "a rule either drops the connection or answers with a status, not both")
-	case r.Path != "" && !pathpattern.Valid(r.Path):
-		return bad("path", "%q must start with / and use * for a whole segment only", r.Path)
+	case pathErr != nil:
+		return bad("path", "%q %s", clip(r.Path), pathErr)
 	case r.OperationID != "" && !slices.Contains(operations, r.OperationID):
-		return bad("operationId", "%q is not one of %s", r.OperationID, strings.Join(operations, ", "))
+		return bad("operationId", "%q is not one of %s", clip(r.OperationID), strings.Join(operations, ", "))
 	case r.Times != nil && *r.Times < 1:
 		return bad("times", "must be at least 1 (leave it out for unlimited)")
 	case r.Probability != nil && !(*r.Probability >= 0 && *r.Probability <= 1):
 		return bad("probability", "must be between 0 and 1")
 	case r.Delay != nil && (r.Delay.D < 0 || r.Delay.D > MaxDelay):
 		return bad("delay", "must be between 0 and %s", MaxDelay)
+	case len(r.Body) > maxFaultBody:
+		return bad("body", "must be at most %d bytes, not %d", maxFaultBody, len(r.Body))
 	case len(r.Body) > 0 && !json.Valid(r.Body):
 		return bad("body", "must be JSON")
 	}
-	for k, v := range r.Headers {
-		if k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(v, "\r\n") {
-			return bad("headers", "header %q is not valid", k)
-		}
+	if reason := checkFaultHeaders(r.Headers); reason != "" {
+		return bad("headers", "%s", reason)
 	}
 	if r.Method != "" && !slices.Contains([]string{"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"}, r.Method) {
-		return bad("method", "%q is not an HTTP method", r.Method)
+		return bad("method", "%q is not an HTTP method", clip(r.Method))
 	}
 	return r, nil
+}
+
+// checkFaultHeaders says what is wrong with a rule's headers, or returns "": each must
+// be one net/http can send as it is, and together they keep within the rule's bounds.
+func checkFaultHeaders(headers map[string]string) string {
+	if len(headers) > maxFaultHeaders {
+		return fmt.Sprintf("at most %d headers, not %d", maxFaultHeaders, len(headers))
+	}
+	size := 0
+	for _, name := range slices.Sorted(maps.Keys(headers)) { // the first bad one, the same every time
+		value := headers[name]
+		size += len(name) + len(value)
+		switch {
+		case !validHeaderName(name):
+			return fmt.Sprintf("%q is not a header name: letters, digits and !#$%%&'*+-.^_`|~ only", clip(name))
+		case !validHeaderValue(value):
+			return fmt.Sprintf("the value of %q holds a control character (CR, LF, NUL and the like; tab is allowed)", clip(name))
+		case framingHeader(name):
+			return fmt.Sprintf("%q frames the answer, so the server sets it", clip(name))
+		}
+	}
+	if size > maxFaultHeaderBytes {
+		return fmt.Sprintf("at most %d bytes of names and values together, not %d", maxFaultHeaderBytes, size)
+	}
+	return ""
 }
 
 // clone copies everything the rule points to, so that a stored rule and the rules
@@ -129,9 +166,9 @@ func (r FaultRule) clone() FaultRule {
 	return r
 }
 
-func (r *FaultRule) matches(method, path, operationID string) bool {
+func (r *FaultRule) matches(method string, path *pathpattern.Path, operationID string) bool {
 	return (r.Method == "" || r.Method == method) &&
-		(r.Path == "" || pathpattern.Match(r.Path, path)) &&
+		(r.Path == "" || path.Match(r.Path)) &&
 		(r.OperationID == "" || r.OperationID == operationID) &&
 		(r.Times == nil || *r.Times > 0)
 }
@@ -192,10 +229,11 @@ func (f *faultSet) fire(method, path, operationID string, roll func() float64) (
 	if f.held.Load() == 0 {
 		return FaultRule{}, false // the common case: no rules, and no lock for every request to wait on
 	}
+	segments := pathpattern.Split(path) // once, outside the lock: each rule then costs its pattern's length
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range f.rules {
-		if !r.matches(method, path, operationID) {
+		if !r.matches(method, &segments, operationID) {
 			continue
 		}
 		if r.Probability != nil && roll() >= *r.Probability {

@@ -31,8 +31,7 @@ func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) {
 		resp = adminError(http.StatusRequestHeaderFieldsTooLarge, detail)
 	} else {
 		resp = fail(oppstages.Errorf(oppstages.CodeHeaderFieldsTooLarge, "%s", detail))
-		count, _ := s.main.limiter.take(bearerToken(r), s.now())
-		count.setHeaders(w.Header()) // every answer carries the rate-limit headers
+		s.countEarly(r).setHeaders(w.Header()) // every answer carries the rate-limit headers
 	}
 	resp.write(w)
 	s.logRequest(r, resp.status, time.Now(), 0, "")

@@ -218,7 +218,7 @@ func (s *Server) currentRateLimit(x *exchange, status int, body []byte) []byte {
 	if status != http.StatusTooManyRequests {
 		return body
 	}
-	return x.box.limiter.withCurrentRateLimit(body, bearerToken(x.r), s.now())
+	return x.box.limiter.withCurrentRateLimit(body, x.credential, s.now())
 }
 
 // addRetryAfter gives a 429 or 503 the Retry-After the contract requires, unless it has
@@ -238,6 +238,7 @@ func (s *Server) addRetryAfter(x *exchange, resp *response) {
 		return
 	}
 	now := s.now()
-	resp.header.Set("Retry-After", retryAfter(x.box.limiter.resetAt(bearerToken(x.r), now), now))
+	_, reset := x.box.limiter.resetAt(x.credential, now)
+	resp.header.Set("Retry-After", retryAfter(reset, now))
 	resp.header.Set("X-RateLimit-Remaining", "0")
 }

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -11,40 +12,115 @@ import (
 	"github.com/oppstages/oppstages"
 )
 
+// maxRateBuckets bounds the buckets the rate limiter holds for all sandboxes together.
+// Beyond it the least recently used bucket is dropped: its token's count restarts, which
+// only ever lets that token send more, never less.
+const maxRateBuckets = 100_000
+
+// credential is what the rate limiter knows of a request's token: whether the token
+// authenticates, and if so a digest of it. Only tokens that authenticate are counted, each
+// in a bucket of its own keyed on the digest, so a bucket costs the same whatever the
+// token's length, and tokens that fail authentication hold no memory at all.
+type credential struct {
+	digest [16]byte // the first 128 bits of the token's SHA-256: no collision to be found
+	valid  bool
+}
+
+// credentialOf is the credential of a request that authenticated as who, or the
+// uncounted one when authentication failed.
+func credentialOf(who principal, authenticated bool) credential {
+	if !authenticated {
+		return credential{}
+	}
+	sum := sha256.Sum256([]byte(who.token))
+	c := credential{valid: true}
+	copy(c.digest[:], sum[:])
+	return c
+}
+
+// countEarly counts a request the default sandbox refuses before its chain runs (headers
+// too large, a bad sandbox name), so that its answer carries the rate-limit headers too.
+func (s *Server) countEarly(r *http.Request) rateCount {
+	who, gerr := s.authenticate(r)
+	count, _ := s.main.limiter.take(credentialOf(who, gerr == nil), s.now())
+	return count
+}
+
 // rateLimiter counts requests per token in fixed windows, like the vendor's hourly limit.
+// One limiter serves every sandbox of a server, so that the buckets it holds are bounded
+// in all, however many sandboxes and tokens come.
 type rateLimiter struct {
-	mu      sync.Mutex
-	limit   int // 0: count, report the vendor's limit, never refuse
-	window  time.Duration
-	buckets map[string]*bucket
+	mu       sync.Mutex
+	capacity int
+	buckets  map[bucketKey]*bucket
+	// newest and oldest are the ends of the buckets' use order: a bucket moves to the
+	// newest end whenever it counts a request, and the oldest goes beyond capacity.
+	newest, oldest *bucket
+	epochs         uint64 // the last epoch handed out
+}
+
+// bucketKey names a bucket: a token's digest within one epoch of one sandbox.
+type bucketKey struct {
+	epoch  uint64
+	digest [16]byte
 }
 
 type bucket struct {
-	reset time.Time
-	used  int
+	key          bucketKey
+	reset        time.Time
+	used         int
+	newer, older *bucket
 }
 
-// maxBuckets bounds the tokens tracked at once; a flood of distinct tokens cannot exhaust
-// memory, it only restarts their counts.
-const maxBuckets = 100_000
-
-func newRateLimiter(limit int, window time.Duration) *rateLimiter {
-	return &rateLimiter{limit: limit, window: window, buckets: map[string]*bucket{}}
+func newRateLimiter(capacity int) *rateLimiter {
+	return &rateLimiter{capacity: max(capacity, 1), buckets: map[bucketKey]*bucket{}}
 }
 
-func (l *rateLimiter) configure(limit int, window time.Duration) {
+// rateScope is one sandbox's part of the limiter: its limit and window, and the epoch its
+// buckets are keyed on. A new epoch starts the sandbox's counts afresh and leaves the old
+// epoch's buckets to age out as others are used.
+type rateScope struct {
+	limiter *rateLimiter
+	// Guarded by limiter.mu.
+	limit  int // 0: count, report the vendor's limit, never refuse
+	window time.Duration
+	epoch  uint64
+}
+
+// scope gives a new sandbox its part of the limiter, with counts of its own.
+func (l *rateLimiter) scope(limit int, window time.Duration) *rateScope {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if window != l.window {
-		clear(l.buckets)
+	l.epochs++
+	return &rateScope{limiter: l, limit: limit, window: window, epoch: l.epochs}
+}
+
+// configure sets the limit and window; a new window starts every count afresh.
+func (sc *rateScope) configure(limit int, window time.Duration) {
+	l := sc.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if window != sc.window {
+		l.epochs++
+		sc.epoch = l.epochs
 	}
-	l.limit, l.window = limit, window
+	sc.limit, sc.window = limit, window
 }
 
-func (l *rateLimiter) reset() {
+// reset starts every count of the sandbox afresh.
+func (sc *rateScope) reset() {
+	l := sc.limiter
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	clear(l.buckets)
+	l.epochs++
+	sc.epoch = l.epochs
+}
+
+// len is the number of buckets held, for all sandboxes together.
+func (l *rateLimiter) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
 }
 
 // rateCount is where one request stands in its token's window: what the X-RateLimit
@@ -61,20 +137,21 @@ func (c rateCount) setHeaders(h http.Header) {
 	}
 }
 
-// take counts one request for the key at now and returns where it stands, with the 429
-// when the window's budget is spent.
-func (l *rateLimiter) take(key string, now time.Time) (rateCount, *response) {
+// take counts one request of the credential at now and returns where it stands, with the
+// 429 when the window's budget is spent. A credential that did not authenticate is not
+// counted and never refused: the vendor's gateway answers it with a 401 before any
+// per-user limit applies. Its answer still carries the headers, with the whole budget
+// remaining.
+func (sc *rateScope) take(c credential, now time.Time) (rateCount, *response) {
+	l := sc.limiter
 	l.mu.Lock()
-	b := l.buckets[key]
-	if b == nil || !now.Before(b.reset) {
-		if len(l.buckets) >= maxBuckets {
-			clear(l.buckets)
-		}
-		b = &bucket{reset: now.Truncate(l.window).Add(l.window)}
-		l.buckets[key] = b
+	limit, window := sc.limit, sc.window
+	used, reset := 0, now.Truncate(window).Add(window)
+	if c.valid {
+		b := l.use(bucketKey{epoch: sc.epoch, digest: c.digest}, now, window)
+		b.used++
+		used, reset = b.used, b.reset
 	}
-	b.used++
-	used, reset, limit := b.used, b.reset, l.limit
 	l.mu.Unlock()
 
 	shown := limit
@@ -88,6 +165,61 @@ func (l *rateLimiter) take(key string, now time.Time) (rateCount, *response) {
 	resp := fail(oppstages.Errorf(oppstages.CodeRateLimitExceeded, "%s", rateLimitDetail(limit, reset)))
 	resp.header = http.Header{"Retry-After": {retryAfter(reset, now)}}
 	return count, &resp
+}
+
+// use returns the key's bucket for the window that holds now, made afresh when there is
+// none or its window is over, and moves it to the newest end. Called with l.mu held.
+func (l *rateLimiter) use(key bucketKey, now time.Time, window time.Duration) *bucket {
+	b := l.buckets[key]
+	switch {
+	case b == nil:
+		if len(l.buckets) >= l.capacity {
+			l.drop(l.oldest)
+		}
+		b = &bucket{key: key}
+		l.buckets[key] = b
+		l.pushNewest(b)
+	case b != l.newest:
+		l.unlink(b)
+		l.pushNewest(b)
+	}
+	if !now.Before(b.reset) {
+		b.reset, b.used = now.Truncate(window).Add(window), 0
+	}
+	return b
+}
+
+// drop forgets the bucket. Called with l.mu held.
+func (l *rateLimiter) drop(b *bucket) {
+	l.unlink(b)
+	delete(l.buckets, b.key)
+}
+
+// unlink takes the bucket out of the use order. Called with l.mu held.
+func (l *rateLimiter) unlink(b *bucket) {
+	if b.newer != nil {
+		b.newer.older = b.older
+	} else {
+		l.newest = b.older
+	}
+	if b.older != nil {
+		b.older.newer = b.newer
+	} else {
+		l.oldest = b.newer
+	}
+	b.newer, b.older = nil, nil
+}
+
+// pushNewest puts an unlinked bucket at the newest end of the use order. Called with l.mu
+// held.
+func (l *rateLimiter) pushNewest(b *bucket) {
+	b.older = l.newest
+	if l.newest != nil {
+		l.newest.newer = b
+	} else {
+		l.oldest = b
+	}
+	l.newest = b
 }
 
 // The rate-limit headers' keys as net/http canonicalises them, so that setting them
@@ -134,30 +266,31 @@ func rateLimitDetail(limit int, reset time.Time) string {
 // example or an error fixture), whose limit and time were true only when it was captured.
 var cannedRateLimitDetail = regexp.MustCompile(`You have exceeded your permitted rate limit of [0-9,]+; please try again at [0-9T:.Z+-]+\.`)
 
-// withCurrentRateLimit rewrites a canned 429 detail to name the key's real limit and
-// reset time, so that it agrees with Retry-After and X-RateLimit-Reset.
-func (l *rateLimiter) withCurrentRateLimit(body []byte, key string, now time.Time) []byte {
+// withCurrentRateLimit rewrites a canned 429 detail to name the credential's real limit
+// and reset time, so that it agrees with Retry-After and X-RateLimit-Reset.
+func (sc *rateScope) withCurrentRateLimit(body []byte, c credential, now time.Time) []byte {
 	if !cannedRateLimitDetail.Match(body) {
 		return body
 	}
-	l.mu.Lock()
-	limit := l.limit
-	l.mu.Unlock()
+	limit, reset := sc.resetAt(c, now)
 	if limit == 0 {
 		limit = DefaultRateLimit
 	}
-	detail := rateLimitDetail(limit, l.resetAt(key, now))
+	detail := rateLimitDetail(limit, reset)
 	return cannedRateLimitDetail.ReplaceAllLiteral(body, []byte(detail))
 }
 
-// resetAt is when the key's current window ends.
-func (l *rateLimiter) resetAt(key string, now time.Time) time.Time {
+// resetAt is the sandbox's limit and when the credential's current window ends.
+func (sc *rateScope) resetAt(c credential, now time.Time) (limit int, reset time.Time) {
+	l := sc.limiter
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if b := l.buckets[key]; b != nil && now.Before(b.reset) {
-		return b.reset
+	if c.valid {
+		if b := l.buckets[bucketKey{epoch: sc.epoch, digest: c.digest}]; b != nil && now.Before(b.reset) {
+			return sc.limit, b.reset
+		}
 	}
-	return now.Truncate(l.window).Add(l.window)
+	return sc.limit, now.Truncate(sc.window).Add(sc.window)
 }
 
 func retryAfter(reset, now time.Time) string {

@@ -17,7 +17,7 @@ import (
 // request journal and settings. The default sandbox has the empty name.
 type sandbox struct {
 	name    string
-	limiter *rateLimiter
+	limiter *rateScope
 	faults  faultSet
 	journal *journal.Journal
 	// violations counts the ways the upstream's exchanges broke openapi.yaml.
@@ -36,7 +36,7 @@ func (s *Server) newSandbox(name string) *sandbox {
 	settings := s.initial
 	b := &sandbox{
 		name:    name,
-		limiter: newRateLimiter(settings.RateLimit, settings.RateWindow.D),
+		limiter: s.limiter.scope(settings.RateLimit, settings.RateWindow.D),
 		journal: s.journals.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
 		state:   s.seed.Clone(),
 		rng:     rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),

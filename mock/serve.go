@@ -31,7 +31,9 @@ type exchange struct {
 	rate      rateCount // the rate-limit headers of the mock's own answers
 	// headerValues hold the values of the headers send sets, in the exchange's allocation.
 	headerValues [headerValues]string
-	who          principal
+	who          principal             // who the request acts as, when authErr is nil
+	authErr      *jsonapi.GatewayError // why the request did not authenticate
+	credential   credential            // what the rate limiter counts the request against
 	body         []byte
 	doc          any        // the body as validation decoded it, read by the write handlers
 	query        url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
@@ -54,7 +56,7 @@ type answerer func(x *exchange, w http.ResponseWriter) response
 // chain builds the request chain once: the controls that apply to every request, in
 // order, and the answerer behind them, the store or the upstream.
 func (s *Server) chain() ([]control, answerer) {
-	controls := []control{s.route, s.rateLimit, s.delay, s.faults}
+	controls := []control{s.route, s.identify, s.rateLimit, s.delay, s.faults}
 	if s.upstream == nil {
 		controls = append(controls, s.routeNotFound) // with an upstream, unknown routes are its business
 	}
@@ -94,8 +96,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	box, berr := s.sandboxFor(r)
 	if berr != nil {
 		resp := fail(berr)
-		count, _ := s.main.limiter.take(bearerToken(r), s.now())
-		count.setHeaders(w.Header()) // every answer carries the rate-limit headers
+		s.countEarly(r).setHeaders(w.Header()) // every answer carries the rate-limit headers
 		resp.write(w)
 		s.logRequest(r, resp.status, start, time.Since(start), "")
 		return
@@ -224,10 +225,19 @@ func (s *Server) route(x *exchange) *response {
 	return nil
 }
 
+// identify authenticates the request on arrival, as the vendor's gateway does before
+// anything else sees it. It answers nothing: the rate limit counts only what
+// authenticated, and the store answers a failure with the gateway's 401 in its turn.
+func (s *Server) identify(x *exchange) *response {
+	x.who, x.authErr = s.authenticate(x.r)
+	x.credential = credentialOf(x.who, x.authErr == nil)
+	return nil
+}
+
 // rateLimit counts the request against its token and puts the rate-limit headers on the
 // mock's own answers. It refuses only what the store answers: the upstream keeps its own.
 func (s *Server) rateLimit(x *exchange) *response {
-	count, limited := x.box.limiter.take(bearerToken(x.r), x.arrived)
+	count, limited := x.box.limiter.take(x.credential, x.arrived)
 	x.rate = count
 	if limited != nil && !x.forwarded {
 		return limited
@@ -317,15 +327,13 @@ func (s *Server) bodyError(x *exchange) *response {
 // body, and finally the operation.
 func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 	r, match := x.r, x.match
-	who, gerr := s.authenticate(r)
-	if gerr != nil {
-		return unauthorized(*gerr)
+	if x.authErr != nil {
+		return unauthorized(*x.authErr)
 	}
-	x.who = who
 	if x.box.currentSettings().SKUDisabled {
 		return s.skuDisabled(x)
 	}
-	if err := who.authorize(match.RequiredScopes()); err != nil {
+	if err := x.who.authorize(match.RequiredScopes()); err != nil {
 		return fail(err)
 	}
 	if resp := s.bodyError(x); resp != nil {

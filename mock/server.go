@@ -35,6 +35,7 @@ type Server struct {
 	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
 	named     *sandboxes
 	journals  *journal.Pool // the byte budget all sandboxes' journals share
+	limiter   *rateLimiter  // the rate-limit buckets all sandboxes share
 	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
 	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
 	// every such request, read only.
@@ -94,6 +95,7 @@ func New(opts Options) (*Server, error) {
 		initial:        opts.settings(),
 		named:          newSandboxes(opts.MaxSandboxes),
 		journals:       journal.NewPool(opts.MaxJournalBytesTotal),
+		limiter:        newRateLimiter(maxRateBuckets),
 		anyTokenScopes: []oppstages.Scope{oppstages.ScopeAll},
 		oauth:          oauth.New(oauth.Config{Key: oauthKey(opts), TokenTTL: opts.TokenTTL, Clock: opts.Clock, GrantableScopes: grantableScopes(opts.Tokens)}),
 		dashboard:      dashboard.Handler(),

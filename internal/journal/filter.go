@@ -78,11 +78,15 @@ func ParseFilter(q url.Values) (Filter, error) {
 // Check reports the first field that can never match anything sensible, as a *ParamError
 // named like the query parameter.
 func (f Filter) Check() error {
+	var pathErr error
+	if f.Path != "" {
+		pathErr = pathpattern.Check(f.Path)
+	}
 	switch {
 	case f.Method != "" && !isToken(f.Method):
 		return &ParamError{"method", fmt.Sprintf("%q is not an HTTP method", clip(f.Method))}
-	case f.Path != "" && !pathpattern.Valid(f.Path):
-		return &ParamError{"path", fmt.Sprintf("%q must start with / and use * for a whole segment only", clip(f.Path))}
+	case pathErr != nil:
+		return &ParamError{"path", fmt.Sprintf("%q %s", clip(f.Path), pathErr)}
 	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
 		return &ParamError{"status", fmt.Sprintf("%d is not an HTTP status", f.Status)}
 	case f.After < 0:

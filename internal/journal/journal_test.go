@@ -206,18 +206,20 @@ func TestFilters(t *testing.T) {
 
 func TestBadFilters(t *testing.T) {
 	for query, param := range map[string]string{
-		"status=abc":          "status",
-		"status=42":           "status",
-		"status=600":          "status",
-		"since=yesterday":     "since",
-		"since=2026-03-01":    "since",
-		"after=x":             "after",
-		"after=-1":            "after",
-		"path=api/v2":         "path",
-		"path=/api/v2/opp*":   "path",
-		"method=GE T":         "method",
-		"stauts=404":          "stauts",
-		"method=GET&limit=10": "limit",
+		"status=abc":                         "status",
+		"status=42":                          "status",
+		"status=600":                         "status",
+		"since=yesterday":                    "since",
+		"since=2026-03-01":                   "since",
+		"after=x":                            "after",
+		"after=-1":                           "after",
+		"path=api/v2":                        "path",
+		"path=/api/v2/opp*":                  "path",
+		"path=" + strings.Repeat("/*", 17):   "path",
+		"path=/" + strings.Repeat("a", 1024): "path",
+		"method=GE T":                        "method",
+		"stauts=404":                         "stauts",
+		"method=GET&limit=10":                "limit",
 	} {
 		q, _ := url.ParseQuery(query)
 		_, err := ParseFilter(q)
