@@ -36,3 +36,25 @@ func ParseSpec(data []byte) (*openapi3.T, error) {
 	}
 	return doc, nil
 }
+
+// BlankParameters are the query parameters that openapi.yaml's x-blank-parameters says
+// are read as absent when sent with an empty value.
+func BlankParameters(doc *openapi3.T) ([]string, error) {
+	ext, ok := doc.Extensions["x-blank-parameters"].(map[string]any)
+	if !ok {
+		return nil, nil
+	}
+	list, ok := ext["parameters"].([]any)
+	if !ok {
+		return nil, fmt.Errorf("x-blank-parameters.parameters must be a list of parameter names")
+	}
+	names := make([]string, 0, len(list))
+	for _, v := range list {
+		name, ok := v.(string)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("x-blank-parameters.parameters: %v is not a parameter name", v)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}

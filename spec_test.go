@@ -93,6 +93,7 @@ func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 		"deleteOpportunityStage": append([]int{204}, errorStatuses...),
 		"getUser":                append([]int{200}, errorStatuses...),
 		"listOpportunities":      append([]int{200}, errorStatuses...),
+		"getApiRoot":             append([]int{200}, errorStatuses...),
 	}
 	ops := apiOperations(doc)
 	if len(ops) != len(want) {

@@ -167,14 +167,14 @@ func checkDelete(ctx context.Context, s *session) error {
 
 func checkWrongMediaType(ctx context.Context, s *session) error {
 	rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages",
-		body: validBody(map[string]any{"name": "Wrong media type"}), contentType: "application/json"})
+		body: validBody(map[string]any{"name": "Wrong media type"}), contentType: "text/plain"})
 	if err != nil {
 		return err
 	}
 	if r, err := rep.one(); err == nil && rep.status < 300 {
 		s.track(r.ID)
 	}
-	return expectStatus(rep, http.StatusUnsupportedMediaType, "POST as application/json")
+	return expectStatus(rep, http.StatusUnsupportedMediaType, "POST as text/plain")
 }
 
 func checkOverLongName(ctx context.Context, s *session) error {

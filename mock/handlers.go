@@ -238,6 +238,28 @@ func (s *Server) getUser(x *exchange) response {
 	return document(http.StatusOK, render.UserDocument(nil, &u))
 }
 
+// apiRoot answers the API root, which connectors call to check a connection, with links
+// to the collections the mock serves.
+func (s *Server) apiRoot(x *exchange) response {
+	base := s.baseURL(x.r) + "/api/v2"
+	type links struct {
+		Self              string `json:"self"`
+		OpportunityStages string `json:"opportunityStages"`
+		Opportunities     string `json:"opportunities"`
+	}
+	body, _ := json.Marshal(struct {
+		Links links             `json:"links"`
+		Meta  map[string]string `json:"meta"`
+	}{links{base, base + "/opportunityStages", base + "/opportunities"}, map[string]string{"version": "v2"}})
+	return document(http.StatusOK, body)
+}
+
+// standsInForUpstream reports whether an operation only stands in for the real API's:
+// with an upstream to ask, the upstream answers it.
+func standsInForUpstream(operationID string) bool {
+	return operationID == "listOpportunities" || operationID == "getApiRoot"
+}
+
 // failWrite answers a failed write. A write that could not be made durable is logged and
 // answered 500, so that it is never acknowledged.
 func (s *Server) failWrite(err error) response {

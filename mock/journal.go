@@ -27,13 +27,16 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 // and no response for a dropped connection, the response headers as written. The journal
 // takes the bodies as they are: neither is changed once the answer is sent.
 func (x *exchange) journalExchange(arrived time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Exchange {
-	r := x.r
+	r, sent := x.r, x.sent
+	if sent == nil {
+		sent = r
+	}
 	e := journal.Exchange{
 		Time:               arrived,
 		Sandbox:            x.box.name,
 		Method:             r.Method,
-		Path:               r.URL.Path,
-		RawQuery:           r.URL.RawQuery,
+		Path:               sent.URL.Path, // as the client sent them
+		RawQuery:           sent.URL.RawQuery,
 		Status:             status,
 		Duration:           elapsed,
 		Fault:              x.fault,

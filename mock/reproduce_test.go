@@ -38,6 +38,7 @@ var operationRequests = map[string]apitest.Request{
 	"deleteOpportunityStage": {Method: "DELETE", Target: stages + "/2"},
 	"getUser":                {Method: "GET", Target: "/api/v2/users/1"},
 	"listOpportunities":      {Method: "GET", Target: "/api/v2/opportunities?filter%5BopportunityStage%5D%5Bid%5D=1"},
+	"getApiRoot":             {Method: "GET", Target: "/api/v2"},
 }
 
 func documentedStatuses(t *testing.T) map[string][]int {

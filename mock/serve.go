@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"mime"
@@ -23,7 +24,8 @@ import (
 // exchange is one request on its way through the server.
 type exchange struct {
 	r         *http.Request
-	arrived   time.Time // by the server's clock
+	sent      *http.Request // r as it came, before lenient made it canonical
+	arrived   time.Time     // by the server's clock
 	box       *sandbox
 	match     *validation.Match // nil when openapi.yaml knows no such route
 	routeErr  *oppstages.Error
@@ -71,8 +73,9 @@ func (s *Server) chain() ([]control, answerer) {
 	}
 }
 
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 	start := time.Now()
+	r := s.lenient.canonical(sent) // the journal and the log keep the request as sent
 	if headerBytes(r) > s.opts.MaxHeaderBytes && (s.opts.NoOAuth || !isOAuthEndpoint(r)) {
 		s.headersTooLarge(w, r)
 		return
@@ -80,13 +83,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/__admin/ui" || strings.HasPrefix(r.URL.Path, dashboard.Prefix) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		s.dashboard.ServeHTTP(sw, r)
-		s.logRequest(r, sw.status, start, time.Since(start), "")
+		s.logRequest(sent, sw.status, start, time.Since(start), "")
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/__admin/") {
 		resp := s.admin(r)
 		resp.write(w)
-		s.logRequest(r, resp.status, start, time.Since(start), "")
+		s.logRequest(sent, resp.status, start, time.Since(start), "")
 		return
 	}
 	if !s.opts.NoOAuth && isOAuthEndpoint(r) {
@@ -98,11 +101,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		resp := fail(berr)
 		s.countEarly(r).setHeaders(w.Header()) // every answer carries the rate-limit headers
 		resp.write(w)
-		s.logRequest(r, resp.status, start, time.Since(start), "")
+		s.logRequest(sent, resp.status, start, time.Since(start), "")
 		return
 	}
 	arrived := s.arrival(start)
-	x := &exchange{r: r, box: box, arrived: arrived}
+	x := &exchange{r: r, sent: sent, box: box, arrived: arrived}
 	x.body, x.bodyErr = readBody(r, s.opts.MaxBodyBytes)
 	var resp response
 	defer func() {
@@ -125,7 +128,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", r.URL.Path, "status", status, "violations", x.violations)
 		}
 		box.journal.Add(x.journalExchange(arrived, elapsed, status, resp, w.Header()))
-		s.logRequest(r, status, start, elapsed, x.fault)
+		s.logRequest(sent, status, start, elapsed, x.fault)
 		s.validator.Release(x.match) // last: nothing reads the match after this
 		x.match = nil
 		if resp.drop {
@@ -218,8 +221,8 @@ func (s *Server) route(x *exchange) *response {
 	if x.match != nil && isOAuthOperation(x.match) { // reaches here only with the authorization server off
 		x.match, x.routeErr = nil, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
 	}
-	if x.match != nil && s.upstream != nil && x.match.OperationID() == "listOpportunities" {
-		x.match = nil // the empty list only stands in for the real opportunities when there are none to ask
+	if x.match != nil && s.upstream != nil && standsInForUpstream(x.match.OperationID()) {
+		x.match = nil // the empty list and the root's links only stand in for the real ones when there are none to ask
 	}
 	x.forwarded = s.upstream != nil && (s.opts.Proxy || x.match == nil)
 	return nil
@@ -330,7 +333,7 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 	if x.authErr != nil {
 		return unauthorized(*x.authErr)
 	}
-	if x.box.currentSettings().SKUDisabled {
+	if x.box.currentSettings().SKUDisabled && match.OperationID() != "getApiRoot" { // the root is no part of the SKU
 		return s.skuDisabled(x)
 	}
 	if err := x.who.authorize(match.RequiredScopes()); err != nil {
@@ -343,6 +346,9 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 	if len(body) > 0 {
 		if err := checkMediaType(r.Header.Get("Content-Type")); err != nil {
 			return fail(err)
+		}
+		if !json.Valid(body) { // kin-openapi reads the first document and ignores what follows; Rails' parser refuses it
+			return fail(oppstages.Errorf(oppstages.CodeBadRequest, "The request body is not valid JSON."))
 		}
 	}
 	if r.URL.RawQuery != "" { // else the query stays nil: no parameters
@@ -395,6 +401,8 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 		return s.delete(x)
 	case "getUser":
 		return s.getUser(x)
+	case "getApiRoot":
+		return s.apiRoot(x)
 	}
 	return fail(oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints."))
 }
@@ -431,14 +439,22 @@ func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
 	return resp
 }
 
-// checkMediaType requires exactly application/vnd.api+json: JSON:API forbids media type
-// parameters, and kin-openapi ignores them, so the check is ours.
+// checkMediaType accepts a write's body as application/vnd.api+json, exactly (JSON:API
+// forbids media type parameters, and kin-openapi ignores them, so the check is ours), or
+// as application/json with at most a UTF-8 charset, which public clients send and the
+// real API takes (openapi.yaml's x-json-media-type).
 func checkMediaType(contentType string) *oppstages.Error {
-	if contentType == jsonapi.MediaType { // as nearly every client sends it, without parsing
+	if contentType == jsonapi.MediaType || contentType == "application/json" { // as nearly every client sends it, without parsing
 		return nil
 	}
 	mt, params, err := mime.ParseMediaType(contentType)
-	if err == nil && mt == jsonapi.MediaType && len(params) == 0 {
+	switch {
+	case err != nil:
+	case mt == jsonapi.MediaType && len(params) == 0:
+		return nil
+	case mt == "application/json" && len(params) == 0:
+		return nil
+	case mt == "application/json" && len(params) == 1 && strings.EqualFold(params["charset"], "utf-8"):
 		return nil
 	}
 	return oppstages.Errorf(oppstages.CodeUnsupportedMediaType, "Expected Content-Type to be application/vnd.api+json.")

@@ -29,6 +29,7 @@ type Server struct {
 	responses *documented
 	errors    map[string]fixtures.ErrorResponse
 	cursors   query.Cursors
+	lenient   lenient      // the sloppy request forms the real API reads as canonical ones
 	seed      *store.Store // never written; every sandbox starts as a clone of it
 	creatorID int64        // the user who creates stages made through the API
 	initial   Settings
@@ -77,6 +78,10 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	blank, err := oppstages.BlankParameters(doc)
+	if err != nil {
+		return nil, err
+	}
 	data, errorFixtures, err := loadFixtures(opts.Fixtures)
 	if err != nil {
 		return nil, err
@@ -90,6 +95,7 @@ func New(opts Options) (*Server, error) {
 		responses:      indexResponses(doc),
 		errors:         errorFixtures,
 		cursors:        query.NewCursors(cursorKey(opts.Seed)),
+		lenient:        newLenient(blank),
 		seed:           seed,
 		creatorID:      firstUser(data.Users),
 		initial:        opts.settings(),

@@ -521,7 +521,7 @@ func TestProxyFlagsAnUpstreamThatBreaksTheSpec(t *testing.T) {
 func TestProxyFlagsRequestsThatBreakTheSpec(t *testing.T) {
 	_, up := conformingUpstream(t, mock.Options{})
 	_, ts := newDropIn(t, mock.Options{Upstream: up.URL, Proxy: true})
-	resp, body := send(t, "POST", ts.URL+stages, http.Header{"Authorization": {"Bearer t"}, "Content-Type": {"application/json"}},
+	resp, body := send(t, "POST", ts.URL+stages, http.Header{"Authorization": {"Bearer t"}, "Content-Type": {"text/plain"}},
 		`{"data":{"type":"opportunityStage","attributes":{"name":"x"}}}`)
 	if resp.StatusCode != 415 || resp.Header.Get("X-Mock-Violations") != "1" {
 		t.Errorf("%d %q %s; want the upstream's 415 flagged once", resp.StatusCode, resp.Header.Get("X-Mock-Violations"), body)

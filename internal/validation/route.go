@@ -135,3 +135,22 @@ func (t *template) matches(path string) bool {
 	}
 	return true
 }
+
+// apiRoot is the canonical path of the API root: openapi.yaml's "/" under its /api/v2 server.
+const apiRoot = "/api/v2/"
+
+// CanonicalPath is path as openapi.yaml names it: one trailing slash dropped, as Rails
+// routing ignores it (openapi.yaml's x-trailing-slash), and /api/v2 as the root /api/v2/.
+// The admin API's paths, which read their own, and paths ending in more than one slash are
+// left as they are.
+func CanonicalPath(path string) string {
+	switch {
+	case path == "/api/v2":
+		return apiRoot
+	case path == apiRoot || len(path) < 2 || !strings.HasSuffix(path, "/") || strings.HasSuffix(path, "//"):
+		return path
+	case strings.HasPrefix(path, "/__admin/"):
+		return path
+	}
+	return path[:len(path)-1]
+}
