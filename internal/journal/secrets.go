@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
 )
@@ -43,25 +42,4 @@ func RequestSecrets(r *http.Request) []string {
 		}
 	}
 	return out
-}
-
-// Mask replaces every occurrence of each secret in b with Redacted; b itself comes back
-// when none occurs.
-func Mask(b []byte, secrets []string) []byte {
-	for _, s := range secrets {
-		if len(s) >= MinSecretLen && bytes.Contains(b, []byte(s)) {
-			b = bytes.ReplaceAll(b, []byte(s), []byte(Redacted))
-		}
-	}
-	return b
-}
-
-// MaskString is Mask for a string.
-func MaskString(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= MinSecretLen {
-			s = strings.ReplaceAll(s, sec, Redacted)
-		}
-	}
-	return s
 }

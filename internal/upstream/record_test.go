@@ -3,6 +3,7 @@ package upstream
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/oppstages/oppstages/fixtures"
+	"github.com/oppstages/oppstages/internal/journal"
 )
 
 var (
@@ -155,4 +157,52 @@ func FuzzRecord(f *testing.F) {
 			t.Fatalf("after %d %q the errors do not load: %v", status, body, err)
 		}
 	})
+}
+
+// A credential the answer repeats is written to no file, however the answer's JSON
+// encodes it: as it is, with its slash escaped (\/ or \u002f), or URL-encoded.
+func TestRecorderMasksEncodedSecrets(t *testing.T) {
+	const secret = "RT2/abc-0123456789"
+	for name, echo := range map[string]string{
+		"as it is":          secret,
+		`slash as \/`:       `RT2\/abc-0123456789`,
+		`slash as \u002f`:   `RT2\u002fabc-0123456789`,
+		`all \u-escaped`:    `\u0052\u0054\u0032\u002F\u0061\u0062\u0063\u002D0123456789`,
+		"URL-encoded":       `https://api.test/cb?t=RT2%2Fabc-0123456789`,
+		"URL-encoded twice": `RT2%252Fabc-0123456789`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.Record(Exchange{Status: 403, Header: http.Header{}, Secrets: []string{secret},
+				Body: []byte(`{"errors":[{"id":"forbidden","detail":"token ` + echo + ` may not"}]}`)})
+			raw, err := os.ReadFile(filepath.Join(dir, "errors", "403-forbidden.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fx, err := fixtures.ParseErrorResponse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Errors []struct{ Detail string } `json:"errors"`
+			}
+			if err := json.Unmarshal(fx.Body, &doc); err != nil || len(doc.Errors) != 1 {
+				t.Fatalf("recorded body %s: %v", fx.Body, err)
+			}
+			detail := doc.Errors[0].Detail
+			for range 2 {
+				if strings.Contains(detail, secret) {
+					t.Fatalf("the secret was recorded: %s", raw)
+				}
+				detail, _ = url.QueryUnescape(detail)
+			}
+			if !strings.Contains(doc.Errors[0].Detail, journal.Redacted) {
+				t.Errorf("nothing masked: %s", raw)
+			}
+		})
+	}
 }
