@@ -177,7 +177,7 @@ func (s *Server) forward(x *exchange, w http.ResponseWriter, inspect func(*upstr
 	if x.r.Context().Err() != nil {
 		return response{status: 0, drop: true} // the client went away; no one to answer
 	}
-	s.opts.Logger.Warn("upstream failed", "upstream", ue.Host, "method", x.r.Method, "path", x.r.URL.Path,
+	s.opts.Logger.Warn("upstream failed", "upstream", ue.Host, "method", x.r.Method, "path", journal.RedactPath(x.r.URL.Path),
 		"error", journal.MaskString(ue.Err.Error(), journal.RequestSecrets(x.r)))
 	e := oppstages.Errorf(oppstages.CodeMockUpstreamUnavailable, "The upstream %s %s.", ue.Host, ue.Reason)
 	if ue.Timeout && x.match == nil {

@@ -62,7 +62,7 @@ const entryOverhead = 256
 // newRecord takes what the journal keeps of x.
 func newRecord(x Exchange) record {
 	rec := record{
-		entry: Entry{Time: x.Time, Sandbox: x.Sandbox, Method: x.Method, Path: x.Path, OperationID: x.OperationID,
+		entry: Entry{Time: x.Time, Sandbox: x.Sandbox, Method: x.Method, Path: RedactPath(x.Path), OperationID: x.OperationID,
 			Status: x.Status, DurationMS: float64(x.Duration.Microseconds()) / 1000, Fault: x.Fault,
 			RequestBodyTruncated: x.RequestBodyCut, Violations: x.Violations},
 		rawQuery:     x.RawQuery,

@@ -59,9 +59,11 @@ func FuzzBody(f *testing.F) {
 	})
 }
 
-// RedactQuery keeps every parameter as it was but the values of credential-like ones.
+// RedactQuery keeps every parameter as it was but the values of credential ones: by
+// their name, or holding a JSON Web Token.
 func FuzzRedactQuery(f *testing.F) {
-	for _, s := range []string{"page[size]=50", "access_token=t&a=1", "a%5Ftoken=x", "api+key=1", "code", "code=", "&&=&", "%zz=1&token=2"} {
+	for _, s := range []string{"page[size]=50", "access_token=t&a=1", "a%5Ftoken=x", "api+key=1", "code", "code=", "&&=&", "%zz=1&token=2",
+		"q=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln&PWD=p"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -76,7 +78,7 @@ func FuzzRedactQuery(f *testing.F) {
 				name = key
 			}
 			want := in[i]
-			if hasValue && Secret(name) {
+			if hasValue && (Secret(name) || hasJWT(in[i][len(key)+1:])) {
 				want = key + "=" + Redacted
 			}
 			if out[i] != want {
