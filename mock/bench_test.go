@@ -259,7 +259,7 @@ func BenchmarkDropIn(b *testing.B) {
 }
 
 // BenchmarkJournalRead reads a full journal (1000 entries: gets, lists of 50 and patches,
-// each with a bearer token) through GET /__admin/requests.
+// each with a bearer token to mask wherever it is repeated) through GET /__admin/requests.
 func BenchmarkJournalRead(b *testing.B) {
 	h := benchServer(b, 1000, noLimit)
 	const token = "Bearer bench-token-0123456789"

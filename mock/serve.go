@@ -41,6 +41,18 @@ type exchange struct {
 
 	bodyErr    error    // from reading the body, answered once the checks before it pass
 	violations []string // contract violations found in the exchange, for the journal
+
+	secrets      []string // the credentials the request carried, once requestSecrets has looked
+	secretsFound bool
+}
+
+// requestSecrets are the credentials the request carried, to mask wherever something the
+// mock keeps or logs repeats them; worked out once.
+func (x *exchange) requestSecrets() []string {
+	if !x.secretsFound {
+		x.secrets, x.secretsFound = journal.RequestSecrets(x.r, x.body), true
+	}
+	return x.secrets
 }
 
 // control is one step in front of the answerer: it answers the request itself, or

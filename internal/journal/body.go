@@ -17,11 +17,20 @@ const MaxBody = 64 << 10
 // elements with credentials' names (see Secret) are redacted; a multipart body is kept
 // only as far as it parses. It never keeps a reference to raw.
 func Body(raw []byte, contentType string) (body json.RawMessage, truncated bool) {
+	return shapeBody(raw, contentType, false, nil, nil)
+}
+
+// shapeBody is Body for a body that may have been cut short already (cut), that also
+// masks each of secrets wherever the body repeats it, and adds the values of the
+// credentials it redacts to found.
+func shapeBody(raw []byte, contentType string, cut bool, secrets []string, found *secretSet) (body json.RawMessage, truncated bool) {
 	if len(raw) == 0 {
 		return nil, false
 	}
 	if len(raw) > MaxBody {
-		raw, truncated = raw[:MaxBody], true
+		raw, cut = raw[:MaxBody], true
+	}
+	if cut {
 		for range utf8.UTFMax - 1 { // do not split a character
 			if r, n := utf8.DecodeLastRune(raw); r != utf8.RuneError || n != 1 {
 				break
@@ -29,23 +38,27 @@ func Body(raw []byte, contentType string) (body json.RawMessage, truncated bool)
 			raw = raw[:len(raw)-1]
 		}
 	}
-	if !truncated && json.Valid(raw) {
+	if !cut && json.Valid(raw) {
 		if hasSecretMember(raw) {
-			return redactJSON(raw), false
+			body = redactJSON(raw, found) // a copy
+		} else {
+			body = bytes.Clone(raw)
 		}
-		return bytes.Clone(raw), false
+		body, _ = mask(body, secrets, true, false)
+		return body, false
 	}
 	// Text may be multipart, a form, JSON cut short or some other text: redact what looks
 	// like a credential in each shape, whatever the content type claims.
-	if text, ok := redactMultipart(raw, contentType); ok {
-		return quote(text), truncated
+	raw, _ = mask(raw, secrets, false, cut)
+	if text, ok := redactMultipart(raw, contentType, found); ok {
+		return quote(text), cut
 	}
-	return quote(redactText(string(raw))), truncated
+	return quote(redactText(string(raw), found)), cut
 }
 
 // redactMembers replaces the values of credential members ("name": "value") in text
 // that is not (or no longer) valid JSON; a value cut short is replaced to its end.
-func redactMembers(text string) string {
+func redactMembers(text string, found *secretSet) string {
 	var b strings.Builder
 	kept := 0 // text before it is in b, or needs no change
 	for i := 0; ; {
@@ -77,6 +90,7 @@ func redactMembers(text string) string {
 		if !Secret(name) {
 			continue
 		}
+		found.add(unquoteJSON(text[start:end]))
 		b.WriteString(text[kept:start])
 		b.WriteString(Redacted)
 		kept, i = end, end
@@ -152,13 +166,13 @@ func hasSecretMember(raw []byte) bool {
 	}
 }
 
-// redactJSON replaces the values of credential members at any depth; a body with none is
-// kept byte for byte.
-func redactJSON(raw []byte) json.RawMessage {
+// redactJSON replaces the values of credential members at any depth, adding them to
+// found; a body with none is kept byte for byte.
+func redactJSON(raw []byte, found *secretSet) json.RawMessage {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil || !redactValue(v) {
+	if err := dec.Decode(&v); err != nil || !redactValue(v, found) {
 		return bytes.Clone(raw)
 	}
 	out, err := json.Marshal(v)
@@ -168,21 +182,23 @@ func redactJSON(raw []byte) json.RawMessage {
 	return out
 }
 
-// redactValue redacts v in place and reports whether it changed anything.
-func redactValue(v any) bool {
+// redactValue redacts v in place, adding what it removes to found, and reports whether
+// it changed anything.
+func redactValue(v any, found *secretSet) bool {
 	changed := false
 	switch v := v.(type) {
 	case map[string]any:
 		for k, m := range v {
 			if Secret(k) {
+				addLeaves(m, found)
 				v[k], changed = Redacted, true
-			} else if redactValue(m) {
+			} else if redactValue(m, found) {
 				changed = true
 			}
 		}
 	case []any:
 		for _, m := range v {
-			if redactValue(m) {
+			if redactValue(m, found) {
 				changed = true
 			}
 		}
@@ -190,10 +206,32 @@ func redactValue(v any) bool {
 	return changed
 }
 
+// addLeaves adds the strings and numbers in v to found.
+func addLeaves(v any, found *secretSet) {
+	switch v := v.(type) {
+	case string:
+		found.add(v)
+	case json.Number:
+		found.add(string(v))
+	case map[string]any:
+		for _, m := range v {
+			addLeaves(m, found)
+		}
+	case []any:
+		for _, m := range v {
+			addLeaves(m, found)
+		}
+	}
+}
+
 // RedactQuery replaces the values of credential parameters (see Secret), and of any
 // parameter holding a JSON Web Token, in a raw query or form body, keeping the order and
 // encoding of everything else.
 func RedactQuery(raw string) string {
+	return redactQuery(raw, nil)
+}
+
+func redactQuery(raw string, found *secretSet) string {
 	if !querySecret(raw) {
 		return raw // most queries hold no credential: nothing to split or join
 	}
@@ -201,6 +239,7 @@ func RedactQuery(raw string) string {
 	for i, p := range parts {
 		key, value, hasValue := strings.Cut(p, "=")
 		if hasValue && secretParameter(key, value) {
+			found.addUnquoted(value)
 			parts[i] = key + "=" + Redacted
 		}
 	}

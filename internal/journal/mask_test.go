@@ -1,8 +1,10 @@
 package journal
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -139,4 +141,78 @@ func TestMask(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A body cut short keeps no start of a secret at its end.
+func TestBodyCutInASecret(t *testing.T) {
+	secret := "RT2-abcdefghijklmnop"
+	for _, cutAt := range []int{4, 10, len(secret) - 1} {
+		raw := strings.Repeat("a", MaxBody-cutAt) + secret
+		got, truncated := shapeBody([]byte(raw), "text/plain", false, []string{secret}, nil)
+		var text string
+		if err := json.Unmarshal(got, &text); err != nil || !truncated {
+			t.Fatalf("cut at %d: %v, truncated %v", cutAt, err, truncated)
+		}
+		if !strings.HasSuffix(text, "a"+Redacted) {
+			t.Errorf("cut %d bytes into the secret: ends %q", cutAt, text[len(text)-20:])
+		}
+	}
+}
+
+// Every credential the request carried is masked wherever its entry repeats it: in both
+// bodies, in the response's headers, in the query and the path, however it is encoded.
+func TestEntriesMaskWhatTheRequestCarried(t *testing.T) {
+	secrets := map[string]string{
+		"bearer token":          "RT2/bearer-0123456789",
+		"X-Api-Key":             "key/0123456789abcdef",
+		"cookie":                "sid/cookie-0123456789",
+		"Basic password":        "pass/word-0123456789",
+		"query access_token":    "qry/token-0123456789",
+		"matrix jsessionid":     "mtx-session-0123456789",
+		"form body credential":  "body/secret-0123456789",
+		"JWT in another header": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+	}
+	var echo []string
+	for _, s := range secrets {
+		for _, enc := range encodings {
+			echo = append(echo, enc.encode(s))
+		}
+	}
+	echoed := `{"echo":"` + strings.Join(echo, " ") + `","id":1}`
+	j := New(10, 1<<20)
+	j.Add(Exchange{
+		Method:   "POST",
+		Path:     "/api/v2/opportunityStages;jsessionid=" + secrets["matrix jsessionid"],
+		RawQuery: "access_token=" + url.QueryEscape(secrets["query access_token"]) + "&q=" + url.QueryEscape(secrets["X-Api-Key"]),
+		RequestHeader: http.Header{
+			"Authorization":       {"Bearer " + secrets["bearer token"]},
+			"X-Api-Key":           {secrets["X-Api-Key"]},
+			"Cookie":              {"sid=" + secrets["cookie"] + "; theme=dark"},
+			"Proxy-Authorization": {"Basic " + basic("user", secrets["Basic password"])},
+			"X-Trace":             {secrets["JWT in another header"]},
+			"Referer":             {"https://app.test/?code=" + secrets["bearer token"]},
+		},
+		RequestBody:        []byte("client_secret=" + url.QueryEscape(secrets["form body credential"]) + "&note=" + url.QueryEscape(secrets["bearer token"])),
+		RequestContentType: "application/x-www-form-urlencoded",
+		ResponseHeader:     http.Header{"X-Echo": {secrets["X-Api-Key"]}, "Location": {"/next?t=" + secrets["bearer token"]}},
+		ResponseBody:       []byte(echoed),
+		Violations:         []string{"response: " + secrets["cookie"] + " is not a stage"},
+	})
+	entries, _ := j.List(Filter{})
+	doc, err := json.Marshal(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range secrets {
+		if revealsSecret(t, doc, s) {
+			t.Errorf("the %s is in the entry: %s", what, doc)
+		}
+	}
+	if !strings.Contains(string(entries[0].ResponseBody), `"id":1`) || entries[0].Query != "access_token=REDACTED&q=REDACTED" {
+		t.Errorf("masked too much: %s %s", entries[0].Query, entries[0].ResponseBody)
+	}
+}
+
+func basic(user, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 }

@@ -21,6 +21,11 @@ var plainHeaders = map[string]bool{"Accept": true, "Accept-Encoding": true, "Con
 // scheme, become REDACTED; a JSON Web Token in any header, and credential parameters of
 // URLs (a Location with an OAuth code), too.
 func RedactHeader(h http.Header) http.Header {
+	return redactHeader(h, nil)
+}
+
+// redactHeader is RedactHeader that also masks each of secrets wherever a value repeats it.
+func redactHeader(h http.Header, secrets []string) http.Header {
 	n := 0
 	for _, vs := range h {
 		n += len(vs)
@@ -44,7 +49,7 @@ func RedactHeader(h http.Header) http.Header {
 			case secret:
 				copied[i] = Redacted
 			default:
-				copied[i] = redactURL(redactJWTs(v))
+				copied[i] = MaskString(redactURL(redactJWTs(v, nil)), secrets)
 			}
 		}
 		out[k] = copied
@@ -78,8 +83,12 @@ func isAuthScheme(s string) bool {
 // (/stages;jsessionid=...) and any JSON Web Token in it with REDACTED. A parameter's value
 // runs to the next ';', slashes included: a credential may hold one.
 func RedactPath(path string) string {
+	return redactPath(path, nil)
+}
+
+func redactPath(path string, found *secretSet) string {
 	if strings.IndexByte(path, ';') < 0 {
-		return redactJWTs(path)
+		return redactJWTs(path, found)
 	}
 	segments := strings.Split(path, ";")
 	for i, p := range segments[1:] {
@@ -88,20 +97,22 @@ func RedactPath(path string) string {
 			name = unescaped
 		}
 		if hasValue && (Secret(name) || hasJWT(value)) {
+			found.add(value)
 			segments[i+1] = p[:len(p)-len(value)] + Redacted
 		}
 	}
-	return redactJWTs(strings.Join(segments, ";"))
+	return redactJWTs(strings.Join(segments, ";"), found)
 }
 
-// redactJWTs replaces each JSON Web Token in s with REDACTED.
-func redactJWTs(s string) string {
+// redactJWTs replaces each JSON Web Token in s with REDACTED, adding it to found.
+func redactJWTs(s string, found *secretSet) string {
 	start, end := findJWT(s)
 	if start < 0 {
 		return s
 	}
 	var b strings.Builder
 	for start >= 0 {
+		found.add(s[start:end])
 		b.WriteString(s[:start])
 		b.WriteString(Redacted)
 		s = s[end:]
