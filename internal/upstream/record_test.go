@@ -134,8 +134,8 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// FuzzRecord: whatever the upstream answers, recording never fails loudly and the
-// directory always loads as fixtures.
+// FuzzRecord: whatever the upstream answers, and whatever masking the request's secrets
+// makes of it, recording never fails loudly and the directory always loads as fixtures.
 func FuzzRecord(f *testing.F) {
 	f.Add(200, `{"data":[`+stage("1")+`]}`)
 	f.Add(200, `{"data":{"type":"user","id":7,"attributes":{"firstName":"Ada","locked":"no"}}}`)
@@ -143,13 +143,16 @@ func FuzzRecord(f *testing.F) {
 	f.Add(404, `{"errors":[{"id":"../x"}]}`)
 	f.Add(401, `{"error":"\u0000"}`)
 	f.Add(204, ``)
+	f.Add(403, `{"errors":[{"id":"forbidden","detail":"RT2\/abc-0123 or RT2%2Fabc-0123"}]}`)
+	f.Add(200, `{"data":[`+strings.Replace(stage("1"), `"name":"`, `"name":"RT2\u002fabc-0123 `, 1)+`]}`)
+	f.Add(200, `{"data":{"type":"opportunityStage","id":12345678,"attributes":{"order":12345678}}}`)
 	dir := f.TempDir()
 	rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, status int, body string) {
-		rec.Record(Exchange{Status: status, Header: http.Header{"Retry-After": {"1"}}, Body: []byte(body)})
+		rec.Record(Exchange{Status: status, Header: http.Header{"Retry-After": {"1"}}, Body: []byte(body), Secrets: []string{"RT2/abc-0123", "12345678"}})
 		if _, err := fixtures.Load(os.DirFS(dir)); err != nil {
 			t.Fatalf("after %d %q the recording does not load: %v", status, body, err)
 		}
