@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"slices"
 	"strconv"
@@ -82,11 +83,11 @@ func (s *Server) admin(r *http.Request) response {
 		if err != nil {
 			return adminFailure(inputError(err))
 		}
-		log, err := box.Requests(f)
+		entries, evicted, err := box.requests(f)
 		if err != nil {
 			return adminFailure(err)
 		}
-		return adminJSON(http.StatusOK, log)
+		return requestLogAnswer(entries, evicted)
 	case "DELETE /__admin/requests":
 		box.ClearRequests()
 		return response{status: http.StatusNoContent}
@@ -188,6 +189,41 @@ func adminJSON(status int, v any) response {
 	}
 	return response{status: status, contentType: "application/json", body: bytes.TrimSuffix(b.Bytes(), []byte("\n"))}
 }
+
+// requestLogAnswer answers a RequestLog exactly as adminJSON would, but writes it out an
+// entry at a time as the journal makes them, in pieces of about streamPiece bytes: each
+// reader of the journal holds one entry and one piece, not the whole answer, however many
+// readers there are and however full the journal is.
+func requestLogAnswer(entries iter.Seq[JournalEntry], evicted int) response {
+	return response{status: http.StatusOK, contentType: "application/json", stream: func(w io.Writer) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		b.WriteString(`{"requests":[`)
+		count := 0
+		for e := range entries {
+			if count > 0 {
+				b.WriteByte(',')
+			}
+			if err := enc.Encode(e); err != nil {
+				return // cannot happen: an entry's bodies are valid JSON; the answer ends cut short
+			}
+			b.Truncate(b.Len() - 1) // Encode's newline
+			count++
+			if b.Len() >= streamPiece {
+				if _, err := w.Write(b.Bytes()); err != nil {
+					return // the reader went away
+				}
+				b.Reset()
+			}
+		}
+		fmt.Fprintf(&b, `],"count":%d,"evicted":%d}`, count, evicted)
+		_, _ = w.Write(b.Bytes())
+	}}
+}
+
+// streamPiece is about how much of a streamed answer is written at once.
+const streamPiece = 32 << 10
 
 func adminError(status int, msg string) response {
 	return adminJSON(status, map[string]string{"error": msg})

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"fmt"
+	"iter"
 	"net/http"
 	"slices"
 
@@ -156,14 +157,30 @@ type RequestLog struct {
 // Requests returns the journal's entries that pass f. The entries are copies: changing
 // them changes nothing in the journal.
 func (h *Sandbox) Requests(f JournalFilter) (RequestLog, error) {
+	entries, evicted, err := h.requests(f)
+	if err != nil {
+		return RequestLog{}, err
+	}
+	log := RequestLog{Requests: []JournalEntry{}, Evicted: evicted}
+	for e := range entries {
+		log.Requests = append(log.Requests, e)
+	}
+	log.Count = len(log.Requests)
+	return log, nil
+}
+
+// requests checks f and returns the journal's entries that pass it, each made only when
+// its turn comes, and the journal's eviction count: Requests collects them, GET
+// /__admin/requests writes them out one by one.
+func (h *Sandbox) requests(f JournalFilter) (entries iter.Seq[JournalEntry], evicted int, err error) {
 	if err := f.Check(); err != nil {
-		return RequestLog{}, inputError(err)
+		return nil, 0, inputError(err)
 	}
 	if f.OperationID != "" && !slices.Contains(h.srv.operationIDs(), f.OperationID) {
-		return RequestLog{}, &InputError{Field: "operationId", Reason: fmt.Sprintf("%q is not an operation of openapi.yaml", clip(f.OperationID))}
+		return nil, 0, &InputError{Field: "operationId", Reason: fmt.Sprintf("%q is not an operation of openapi.yaml", clip(f.OperationID))}
 	}
-	entries, evicted := h.box().journal.List(f)
-	return RequestLog{Requests: entries, Count: len(entries), Evicted: evicted}, nil
+	entries, evicted = h.box().journal.Entries(f)
+	return entries, evicted, nil
 }
 
 // ClearRequests empties the journal.

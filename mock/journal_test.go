@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -557,4 +559,113 @@ func withoutDurations(body []byte) []byte {
 	}
 	out, _ := json.Marshal(v)
 	return out
+}
+
+// parkingWriter is a ResponseWriter whose first Write waits until release is closed,
+// after saying so on parked: a reader stopped in the middle of its answer.
+type parkingWriter struct {
+	header  http.Header
+	parked  chan<- struct{}
+	release <-chan struct{}
+	writes  int
+}
+
+func (w *parkingWriter) Header() http.Header { return w.header }
+func (w *parkingWriter) WriteHeader(int)     {}
+func (w *parkingWriter) Write(p []byte) (int, error) {
+	if w.writes++; w.writes == 1 {
+		w.parked <- struct{}{}
+		<-w.release
+	}
+	return len(p), nil
+}
+
+// liveHeap is the heap in use once the collector has run.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// perReaderBound is the most a reader of the journal may hold while it writes its answer:
+// one entry (two bodies of 64 KiB, up to six times that when shaped and encoded) and a
+// piece of the answer, never the journal's 8 MiB.
+const perReaderBound = 1 << 20
+
+// Readers of GET /__admin/requests each hold about one entry, not the whole journal,
+// however many of them there are: 16 readers stopped in the middle of their answers,
+// against a full journal of 8 MiB, hold less than perReaderBound each.
+func TestJournalReadersHoldOneEntryEach(t *testing.T) {
+	s, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	body := strings.Repeat("x", 64<<10)
+	for range 160 { // 10 MiB of bodies: the journal keeps the newest 8 MiB
+		r := httptest.NewRequest("POST", stages, strings.NewReader(body))
+		r.Header.Set("Content-Type", "text/plain")
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	box, _ := s.Sandbox("")
+	if health := box.Health(); health.JournalEvicted == 0 {
+		t.Fatalf("the journal is not full: %+v", health)
+	}
+
+	const readers = 16
+	before := liveHeap()
+	parked, release := make(chan struct{}), make(chan struct{})
+	done := make(chan int64, readers)
+	for range readers {
+		go func() {
+			w := &parkingWriter{header: http.Header{}, parked: parked, release: release}
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/__admin/requests", nil))
+			done <- 1
+		}()
+	}
+	for range readers {
+		<-parked
+	}
+	held := int64(liveHeap()) - int64(before)
+	close(release)
+	for range readers {
+		<-done
+	}
+	if held > readers*perReaderBound {
+		t.Errorf("%d readers in the middle of their answers hold %d KiB, %d KiB each; want under %d KiB each",
+			readers, held>>10, held/readers>>10, perReaderBound>>10)
+	}
+}
+
+// The answer of GET /__admin/requests, written out entry by entry, is byte for byte the
+// RequestLog that Sandbox.Requests returns, encoded as the admin API encodes JSON.
+func TestRequestLogOverHTTPIsRequestsEncoded(t *testing.T) {
+	s, c := newServer(t, mock.Options{})
+	box, _ := s.Sandbox("")
+	c.Get(stages + "?page%5Bsize%5D=2")
+	c.Send("PATCH", stages+"/3", `{"data":{"type":"opportunityStage","id":3,"attributes":{"name":"<Won> & \u00e9"}}}`)
+	c.Do(apitest.Request{Method: "POST", Target: stages, ContentType: "text/plain", Body: "a=1&b=<2>\n" + strings.Repeat("y", 40<<10)})
+	c.Get(stages + "/999")
+	for query, filter := range map[string]mock.JournalFilter{
+		"":                      {},
+		"?method=PATCH":         {Method: "PATCH"},
+		"?status=404&after=1":   {Status: 404, After: 1},
+		"?after=100":            {After: 100},
+		"?path=/api/v2/nothing": {Path: "/api/v2/nothing"},
+	} {
+		log, err := box.Requests(filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.Encode(log)
+		got := c.Get("/__admin/requests" + query)
+		if !bytes.Equal(got.Body, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) || got.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%q: GET /__admin/requests answered (%s)\n%.300s\nwant\n%.300s", query, got.Header.Get("Content-Type"), got.Body, want.Bytes())
+		}
+	}
 }

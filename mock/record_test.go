@@ -3,11 +3,15 @@ package mock_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,4 +162,146 @@ func TestARecordingOfErrorsAloneLoads(t *testing.T) {
 	if r := c.Send("POST", stages, `{"data":{"type":"opportunityStage","attributes":{"name":"First"}}}`); r.Status != 201 {
 		t.Errorf("create on an empty recording: %d %s", r.Status, r.Body)
 	}
+}
+
+// echoEncodings are the ways an upstream may repeat a credential in a JSON string.
+var echoEncodings = []struct {
+	name   string
+	encode func(string) string
+}{
+	{"as it is", func(s string) string { return s }},
+	{`slashes as \/`, func(s string) string { return strings.ReplaceAll(s, "/", `\/`) }},
+	{`slashes as \u002f`, func(s string) string { return strings.ReplaceAll(s, "/", `\u002f`) }},
+	{"URL-encoded", url.QueryEscape},
+}
+
+// leaks reports whether doc, or any string in it once or twice URL-decoded, holds secret.
+func leaks(doc []byte, secret string) bool {
+	if bytes.Contains(doc, []byte(secret)) {
+		return true
+	}
+	var v any
+	if json.Unmarshal(doc, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			for range 3 {
+				if strings.Contains(v, secret) {
+					return true
+				}
+				v, _ = url.QueryUnescape(v)
+			}
+		case map[string]any:
+			for k, m := range v {
+				if walk(k) || walk(m) {
+					return true
+				}
+			}
+		case []any:
+			for _, m := range v {
+				if walk(m) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
+}
+
+// An upstream that echoes the credentials a request carried (its token, X-Api-Key, a
+// cookie, a credential in the query), in any of the ways a JSON string can hold them, has
+// none of them kept: not in the journal, not in a recorded file.
+func TestProxyKeepsNoEchoedCredential(t *testing.T) {
+	carried := []struct{ what, value string }{
+		{"token", "RT2/tok-0123456789"},
+		{"X-Api-Key", "key/0123456789abcd"},
+		{"cookie", "sid/cookie-01234567"},
+		{"query access_token", "qry/token-012345678"},
+	}
+	// What the upstream received, as it received it.
+	received := func(r *http.Request) []string {
+		cookie, _ := r.Cookie("sid")
+		return []string{strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), r.Header.Get("X-Api-Key"),
+			cookie.Value, r.URL.Query().Get("access_token")}
+	}
+	real, err := mock.New(mock.Options{BaseURL: "http://mock.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := httptest.NewRecorder()
+	real.Handler().ServeHTTP(template, withBearer(httptest.NewRequest("GET", stages+"/1", nil), "t"))
+	up := newRecordingUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		sent := received(r)
+		w.Header().Set("Content-Type", "application/vnd.api+json")
+		if r.URL.Path == stages+"/999" { // an error whose detail repeats everything, every way
+			var echo []string
+			for _, s := range sent {
+				for _, enc := range echoEncodings {
+					echo = append(echo, enc.encode(s))
+				}
+			}
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, `{"errors":[{"id":"resourceNotFound","title":"Resource not found","detail":"no stage for %s"}]}`, strings.Join(echo, " "))
+			return
+		}
+		// Stage n has a name that repeats one credential one way.
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, stages+"/"))
+		echo := echoEncodings[(n-1)%len(echoEncodings)].encode(sent[(n-1)/len(echoEncodings)])
+		var doc map[string]map[string]any
+		json.Unmarshal(template.Body.Bytes(), &doc)
+		doc["data"]["id"] = n
+		doc["data"]["attributes"].(map[string]any)["name"] = "ECHO"
+		body, _ := json.Marshal(doc)
+		w.Write(bytes.Replace(body, []byte(`"ECHO"`), []byte(`"Stage `+echo+`"`), 1))
+	})
+	dir := t.TempDir()
+	_, proxy := newDropIn(t, mock.Options{Upstream: up.URL, Proxy: true, RecordDir: dir})
+	send := func(path string) {
+		req, _ := http.NewRequest("GET", proxy.URL+path+"?access_token="+url.QueryEscape(carried[3].value), nil)
+		req.Header.Set("Authorization", "Bearer "+carried[0].value)
+		req.Header.Set("X-Api-Key", carried[1].value)
+		req.Header.Set("Cookie", "sid="+carried[2].value+"; theme=dark")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for n := 1; n <= len(carried)*len(echoEncodings); n++ {
+		send(fmt.Sprintf("%s/%d", stages, n))
+	}
+	send(stages + "/999")
+
+	kept := map[string][]byte{}
+	resp, err := http.Get(proxy.URL + "/__admin/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept["the journal"], _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			kept[path], _ = os.ReadFile(path)
+		}
+		return nil
+	})
+	if len(kept) != 4 || !bytes.Contains(kept[filepath.Join(dir, "stages.json")], []byte(`"Stage REDACTED"`)) {
+		t.Fatalf("want the journal, stages.json, users.json and an error recorded; got %d, stages.json:\n%s", len(kept), kept[filepath.Join(dir, "stages.json")])
+	}
+	for where, content := range kept {
+		for _, c := range carried {
+			if leaks(content, c.value) {
+				t.Errorf("%s holds the %s:\n%s", where, c.what, content)
+			}
+		}
+	}
+}
+
+func withBearer(r *http.Request, token string) *http.Request {
+	r.Header.Set("Authorization", "Bearer "+token)
+	return r
 }

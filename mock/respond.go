@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 
@@ -18,6 +19,9 @@ type response struct {
 	drop        bool        // close the connection without answering
 	sent        bool        // already written: the upstream's answer, passed on
 	rendered    bool        // body is a document the mock built, kept by the journal as is
+	// stream, when set, writes the body instead of body: an answer too large to build
+	// whole first, sent without Content-Length.
+	stream func(w io.Writer)
 }
 
 func document(status int, body []byte) response {
@@ -49,7 +53,7 @@ const headerValues = 5
 // and their digits one string, set under keys already in canonical form.
 func (resp response) writeCounted(w http.ResponseWriter, count rateCount, values []string) {
 	h := w.Header()
-	hasLength := resp.status != http.StatusNoContent
+	hasLength := resp.status != http.StatusNoContent && resp.stream == nil
 	length := int64(len(resp.body))
 	switch {
 	case count.limit > 0 && hasLength:
@@ -75,7 +79,10 @@ func (resp response) writeCounted(w http.ResponseWriter, count rateCount, values
 		h["Content-Type"] = values[n-1 : n : n]
 	}
 	w.WriteHeader(resp.status)
-	if len(resp.body) > 0 {
+	switch {
+	case resp.stream != nil:
+		resp.stream(w)
+	case len(resp.body) > 0:
 		_, _ = w.Write(resp.body)
 	}
 }

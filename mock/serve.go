@@ -45,6 +45,18 @@ type exchange struct {
 
 	bodyErr    error    // from reading the body, answered once the checks before it pass
 	violations []string // contract violations found in the exchange, for the journal
+
+	secrets      []string // the credentials the request carried, once requestSecrets has looked
+	secretsFound bool
+}
+
+// requestSecrets are the credentials the request carried, to mask wherever something the
+// mock keeps or logs repeats them; worked out once.
+func (x *exchange) requestSecrets() []string {
+	if !x.secretsFound {
+		x.secrets, x.secretsFound = journal.RequestSecrets(x.r, x.body), true
+	}
+	return x.secrets
 }
 
 // control is one step in front of the answerer: it answers the request itself, or
@@ -114,7 +126,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 		case p == http.ErrAbortHandler: // the upstream broke off an answer already under way
 			resp.drop = true
 		case p != nil:
-			s.opts.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			s.opts.Logger.Error("panic serving request", "method", r.Method, "path", journal.RedactPath(r.URL.Path), "panic", p, "stack", string(debug.Stack()))
 			resp = fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 			s.send(w, x, resp)
 		}
@@ -125,7 +137,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 		elapsed := time.Since(start)
 		if len(x.violations) > 0 {
 			box.violations.Add(int64(len(x.violations)))
-			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", r.URL.Path, "status", status, "violations", x.violations)
+			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", journal.RedactPath(r.URL.Path), "status", status, "violations", x.violations)
 		}
 		box.journal.Add(x.journalExchange(arrived, elapsed, status, resp, w.Header()))
 		s.logRequest(sent, status, start, elapsed, x.fault)
@@ -141,7 +153,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 	}
 	if s.opts.ValidateResponses && x.match != nil {
 		if err := s.validator.Response(r.Context(), r, x.match, resp.status, s.headersFor(w, x, resp), resp.body); err != nil {
-			s.opts.Logger.Error("response violates openapi.yaml", "method", r.Method, "path", r.URL.Path, "status", resp.status, "error", err)
+			s.opts.Logger.Error("response violates openapi.yaml", "method", r.Method, "path", journal.RedactPath(r.URL.Path), "status", resp.status, "error", err)
 			resp = fail(oppstages.Errorf(oppstages.CodeMockContractViolation,
 				"The mock's %d response broke openapi.yaml; see the server log.", resp.status))
 		}
@@ -164,7 +176,8 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
 	resp.writeCounted(w, x.rate, x.headerValues[:0])
 }
 
-// logRequest writes the request's line to the log. The record is stamped with the time
+// logRequest writes the request's line to the log, with the credential parameters of its
+// path and query redacted as the journal redacts them. The record is stamped with the time
 // the answer was done, start plus elapsed, and carries no caller position: logging asks
 // neither the clock nor the stack, and allocates nothing in the common case.
 func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapsed time.Duration, fault string) {
@@ -174,7 +187,7 @@ func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapse
 		return
 	}
 	rec := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
-	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", journal.RedactPath(r.URL.Path)),
 		slog.Int("status", status), slog.Duration("duration", elapsed))
 	if r.URL.RawQuery != "" {
 		rec.AddAttrs(slog.String("query", journal.RedactQuery(r.URL.RawQuery)))

@@ -101,7 +101,7 @@ func (s *Server) fromUpstream(x *exchange, w http.ResponseWriter) response {
 		return fail(rerr)
 	}
 	links := s.upstream.Links(s.baseURL(x.r))
-	secrets := journal.RequestSecrets(x.r)
+	secrets := x.requestSecrets()
 	return s.forward(x, w, func(a *upstream.Answer) {
 		for _, v := range s.strict.ResponseViolations(strict, a.Status, a.Header, a.Body) {
 			x.violations = append(x.violations, "response: "+journal.MaskString(v, secrets))
@@ -139,7 +139,7 @@ func (s *Server) requestViolations(x *exchange) []string {
 		_, invalid := s.validator.Request(x.r.Context(), x.r, q, x.match, body, s.explain)
 		errs = append(errs, invalid...)
 	}
-	secrets := journal.RequestSecrets(x.r)
+	secrets := x.requestSecrets()
 	out := make([]string, 0, len(errs))
 	for _, e := range errs {
 		msg := "request: " + e.Detail
@@ -177,8 +177,8 @@ func (s *Server) forward(x *exchange, w http.ResponseWriter, inspect func(*upstr
 	if x.r.Context().Err() != nil {
 		return response{status: 0, drop: true} // the client went away; no one to answer
 	}
-	s.opts.Logger.Warn("upstream failed", "upstream", ue.Host, "method", x.r.Method, "path", x.r.URL.Path,
-		"error", journal.MaskString(ue.Err.Error(), journal.RequestSecrets(x.r)))
+	s.opts.Logger.Warn("upstream failed", "upstream", ue.Host, "method", x.r.Method, "path", journal.RedactPath(x.r.URL.Path),
+		"error", journal.MaskString(ue.Err.Error(), x.requestSecrets()))
 	e := oppstages.Errorf(oppstages.CodeMockUpstreamUnavailable, "The upstream %s %s.", ue.Host, ue.Reason)
 	if ue.Timeout && x.match == nil {
 		// On the contract's routes a slow backend is the documented 502, as the vendor's

@@ -352,3 +352,34 @@ func TestAdminTokenFromAFile(t *testing.T) {
 		})
 	}
 }
+
+// The request line, in either log format, shows no credential of the path or the query:
+// they are redacted by the journal's one list of names.
+func TestRequestLogRedactsCredentials(t *testing.T) {
+	params := map[string]string{"pwd": "pwd-0123456789", "pass": "pass-0123456789", "access_key": "akey-0123456789",
+		"jwt": "jwt-0123456789", "sig": "sig-0123456789", "PASSWORD": "upper-0123456789", "accessToken": "camel-0123456789"}
+	const matrix = "matrix-0123456789"
+	query := url.Values{"filter[name]": {"kept-value"}}
+	for name, value := range params {
+		query.Set(name, value)
+	}
+	for _, format := range []string{"text", "json"} {
+		addr, stdout, stop := start(t, []string{"-addr", "127.0.0.1:0", "-log-format", format}, nil)
+		get(t, "http://"+addr+"/api/v2/opportunityStages;access_token="+matrix+"?"+query.Encode(), "t")
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		out := stdout.String()
+		if !strings.Contains(out, "kept-value") || !strings.Contains(out, "access_token=REDACTED") {
+			t.Errorf("%s: no request line with redacted credentials:\n%s", format, out)
+		}
+		for name, value := range params {
+			if strings.Contains(out, value) {
+				t.Errorf("%s: the log shows %s:\n%s", format, name, out)
+			}
+		}
+		if strings.Contains(out, matrix) {
+			t.Errorf("%s: the log shows the path's access_token:\n%s", format, out)
+		}
+	}
+}

@@ -1,8 +1,9 @@
 package journal
 
 import (
-	"encoding/json"
+	"bytes"
 	"net/http"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -43,7 +44,8 @@ type Exchange struct {
 // record is an entry as the journal holds it: the fields a filter reads are set in entry;
 // the query, headers and bodies are kept raw and turned into the entry's only when read.
 type record struct {
-	entry          Entry // RequestBody or ResponseBody set here: shaped when added (too long to keep raw)
+	entry          Entry
+	rawPath        string // the path as sent, when entry.Path had a credential redacted
 	rawQuery       string
 	requestHeader  []string // name, value, name, value, ...
 	responseHeader []string // nil: no answer was sent
@@ -51,7 +53,9 @@ type record struct {
 	responseBody   []byte
 	requestType    string
 	responseType   string
-	rendered       bool // responseBody is the server's own JSON
+	requestCut     bool // the body was longer than MaxBody: what is kept is its start
+	responseCut    bool
+	rendered       bool // responseBody is the server's own JSON, whole
 	size           int  // what the record counts against a journal's byte budget
 	bodyBytes      int  // the bodies' share of size
 }
@@ -62,34 +66,20 @@ const entryOverhead = 256
 // newRecord takes what the journal keeps of x.
 func newRecord(x Exchange) record {
 	rec := record{
-		entry: Entry{Time: x.Time, Sandbox: x.Sandbox, Method: x.Method, Path: x.Path, OperationID: x.OperationID,
+		entry: Entry{Time: x.Time, Sandbox: x.Sandbox, Method: x.Method, Path: RedactPath(x.Path), OperationID: x.OperationID,
 			Status: x.Status, DurationMS: float64(x.Duration.Microseconds()) / 1000, Fault: x.Fault,
 			RequestBodyTruncated: x.RequestBodyCut, Violations: x.Violations},
 		rawQuery:     x.RawQuery,
-		requestBody:  x.RequestBody,
-		responseBody: x.ResponseBody,
 		requestType:  x.RequestContentType,
 		responseType: x.ResponseContentType,
-		rendered:     x.ResponseRendered,
 	}
-	if len(rec.requestBody) == 0 {
-		rec.requestBody = nil
+	if rec.entry.Path != x.Path {
+		rec.rawPath = x.Path // for the credentials to mask when the entry is read
 	}
-	if len(rec.responseBody) == 0 {
-		rec.responseBody = nil
-	}
-	// A body longer than an entry keeps is shaped (and cut) now, so that the rest of it is
-	// not held until the entry is read.
-	if len(rec.requestBody) > MaxBody {
-		var cut bool
-		rec.entry.RequestBody, cut = Body(rec.requestBody, rec.requestType)
-		rec.entry.RequestBodyTruncated = rec.entry.RequestBodyTruncated || cut
-		rec.requestBody = nil
-	}
-	if len(rec.responseBody) > MaxBody {
-		rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = Body(rec.responseBody, rec.responseType)
-		rec.responseBody = nil
-	}
+	rec.requestBody, rec.requestCut = keepBody(x.RequestBody)
+	rec.requestCut = rec.requestCut || x.RequestBodyCut
+	rec.responseBody, rec.responseCut = keepBody(x.ResponseBody)
+	rec.rendered = x.ResponseRendered && !rec.responseCut
 	var headerBytes int
 	rec.requestHeader, rec.responseHeader, headerBytes = flatten(x.RequestHeader, x.ResponseHeader)
 	// Raw bodies count what reading may make of them, not their own length, so that the
@@ -98,16 +88,30 @@ func newRecord(x Exchange) record {
 	if !rec.rendered {
 		responseBytes = shapedSize(rec.responseBody)
 	}
-	rec.bodyBytes = shapedSize(rec.requestBody) + len(rec.entry.RequestBody) + responseBytes + len(rec.entry.ResponseBody)
-	rec.size = entryOverhead + len(x.Path) + len(x.RawQuery) + headerBytes + rec.bodyBytes
+	rec.bodyBytes = shapedSize(rec.requestBody) + responseBytes
+	rec.size = entryOverhead + len(x.Path) + len(rec.rawPath) + len(x.RawQuery) + headerBytes + rec.bodyBytes
 	return rec
+}
+
+// keepBody is what a record keeps of a body: nothing of an empty one, and a copy of the
+// first MaxBody bytes of a longer one (cut), so that the rest is not held until the entry
+// is read.
+func keepBody(b []byte) (kept []byte, cut bool) {
+	switch {
+	case len(b) == 0:
+		return nil, false
+	case len(b) > MaxBody:
+		return bytes.Clone(b[:MaxBody]), true
+	}
+	return b, false
 }
 
 // shapedSize is what Body may make of raw, up to MaxBody of it, with every escape at its
 // longest: its text as a JSON string, where a control character, an invalid byte or
 // U+2028/U+2029 takes 6 bytes and a quote or a backslash 2, or a JSON document redacted
-// and encoded again, which may also escape <, > and & in 6. (Redaction itself may lengthen
-// a credential shorter than REDACTED by a few bytes.) Nothing (0) for no body.
+// and encoded again, which may also escape <, > and & in 6. (Redaction and masking may
+// lengthen by a few bytes a credential shorter than REDACTED: a number that holds one, the
+// start of one that ends a body cut short.) Nothing (0) for no body.
 func shapedSize(raw []byte) int {
 	if len(raw) == 0 {
 		return 0
@@ -140,42 +144,54 @@ func shapedSize(raw []byte) int {
 
 // dropBodies forgets the bodies of a record too large for a journal's whole budget.
 func (rec *record) dropBodies() {
-	if rec.requestBody != nil || rec.entry.RequestBody != nil {
-		rec.requestBody, rec.entry.RequestBody, rec.entry.RequestBodyTruncated = nil, nil, true
+	if rec.requestBody != nil {
+		rec.requestBody, rec.entry.RequestBodyTruncated = nil, true
 	}
-	if rec.responseBody != nil || rec.entry.ResponseBody != nil {
-		rec.responseBody, rec.entry.ResponseBody, rec.entry.ResponseBodyTruncated = nil, nil, true
+	if rec.responseBody != nil {
+		rec.responseBody, rec.entry.ResponseBodyTruncated = nil, true
 	}
 	rec.size -= rec.bodyBytes
 	rec.bodyBytes = 0
 }
 
-// read makes the entry a caller sees: credentials redacted, bodies shaped, nothing shared
-// with the journal.
+// read makes the entry a caller sees: credentials redacted wherever a name says what they
+// are, every credential the request carried masked wherever the entry repeats it, bodies
+// shaped, nothing shared with the journal.
 func (rec *record) read() Entry {
 	e := rec.entry
-	e.Query = RedactQuery(rec.rawQuery)
-	e.RequestHeaders = RedactHeader(unflatten(rec.requestHeader))
+	requestHeader := unflatten(rec.requestHeader)
+	var secrets secretSet
+	secrets.fromHeader(requestHeader)
+	secrets.fromQuery(rec.rawQuery)
+	if rec.rawPath != "" {
+		secrets.fromPath(rec.rawPath)
+	}
+	var cut bool
+	e.RequestBody, cut = shapeBody(rec.requestBody, rec.requestType, rec.requestCut, secrets.list, &secrets)
+	e.RequestBodyTruncated = e.RequestBodyTruncated || cut
+	known := secrets.list // now with those the request's body named
+	e.Path = MaskString(e.Path, known)
+	e.Query = MaskString(RedactQuery(rec.rawQuery), known)
+	e.RequestHeaders = redactHeader(requestHeader, known)
 	if rec.responseHeader != nil {
-		e.ResponseHeaders = RedactHeader(unflatten(rec.responseHeader))
+		e.ResponseHeaders = redactHeader(unflatten(rec.responseHeader), known)
 	}
-	if rec.requestBody != nil {
-		var cut bool
-		e.RequestBody, cut = Body(rec.requestBody, rec.requestType)
-		e.RequestBodyTruncated = e.RequestBodyTruncated || cut
+	if rec.rendered {
+		// Valid by construction, with no credentials of its own; it may still repeat one
+		// the request sent.
+		var masked bool
+		if e.ResponseBody, masked = mask(rec.responseBody, known, true, false); !masked {
+			e.ResponseBody = bytes.Clone(rec.responseBody)
+		}
 	} else {
-		e.RequestBody = cloneBytes(e.RequestBody)
-	}
-	switch {
-	case rec.responseBody != nil && rec.rendered:
-		e.ResponseBody = cloneBytes(rec.responseBody) // valid by construction, with no credentials
-	case rec.responseBody != nil:
-		e.ResponseBody, e.ResponseBodyTruncated = Body(rec.responseBody, rec.responseType)
-	default:
-		e.ResponseBody = cloneBytes(e.ResponseBody)
+		e.ResponseBody, cut = shapeBody(rec.responseBody, rec.responseType, rec.responseCut, known, nil)
+		e.ResponseBodyTruncated = e.ResponseBodyTruncated || cut
 	}
 	if e.Violations != nil {
-		e.Violations = append([]string(nil), e.Violations...)
+		e.Violations = slices.Clone(e.Violations)
+		for i, v := range e.Violations {
+			e.Violations[i] = MaskString(v, known)
+		}
 	}
 	return e
 }
@@ -213,11 +229,4 @@ func unflatten(flat []string) http.Header {
 		h[flat[i]] = append(h[flat[i]], flat[i+1])
 	}
 	return h
-}
-
-func cloneBytes(b json.RawMessage) json.RawMessage {
-	if b == nil {
-		return nil
-	}
-	return append(json.RawMessage(nil), b...)
 }

@@ -2,9 +2,11 @@ package journal
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func FuzzParseFilter(f *testing.F) {
@@ -57,9 +59,11 @@ func FuzzBody(f *testing.F) {
 	})
 }
 
-// RedactQuery keeps every parameter as it was but the values of credential-like ones.
+// RedactQuery keeps every parameter as it was but the values of credential ones: by
+// their name, or holding a JSON Web Token.
 func FuzzRedactQuery(f *testing.F) {
-	for _, s := range []string{"page[size]=50", "access_token=t&a=1", "a%5Ftoken=x", "api+key=1", "code", "code=", "&&=&", "%zz=1&token=2"} {
+	for _, s := range []string{"page[size]=50", "access_token=t&a=1", "a%5Ftoken=x", "api+key=1", "code", "code=", "&&=&", "%zz=1&token=2",
+		"q=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln&PWD=p"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -74,7 +78,7 @@ func FuzzRedactQuery(f *testing.F) {
 				name = key
 			}
 			want := in[i]
-			if hasValue && Secret(name) {
+			if hasValue && (Secret(name) || hasJWT(in[i][len(key)+1:])) {
 				want = key + "=" + Redacted
 			}
 			if out[i] != want {
@@ -82,4 +86,51 @@ func FuzzRedactQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Whatever the secret and however one of the encodings a JSON string or a URL may give it
+// writes it, Mask leaves valid JSON in which no string, decoded, holds it.
+func FuzzMask(f *testing.F) {
+	f.Add(echoSecret, "token ", " rejected", uint8(0))
+	f.Add("RT2/abc-0123", "https://api.test/x?t=", "&page=2", uint8(4))
+	f.Add("p%-secret-1", "", "", uint8(7))
+	f.Add("\u00e9\"-0123", "a", "b", uint8(2))
+	f.Add("00000000", "\x10", "0", uint8(2)) // no match may start in the digits of an escape
+	f.Fuzz(func(t *testing.T, secret, before, after string, encoding uint8) {
+		// The text around is plain, and no letter of REDACTED can make the secret again.
+		if len(secret) < MinSecretLen || !utf8.ValidString(secret) || !utf8.ValidString(before) || !utf8.ValidString(after) ||
+			strings.ContainsAny(secret, "REDACT") || strings.ContainsAny(before+after, `\%+"`) {
+			return
+		}
+		echoed := encodings[int(encoding)%len(encodings)].encode(secret)
+		if !utf8.ValidString(echoed) {
+			return
+		}
+		quoted, _ := json.Marshal(before + "\x00" + after)
+		doc := []byte(`{"echo":` + strings.Replace(string(quoted), `\u0000`, jsonContents(echoed), 1) + `,"n":1}`)
+		if !json.Valid(doc) || !revealsSecret(t, doc, secret) {
+			return // the encoding does not fit this secret (e.g. \/ in a secret with a backslash)
+		}
+		got := Mask(doc, []string{secret})
+		if !json.Valid(got) {
+			t.Fatalf("Mask(%s) = %s, not JSON", doc, got)
+		}
+		if revealsSecret(t, got, secret) {
+			t.Fatalf("Mask(%s) = %s, still holds %q", doc, got, secret)
+		}
+	})
+}
+
+// jsonContents writes s into a JSON string: as it is, but for what JSON must escape.
+func jsonContents(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '"' || r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -1,6 +1,9 @@
 package journal
 
-import "sync"
+import (
+	"iter"
+	"sync"
+)
 
 // Journal keeps the newest entries within an entry limit and a byte budget, and within
 // its Pool's budget when it has one, dropping the oldest first and counting what it
@@ -69,20 +72,43 @@ func (j *Journal) dropOldest() {
 // List returns the entries that pass f, oldest first, made afresh for the caller, and
 // how many entries the journal has dropped since it was last cleared.
 func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
-	j.mu.Lock()
-	var matched []record // records never change once added: they are read after unlocking
-	for i := range j.records.len() {
-		if rec := j.records.at(i); f.Match(&rec.entry) {
-			matched = append(matched, *rec)
-		}
-	}
-	evicted = j.evicted
-	j.mu.Unlock()
+	matched, evicted := j.match(f)
 	entries = make([]Entry, len(matched))
 	for i := range matched {
 		entries[i] = matched[i].read()
 	}
 	return entries, evicted
+}
+
+// Entries is List one entry at a time: it returns the entries that pass f, oldest first,
+// as a sequence that makes each afresh only when its turn comes, so that a reader that
+// writes each out before taking the next holds one entry at a time, however many the
+// journal has. The entries are those the journal held when Entries was called; evicted is
+// as for List.
+func (j *Journal) Entries(f Filter) (entries iter.Seq[Entry], evicted int) {
+	matched, evicted := j.match(f)
+	return func(yield func(Entry) bool) {
+		for i := range matched {
+			e := matched[i].read()
+			matched[i] = record{} // read: its bodies may go, should the journal drop them
+			if !yield(e) {
+				return
+			}
+		}
+	}, evicted
+}
+
+// match copies the records that pass f, and the eviction count. Records never change once
+// added, so that they can be read after unlocking.
+func (j *Journal) match(f Filter) (matched []record, evicted int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := range j.records.len() {
+		if rec := j.records.at(i); f.Match(&rec.entry) {
+			matched = append(matched, *rec)
+		}
+	}
+	return matched, j.evicted
 }
 
 // Usage is the number of entries held, the bytes they count, and the evictions so far.

@@ -36,7 +36,7 @@ func multipartBoundary(raw []byte, contentType string) (boundary string, declare
 // redactMultipart rewrites a multipart body with the values of credential-like fields
 // replaced, and the rest of each value redacted as text is. From where the body stops
 // parsing it keeps nothing. ok is false for a body that is not multipart.
-func redactMultipart(raw []byte, contentType string) (text string, ok bool) {
+func redactMultipart(raw []byte, contentType string, found *secretSet) (text string, ok bool) {
 	boundary, declared := multipartBoundary(raw, contentType)
 	if boundary == "" {
 		if declared { // multipart without a boundary: nothing can be told apart
@@ -83,9 +83,10 @@ func redactMultipart(raw []byte, contentType string) (text string, ok bool) {
 		}
 		b.WriteString("\r\n")
 		if Secret(p.FormName()) {
+			found.add(string(value))
 			b.WriteString(Redacted)
 		} else {
-			b.WriteString(redactText(string(value)))
+			b.WriteString(redactText(string(value), found))
 		}
 		b.WriteString("\r\n")
 	}
@@ -99,9 +100,10 @@ var (
 )
 
 // redactText replaces what looks like a credential in text of any shape: form fields,
-// members of JSON cut short, name: value pairs and XML elements.
-func redactText(text string) string {
-	text = redactMembers(RedactQuery(text))
+// members of JSON cut short, name: value pairs and XML elements; it adds what it removes
+// to found.
+func redactText(text string, found *secretSet) string {
+	text = redactMembers(redactQuery(text, found), found)
 	if !strings.ContainsAny(text, ":=") && !strings.Contains(text, "</") {
 		return text // neither pattern can match: spare the regular expressions a long scan
 	}
@@ -110,6 +112,11 @@ func redactText(text string) string {
 		if !Secret(sub[1]) || sub[3] == Redacted {
 			return m
 		}
+		value := sub[3]
+		if i := strings.LastIndexAny(value, " \t"); i >= 0 { // after a scheme such as Bearer
+			value = value[i+1:]
+		}
+		found.add(value)
 		return sub[1] + sub[2] + Redacted
 	})
 	return textElement.ReplaceAllStringFunc(text, func(m string) string {
@@ -117,6 +124,7 @@ func redactText(text string) string {
 		if !Secret(sub[1]) {
 			return m
 		}
+		found.add(sub[2])
 		return "<" + sub[1] + ">" + Redacted + "</"
 	})
 }

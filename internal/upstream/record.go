@@ -119,21 +119,22 @@ type Exchange struct {
 	Body   []byte
 	// Deleted is the id of the stage a successful DELETE removed, or 0.
 	Deleted int64
-	// Secrets are the credentials the request carried; they are masked wherever the
-	// answer repeats them.
+	// Secrets are the credentials the request carried (journal.RequestSecrets); they are
+	// masked wherever the answer repeats them, however it encodes them.
 	Secrets []string
 }
 
 // Record keeps what the exchange shows: a distinct error answer, or the records of a
-// successful one.
+// successful one. Nothing it writes holds one of the exchange's secrets.
 func (rec *Recorder) Record(x Exchange) {
-	body := journal.Mask(bytes.Clone(x.Body), x.Secrets)
+	body := bytes.Clone(journal.Mask(x.Body, x.Secrets))
+	retryAfter := journal.MaskString(x.Header.Get("Retry-After"), x.Secrets)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	var changed bool
 	switch {
 	case x.Status >= 400:
-		rec.recordError(x.Status, x.Header, body)
+		rec.recordError(x.Status, retryAfter, body)
 		return
 	case x.Status < 200 || x.Status >= 300:
 		return
@@ -152,7 +153,7 @@ func (rec *Recorder) Record(x Exchange) {
 
 // recordError writes an error answer as errors/NAME.json unless an equal one is there;
 // an answer that shares a name with a different one gets a numbered name.
-func (rec *Recorder) recordError(status int, header http.Header, body []byte) {
+func (rec *Recorder) recordError(status int, retryAfter string, body []byte) {
 	var doc struct {
 		Errors []struct {
 			ID string `json:"id"`
@@ -174,8 +175,8 @@ func (rec *Recorder) recordError(status int, header http.Header, body []byte) {
 		label = "error"
 	}
 	fx := fixtures.ErrorResponse{Status: status, Body: body}
-	if ra := header.Get("Retry-After"); ra != "" {
-		fx.Headers = map[string]string{"Retry-After": ra} // the rate-limit headers are the mock's own on replay
+	if retryAfter != "" {
+		fx.Headers = map[string]string{"Retry-After": retryAfter} // the rate-limit headers are the mock's own on replay
 	}
 	raw, err := json.MarshalIndent(fx, "", "  ")
 	if err == nil {

@@ -3,6 +3,7 @@ package upstream
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/oppstages/oppstages/fixtures"
+	"github.com/oppstages/oppstages/internal/journal"
 )
 
 var (
@@ -132,8 +134,8 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// FuzzRecord: whatever the upstream answers, recording never fails loudly and the
-// directory always loads as fixtures.
+// FuzzRecord: whatever the upstream answers, and whatever masking the request's secrets
+// makes of it, recording never fails loudly and the directory always loads as fixtures.
 func FuzzRecord(f *testing.F) {
 	f.Add(200, `{"data":[`+stage("1")+`]}`)
 	f.Add(200, `{"data":{"type":"user","id":7,"attributes":{"firstName":"Ada","locked":"no"}}}`)
@@ -141,13 +143,16 @@ func FuzzRecord(f *testing.F) {
 	f.Add(404, `{"errors":[{"id":"../x"}]}`)
 	f.Add(401, `{"error":"\u0000"}`)
 	f.Add(204, ``)
+	f.Add(403, `{"errors":[{"id":"forbidden","detail":"RT2\/abc-0123 or RT2%2Fabc-0123"}]}`)
+	f.Add(200, `{"data":[`+strings.Replace(stage("1"), `"name":"`, `"name":"RT2\u002fabc-0123 `, 1)+`]}`)
+	f.Add(200, `{"data":{"type":"opportunityStage","id":12345678,"attributes":{"order":12345678}}}`)
 	dir := f.TempDir()
 	rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, status int, body string) {
-		rec.Record(Exchange{Status: status, Header: http.Header{"Retry-After": {"1"}}, Body: []byte(body)})
+		rec.Record(Exchange{Status: status, Header: http.Header{"Retry-After": {"1"}}, Body: []byte(body), Secrets: []string{"RT2/abc-0123", "12345678"}})
 		if _, err := fixtures.Load(os.DirFS(dir)); err != nil {
 			t.Fatalf("after %d %q the recording does not load: %v", status, body, err)
 		}
@@ -155,4 +160,52 @@ func FuzzRecord(f *testing.F) {
 			t.Fatalf("after %d %q the errors do not load: %v", status, body, err)
 		}
 	})
+}
+
+// A credential the answer repeats is written to no file, however the answer's JSON
+// encodes it: as it is, with its slash escaped (\/ or \u002f), or URL-encoded.
+func TestRecorderMasksEncodedSecrets(t *testing.T) {
+	const secret = "RT2/abc-0123456789"
+	for name, echo := range map[string]string{
+		"as it is":          secret,
+		`slash as \/`:       `RT2\/abc-0123456789`,
+		`slash as \u002f`:   `RT2\u002fabc-0123456789`,
+		`all \u-escaped`:    `\u0052\u0054\u0032\u002F\u0061\u0062\u0063\u002D0123456789`,
+		"URL-encoded":       `https://api.test/cb?t=RT2%2Fabc-0123456789`,
+		"URL-encoded twice": `RT2%252Fabc-0123456789`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			rec, err := NewRecorder(dir, stageAttrs, userAttrs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.Record(Exchange{Status: 403, Header: http.Header{}, Secrets: []string{secret},
+				Body: []byte(`{"errors":[{"id":"forbidden","detail":"token ` + echo + ` may not"}]}`)})
+			raw, err := os.ReadFile(filepath.Join(dir, "errors", "403-forbidden.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fx, err := fixtures.ParseErrorResponse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Errors []struct{ Detail string } `json:"errors"`
+			}
+			if err := json.Unmarshal(fx.Body, &doc); err != nil || len(doc.Errors) != 1 {
+				t.Fatalf("recorded body %s: %v", fx.Body, err)
+			}
+			detail := doc.Errors[0].Detail
+			for range 2 {
+				if strings.Contains(detail, secret) {
+					t.Fatalf("the secret was recorded: %s", raw)
+				}
+				detail, _ = url.QueryUnescape(detail)
+			}
+			if !strings.Contains(doc.Errors[0].Detail, journal.Redacted) {
+				t.Errorf("nothing masked: %s", raw)
+			}
+		})
+	}
 }
