@@ -20,6 +20,8 @@ var credentialNames = []credentialName{
 	{word: "passcode"}, {word: "authorization"}, {word: "cookie"}, {word: "session"},
 	{word: "credential"}, {word: "signature"}, {word: "private"}, {word: "assertion"}, {word: "jwt"},
 	{word: "csrf"}, {word: "xsrf"}, {word: "authcode"},
+	// PKCE: the verifier, and the challenge, which with the plain method is the verifier.
+	{word: "codeverifier"}, {word: "codechallenge"},
 	// Keys written as one word (APIKEY, accesskey); with separators the last word is key.
 	{word: "apikey"}, {word: "accesskey"}, {word: "clientkey"}, {word: "subscriptionkey"},
 	// The last word of a name: X-Auth, db_pass, url_sig, but not author, bypass or signal.

@@ -16,7 +16,7 @@ var credentialNameCases = []string{
 	"pwd", "pass", "access_key", "jwt", "sig", // query parameters
 	"X-Access-Key", "X-Client-Key", "X-Auth", "Ocp-Apim-Subscription-Key", // headers
 	"access_token", "access-token", "accessToken", "AccessToken", "ACCESSTOKEN", "access.token",
-	"X-Api-Key", "apiKey", "APIKey", "client_secret", "refresh_token", "code", "password", "passwd",
+	"X-Api-Key", "apiKey", "APIKey", "client_secret", "refresh_token", "code", "code_verifier", "code_challenge", "codeVerifier", "password", "passwd",
 	"jsessionid", "X-Amz-Security-Token", "X-Hub-Signature-256", "db_pass", "private_key", "session",
 }
 
