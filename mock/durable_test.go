@@ -259,14 +259,14 @@ func TestDamagedStateLogStopsStartup(t *testing.T) {
 			if err := os.WriteFile(crashed+".log", log, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			before := dirContents(t, filepath.Dir(crashed))
+			before := apitest.DirContents(t, filepath.Dir(crashed))
 
 			_, err = mock.New(mock.Options{StateFile: crashed})
 			want := fmt.Sprintf("%s.log is damaged at byte %d", crashed, starts[damaged])
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("New: %v\nwant an error saying %q", err, want)
 			}
-			if diff := cmp.Diff(before, dirContents(t, filepath.Dir(crashed))); diff != "" {
+			if diff := cmp.Diff(before, apitest.DirContents(t, filepath.Dir(crashed))); diff != "" {
 				t.Fatalf("a refused start changed the files (-before +after):\n%s", diff)
 			}
 
@@ -301,24 +301,6 @@ func logRecordStarts(log []byte) []int {
 		starts = append(starts, at)
 	}
 	return starts
-}
-
-// dirContents maps each file in dir to its content.
-func dirContents(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[e.Name()] = string(data)
-	}
-	return files
 }
 
 // A state file reached through a symbolic link is the file the link points to: a server on

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oppstages/oppstages/internal/apitest"
 	"github.com/oppstages/oppstages/internal/wal"
 )
 
@@ -38,7 +39,7 @@ func TestDamagedStateLog(t *testing.T) {
 	if err := os.WriteFile(path+".log", log, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	before := filesIn(t, filepath.Dir(path))
+	before := apitest.DirContents(t, filepath.Dir(path))
 
 	args := []string{"-addr", "127.0.0.1:0", "-state", path}
 	err = startErr(t, args, nil)
@@ -52,7 +53,7 @@ func TestDamagedStateLog(t *testing.T) {
 	if line := wantOneLineExit2(t, args); !strings.Contains(line, wants[1]) {
 		t.Errorf("stderr %q does not say %q", line, wants[1])
 	}
-	if diff := cmp.Diff(before, filesIn(t, filepath.Dir(path))); diff != "" {
+	if diff := cmp.Diff(before, apitest.DirContents(t, filepath.Dir(path))); diff != "" {
 		t.Fatalf("a refused start changed the files (-before +after):\n%s", diff)
 	}
 
@@ -164,22 +165,4 @@ func stateWithLog(t *testing.T, creates int) string {
 		}
 	}
 	return copied
-}
-
-// filesIn maps each file in dir to its content.
-func filesIn(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[e.Name()] = string(data)
-	}
-	return files
 }
