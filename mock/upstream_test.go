@@ -126,18 +126,23 @@ func TestPassThroughForwardsExactlyAndAnswersUnchanged(t *testing.T) {
 		"Prefer":          {"code=429"},
 		"X-Mock-Delay":    {"1ms"},
 		"X-Mock-Sandbox":  {"ci-1"},
+		"X-Forwarded-For": {"10.1.2.3"},
+		"Forwarded":       {"for=10.1.2.3;proto=https"},
 	}
-	query := "filter%5Bname%5D=Acme&b=2&b=1&empty="
-	resp, body := send(t, "PATCH", ts.URL+"/api/v2/accounts/7?"+query, header, `{"a": [1, 2]}`)
+	// Repeated, blank, unparsable (a=b;c, %zz) and blank-means-absent (sort=) parameters,
+	// and a trailing slash: the upstream reads them its own way, so they go as sent.
+	query := "filter%5Bname%5D=Acme&b=2&b=1&empty=&a=b;c&bad=%zz&sort="
+	resp, body := send(t, "PATCH", ts.URL+"/api/v2/accounts/7/?"+query, header, `{"a": [1, 2]}`)
 
 	got := up.last(t)
-	want := seen{Method: "PATCH", Path: "/api/v2/accounts/7", RawQuery: query, Host: strings.TrimPrefix(up.URL, "http://"), Body: `{"a": [1, 2]}`}
+	want := seen{Method: "PATCH", Path: "/api/v2/accounts/7/", RawQuery: query, Host: strings.TrimPrefix(up.URL, "http://"), Body: `{"a": [1, 2]}`}
 	if diff := cmp.Diff(want, got, cmpIgnoreHeader); diff != "" {
 		t.Errorf("the upstream received (-want +got):\n%s", diff)
 	}
 	for name, values := range map[string][]string{
 		"Authorization": header["Authorization"], "Content-Type": header["Content-Type"],
 		"Accept-Encoding": header["Accept-Encoding"], "X-Custom": header["X-Custom"],
+		"X-Forwarded-For": header["X-Forwarded-For"], "Forwarded": header["Forwarded"],
 	} {
 		if diff := cmp.Diff(values, got.Header.Values(name)); diff != "" {
 			t.Errorf("header %s at the upstream (-want +got):\n%s", name, diff)

@@ -247,6 +247,14 @@ func (p *Proxy) Forward(w http.ResponseWriter, r *http.Request, body []byte, ins
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			cleanPath(pr.Out.URL) // before the join, so no dot segment climbs out of the target's path
 			pr.SetURL(p.target)   // scheme, host and Host header: the upstream's, whatever the request said
+			// ReverseProxy drops query parameters Go cannot parse (a=b;c) and the client's
+			// Forwarded and X-Forwarded-* headers; the upstream gets them as they were sent.
+			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
+			for name, values := range pr.In.Header {
+				if name == "Forwarded" || strings.HasPrefix(name, "X-Forwarded-") {
+					pr.Out.Header[name] = values
+				}
+			}
 			for name := range pr.Out.Header {
 				if isMockControl(name) {
 					delete(pr.Out.Header, name)
