@@ -15,6 +15,7 @@ func TestAuthenticationAndScopes(t *testing.T) {
 		"writer":  {oppstages.ScopeWrite},
 		"deleter": {oppstages.ScopeDelete},
 		"admin":   {oppstages.ScopeAll},
+		"none":    {},
 	}
 	_, c := newServer(t, mock.Options{Tokens: tokens})
 	body := `{"data":{"type":"opportunityStage","attributes":{"name":"x"}}}`
@@ -37,6 +38,9 @@ func TestAuthenticationAndScopes(t *testing.T) {
 		{"all reads", "admin", "GET", stages, "", 200, ""},
 		{"all deletes", "admin", "DELETE", stages + "/3", "", 204, ""},
 		{"any token reads users", "writer", "GET", "/api/v2/users/1", "", 200, ""},
+		{"a token with no scope reads users", "none", "GET", "/api/v2/users/1", "", 200, ""},
+		{"a token with no scope checks the connection", "none", "GET", "/api/v2", "", 200, ""},
+		{"a token with no scope reads no stage", "none", "GET", stages + "/1", "", 403, "opportunityStages.read"},
 		{"auth comes before media type", "-", "POST", stages, body, 401, ""},
 		{"scope comes before validation", "reader", "POST", stages, `{`, 403, "opportunityStages.write"},
 	}

@@ -1,13 +1,16 @@
 package mock
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oppstages/oppstages"
 )
@@ -138,10 +141,14 @@ func TestRateCountsHoldDuringFloodOfTokens(t *testing.T) {
 // A request whose token does not authenticate gets the gateway's 401, never a 429, with
 // the rate-limit headers showing the whole budget, and leaves no bucket behind.
 func TestUnauthenticatedRequestsAreNotCounted(t *testing.T) {
-	s, err := New(Options{MaxJournal: 1, RateLimit: 1, Tokens: map[string][]oppstages.Scope{"known": {oppstages.ScopeAll}}})
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, err := New(Options{MaxJournal: 1, RateLimit: 1, Tokens: map[string][]oppstages.Scope{"known": {oppstages.ScopeAll}},
+		Clock: func() time.Time { return now }, TokenTTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
+	expired := issueToken(t, s)
+	now = now.Add(time.Hour) // the window is an hour too: the known token's budget is whole again
 	for _, c := range []struct {
 		name   string
 		header []string
@@ -151,6 +158,7 @@ func TestUnauthenticatedRequestsAreNotCounted(t *testing.T) {
 		{"malformed bearer token", []string{"Authorization", "Bearer two words"}},
 		{"unknown token", []string{"Authorization", "Bearer unknown"}},
 		{"long unknown token", []string{"Authorization", "Bearer " + longToken(1)}},
+		{"expired token from /oauth/token", []string{"Authorization", "Bearer " + expired}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for i := range 3 {
@@ -172,4 +180,29 @@ func TestUnauthenticatedRequestsAreNotCounted(t *testing.T) {
 	if w := getStage(t, s, "Authorization", "Bearer known"); w.Code != http.StatusTooManyRequests {
 		t.Errorf("the known token's second request: status %d, want 429", w.Code)
 	}
+}
+
+// issueToken runs the authorization-code flow against s and returns the access token.
+func issueToken(t *testing.T, s *Server) string {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=app&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&response_type=code", nil)
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		t.Fatalf("authorize: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "client_id": {"app"}, "client_secret": {"s"},
+		"redirect_uri": {"https://app.test/cb"}, "code": {loc.Query().Get("code")}}
+	r = httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %d %s", w.Code, w.Body)
+	}
+	return tok.AccessToken
 }
