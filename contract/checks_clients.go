@@ -32,6 +32,7 @@ func clientChecks() []check {
 		{name: "clients/null-filters", run: checkNullFilters},
 		{name: "clients/offset-pages", run: checkOffsetPages},
 		{name: "clients/offset-mixed-with-cursor", run: checkOffsetMixedWithCursor},
+		{name: "clients/trailing-slash", run: checkTrailingSlash},
 	}
 }
 

@@ -535,3 +535,98 @@ func TestPropertiesCatchTheirBugs(t *testing.T) {
 		})
 	}
 }
+
+// lenientBugs are servers that get wrong the forms openapi.yaml infers the real API lets
+// through (x-trailing-slash, getApiRoot, x-blank-parameters, x-json-media-type), or the
+// one it infers the real API refuses (bytes after the JSON document), each with the
+// check that must catch it. A bug with info is a server stricter than the inference, as
+// the real API may be: its check must skip as information holding each of those words,
+// neither passing nor failing. Every other bug must fail its check.
+var lenientBugs = []struct {
+	name, check string
+	info        []string
+	wrap        func(http.Handler) http.Handler
+}{
+	{"trailing slashes refused", "clients/trailing-slash", []string{"x-trailing-slash", "answered 404 to GET /opportunityStages/?", "404 to GET /opportunityStages/"}, onSlashed(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.URL.Path += "/" // two trailing slashes, which the mock refuses as Rails does
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"a trailing-slash list ignores sort", "clients/trailing-slash", nil, onSlashed(dropParams(func(k string) bool { return k == "sort" }))},
+	{"a trailing-slash list counts otherwise", "clients/trailing-slash", nil, onSlashed(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			if meta, ok := doc["meta"].(map[string]any); ok && meta["count"] != nil {
+				meta["count"] = meta["count"].(float64) + 1
+			}
+		})
+	})},
+	{"a trailing-slash stage answers another name", "clients/trailing-slash", nil, onSlashed(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			if data, ok := doc["data"].(map[string]any); ok {
+				data["attributes"].(map[string]any)["name"] = "another"
+			}
+		})
+	})},
+	{"a trailing slash breaks the server", "clients/trailing-slash", nil, onSlashed(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=500")
+			h.ServeHTTP(w, r)
+		})
+	})},
+}
+
+// onSlashed serves the requests whose path ends in one slash, the API root's aside, with
+// bug wrapped around next, and the rest with next.
+func onSlashed(bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != "/api/v2/" {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestLenientChecksCatchTheirBugs plants one bug at a time in the mock and runs the client
+// checks in full mode: the check named for the bug must fail, or skip as information
+// when the bug is a stricter server. Nothing a check created may be left behind.
+func TestLenientChecksCatchTheirBugs(t *testing.T) {
+	for _, bug := range lenientBugs {
+		t.Run(bug.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(bug.wrap(m.Handler()))
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(bug.check) + "$"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Results) != 1 {
+				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
+			}
+			res := report.Results[0]
+			t.Logf("%s", contract.Line(res))
+			switch {
+			case res.Passed:
+				t.Errorf("%s passed against a server where %s", bug.check, bug.name)
+			case bug.info != nil && !isInformation(res, bug.info):
+				t.Errorf("want skipped as information naming %q", bug.info)
+			case bug.info == nil && res.Skipped:
+				t.Errorf("skipped where %s, which no inference explains: want a failure", bug.name)
+			}
+			if len(report.Leftovers) > 0 || m.Stages() != 28 {
+				t.Errorf("after the run: %d stages (want 28), left behind %v", m.Stages(), report.Leftovers)
+			}
+		})
+	}
+}

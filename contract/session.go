@@ -115,6 +115,9 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 func (s *session) conforms(r *http.Request, rep *reply) error {
 	check := r.Clone(context.Background())
 	check.Body = http.NoBody
+	if p := validation.CanonicalPath(check.URL.Path); p != check.URL.Path { // x-trailing-slash: the operation of the path openapi.yaml names
+		check.URL.Path, check.URL.RawPath = p, ""
+	}
 	match, rerr := s.validator.Route(check)
 	if rerr != nil {
 		// No operation at this path: the answer must be a JSON:API 404.

@@ -1,0 +1,147 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"strconv"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The forms the real API, a Rails application, is inferred to let through, each answered
+// as its canonical request (openapi.yaml's x-trailing-slash, getApiRoot,
+// x-blank-parameters, x-json-media-type). Each check compares a form with its canonical
+// request. A target that refuses a form is stricter than the inference: the check is
+// skipped as information about the guess. A target that answers a form otherwise than its
+// canonical request, which no inference explains, fails.
+
+// checkTrailingSlash lists with a trailing slash, and gets one stage with one, and
+// requires the canonical answers: the same status, records and count, and links that walk
+// to the same records.
+func checkTrailingSlash(ctx context.Context, s *session) error {
+	all, err := s.everything(ctx)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return errors.New("the target holds no stages; add some")
+	}
+	size := smallPage(len(all))
+	query := "?count=true&sort=-id&page%5Bsize%5D=" + strconv.Itoa(size)
+	var refused []string
+	want, err := s.get(ctx, "/opportunityStages"+query)
+	if err != nil {
+		return err
+	}
+	slashed := "/opportunityStages/" + query
+	got, err := s.do(ctx, request{method: http.MethodGet, path: slashed})
+	if err != nil {
+		return err
+	}
+	if got.status == http.StatusNotFound {
+		refused = append(refused, "404 to GET "+readable(slashed))
+	} else if err := s.sameWalk(ctx, want, got, size, "GET "+readable(slashed)); err != nil {
+		return err
+	}
+
+	stage := all[s.rng(31).IntN(len(all))].ID
+	one, err := s.get(ctx, fmt.Sprintf("/opportunityStages/%d", stage))
+	if err != nil {
+		return err
+	}
+	slashed = fmt.Sprintf("/opportunityStages/%d/", stage)
+	other, err := s.do(ctx, request{method: http.MethodGet, path: slashed})
+	if err != nil {
+		return err
+	}
+	if other.status == http.StatusNotFound {
+		refused = append(refused, "404 to GET "+slashed)
+	} else if err := s.sameStage(ctx, one, other, "GET "+slashed); err != nil {
+		return err
+	}
+	if len(refused) > 0 {
+		return guessDoesNotHold("x-trailing-slash", "that a path with one trailing slash is answered as the path without it", refused)
+	}
+	return nil
+}
+
+// sameWalk requires got, the answer to what, to be want's: a 200 with the same meta.count,
+// and a walk along links.next to the same records in the same order.
+func (s *session) sameWalk(ctx context.Context, want, got *reply, size int, what string) error {
+	if err := expectStatus(got, want.status, what); err != nil {
+		return err
+	}
+	if w, g := metaCount(want), metaCount(got); w != g {
+		return fmt.Errorf("%s: meta.count %s, want %s as without the form", what, g, w)
+	}
+	expected, _, err := s.walkFrom(ctx, want, size)
+	if err != nil {
+		return err
+	}
+	actual, pages, err := s.walkFrom(ctx, got, size)
+	if err != nil {
+		return fmt.Errorf("walking from %s: %w", what, err)
+	}
+	if diff := cmp.Diff(ids(expected), ids(actual)); diff != "" {
+		return fmt.Errorf("walking from %s (%d pages) differs from the canonical request (-want +got):\n%s", what, pages, diff)
+	}
+	return nil
+}
+
+// metaCount is a list answer's meta.count as text, or "none".
+func metaCount(rep *reply) string {
+	meta, _ := rep.doc["meta"].(map[string]any)
+	if count, ok := meta["count"].(float64); ok {
+		return strconv.FormatFloat(count, 'f', -1, 64)
+	}
+	return "none"
+}
+
+// sameStage requires got, the answer to what, to be want's: a 200 with the same
+// resource, whose links.self, should it differ, leads to the same stage.
+func (s *session) sameStage(ctx context.Context, want, got *reply, what string) error {
+	if err := expectStatus(got, want.status, what); err != nil {
+		return err
+	}
+	w, err := want.one()
+	if err != nil {
+		return err
+	}
+	g, err := got.one()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if diff := cmp.Diff(withoutLinks(w.raw), withoutLinks(g.raw)); diff != "" {
+		return fmt.Errorf("%s differs from the canonical request (-want +got):\n%s", what, diff)
+	}
+	self, _ := g.Links["self"].(string)
+	if self == "" {
+		return fmt.Errorf("%s: the stage has no links.self", what)
+	}
+	if self == w.Links["self"] {
+		return nil
+	}
+	path, err := s.relative(self)
+	if err != nil {
+		return err
+	}
+	followed, err := s.get(ctx, path)
+	if err != nil {
+		return fmt.Errorf("%s: links.self does not resolve: %w", what, err)
+	}
+	if r, err := followed.one(); err != nil || r.ID != w.ID {
+		return fmt.Errorf("%s: links.self %s does not lead to stage %d", what, self, w.ID)
+	}
+	return nil
+}
+
+// withoutLinks is a resource object without its own links, which may name the same
+// resource in another form.
+func withoutLinks(raw map[string]any) map[string]any {
+	out := maps.Clone(raw)
+	delete(out, "links")
+	return out
+}
