@@ -33,6 +33,7 @@ func clientChecks() []check {
 		{name: "clients/offset-pages", run: checkOffsetPages},
 		{name: "clients/offset-mixed-with-cursor", run: checkOffsetMixedWithCursor},
 		{name: "clients/trailing-slash", run: checkTrailingSlash},
+		{name: "clients/api-root", run: checkAPIRoot},
 	}
 }
 

@@ -145,3 +145,38 @@ func withoutLinks(raw map[string]any) map[string]any {
 	delete(out, "links")
 	return out
 }
+
+// checkAPIRoot gets the API root, /api/v2 and /api/v2/, with the token, as ETL connectors
+// check a connection, and requires a 2xx (getApiRoot). Its body is the mock's own guess: an
+// answer with links, the documented shape, is held to openapi.yaml; any other body is the
+// target's to choose. A 404 is a target that does not serve the root: information.
+func checkAPIRoot(ctx context.Context, s *session) error {
+	var refused []string
+	for _, path := range []string{"", "/"} {
+		what := "GET " + serverPath(s.api) + path
+		rep, err := s.do(ctx, request{method: http.MethodGet, path: path, inferredShape: rootShaped})
+		if err != nil {
+			return err
+		}
+		switch {
+		case rep.status == http.StatusNotFound:
+			refused = append(refused, "404 to "+what)
+		case rep.status < 200 || rep.status >= 300:
+			return expectStatus(rep, http.StatusOK, what+", the connection check")
+		}
+	}
+	if len(refused) > 0 {
+		return guessDoesNotHold("getApiRoot", "that the API root answers a valid token with a 2xx", refused)
+	}
+	return nil
+}
+
+// rootShaped reports whether an answer from the API root takes the shape openapi.yaml
+// infers for it: a success with links. Failures are held to openapi.yaml as any.
+func rootShaped(rep *reply) bool {
+	if rep.status < 200 || rep.status >= 300 {
+		return true
+	}
+	_, ok := rep.doc["links"]
+	return ok
+}

@@ -576,6 +576,105 @@ var lenientBugs = []struct {
 			h.ServeHTTP(w, r)
 		})
 	})},
+	{"the API root refused", "clients/api-root", []string{"getApiRoot", "answered 404 to GET /api/v2, 404 to GET /api/v2/"}, onRoot(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.URL.Path = "/api/v2//" // a path the mock refuses with its 404
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"the API root refused with a slash", "clients/api-root", []string{"getApiRoot", "answered 404 to GET /api/v2/,"}, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v2/" {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/api/v2//"
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+	{"the API root breaks the server", "clients/api-root", nil, onRoot(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=500")
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"the API root links nowhere", "clients/api-root", nil, onRoot(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			links := doc["links"].(map[string]any)
+			delete(links, "opportunityStages")
+			links["self"] = "/api/v2"
+		})
+	})},
+}
+
+// onRoot serves the requests for the API root, /api/v2 and /api/v2/, with bug wrapped
+// around next, and the rest with next.
+func onRoot(bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v2" || r.URL.Path == "/api/v2/" {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// lenientVariants answer a form otherwise than the mock, in a way openapi.yaml leaves
+// open; the check named must pass.
+var lenientVariants = []struct {
+	name, check string
+	wrap        func(http.Handler) http.Handler
+}{
+	{"an API root of another shape", "clients/api-root", onRoot(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"status":"ok"}`))
+		})
+	})},
+	{"links that keep the trailing slash", "clients/trailing-slash", onSlashed(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			links, _ := doc["links"].(map[string]any)
+			for name, v := range links {
+				if u, err := url.Parse(v.(string)); err == nil {
+					u.Path += "/"
+					links[name] = u.String()
+				}
+			}
+			if data, ok := doc["data"].(map[string]any); ok {
+				links := data["links"].(map[string]any)
+				links["self"] = links["self"].(string) + "/"
+			}
+		})
+	})},
+}
+
+func TestLenientChecksPassWhatTheInferenceLeavesOpen(t *testing.T) {
+	for _, v := range lenientVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(v.wrap(m.Handler()))
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(v.check) + "$"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Results) != 1 || !report.Results[0].Passed || report.Results[0].Skipped {
+				for _, r := range report.Results {
+					t.Errorf("%s", contract.Line(r))
+				}
+				t.Fatalf("want %s alone, passed", v.check)
+			}
+		})
+	}
 }
 
 // onSlashed serves the requests whose path ends in one slash, the API root's aside, with
