@@ -34,6 +34,7 @@ func clientChecks() []check {
 		{name: "clients/offset-mixed-with-cursor", run: checkOffsetMixedWithCursor},
 		{name: "clients/trailing-slash", run: checkTrailingSlash},
 		{name: "clients/api-root", run: checkAPIRoot},
+		{name: "clients/blank-parameters", run: checkBlankParameters},
 	}
 }
 

@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/oppstages/oppstages"
 )
 
 // The forms the real API, a Rails application, is inferred to let through, each answered
@@ -76,6 +81,17 @@ func (s *session) sameWalk(ctx context.Context, want, got *reply, size int, what
 	}
 	if w, g := metaCount(want), metaCount(got); w != g {
 		return fmt.Errorf("%s: meta.count %s, want %s as without the form", what, g, w)
+	}
+	firstWant, err := want.many()
+	if err != nil {
+		return err
+	}
+	firstGot, err := got.many()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if diff := cmp.Diff(ids(firstWant), ids(firstGot)); diff != "" {
+		return fmt.Errorf("the first page of %s differs from the canonical request's (-want +got):\n%s", what, diff)
 	}
 	expected, _, err := s.walkFrom(ctx, want, size)
 	if err != nil {
@@ -179,4 +195,89 @@ func rootShaped(rep *reply) bool {
 	}
 	_, ok := rep.doc["links"]
 	return ok
+}
+
+// checkBlankParameters lists with every parameter of x-blank-parameters blank, as SDKs
+// send them, and requires the answer to the list without them: the same first page, the
+// same records walked along links.next, the same meta.count. The blanks go once as name=,
+// and once as the bare name next to count=true. A target that refuses a blank with 400 is
+// stricter than the inference: information, naming each form it refuses.
+func checkBlankParameters(ctx context.Context, s *session) error {
+	names, err := oppstages.BlankParameters(s.doc)
+	if err != nil {
+		return fmt.Errorf("openapi.yaml: %w", err)
+	}
+	if len(names) == 0 {
+		return skipped{"openapi.yaml lists no x-blank-parameters"}
+	}
+	var equals, bare []string
+	for _, name := range names {
+		equals = append(equals, url.QueryEscape(name)+"=")
+		if name != "count" {
+			bare = append(bare, url.QueryEscape(name))
+		}
+	}
+	refused, err := s.blankForms(ctx, "", equals)
+	if err != nil {
+		return err
+	}
+	more, err := s.blankForms(ctx, "count=true", bare)
+	if err != nil {
+		return err
+	}
+	if refused = append(refused, more...); len(refused) > 0 {
+		return guessDoesNotHold("x-blank-parameters", "that a parameter it lists is read as absent when blank", refused)
+	}
+	return nil
+}
+
+// blankForms lists with base and every blank form at once, and requires the answer to
+// base alone (sameWalk). When the target refuses that with 400, it sends each form alone
+// to find the ones it refuses, then the others at once. It returns what it refused.
+func (s *session) blankForms(ctx context.Context, base string, forms []string) ([]string, error) {
+	want, err := s.get(ctx, listPath(base))
+	if err != nil {
+		return nil, err
+	}
+	sent := listPath(base, forms...)
+	got, err := s.do(ctx, request{method: http.MethodGet, path: sent})
+	if err != nil {
+		return nil, err
+	}
+	var refused []string
+	if got.status == http.StatusBadRequest {
+		var accepted []string
+		for _, form := range forms {
+			alone := listPath(base, form)
+			rep, err := s.do(ctx, request{method: http.MethodGet, path: alone})
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case rep.status == http.StatusBadRequest:
+				refused = append(refused, "400 to GET "+readable(alone))
+			case rep.status >= 200 && rep.status < 300:
+				accepted = append(accepted, form)
+			default:
+				return nil, expectStatus(rep, http.StatusOK, "GET "+readable(alone))
+			}
+		}
+		if len(accepted) == 0 {
+			return refused, nil
+		}
+		sent = listPath(base, accepted...)
+		if got, err = s.do(ctx, request{method: http.MethodGet, path: sent}); err != nil {
+			return nil, err
+		}
+	}
+	return refused, s.sameWalk(ctx, want, got, 0, "GET "+readable(sent))
+}
+
+// listPath is the list with the query made of base and forms, each already encoded.
+func listPath(base string, forms ...string) string {
+	parts := slices.DeleteFunc(append([]string{base}, forms...), func(p string) bool { return p == "" })
+	if len(parts) == 0 {
+		return "/opportunityStages"
+	}
+	return "/opportunityStages?" + strings.Join(parts, "&")
 }

@@ -606,6 +606,40 @@ var lenientBugs = []struct {
 			links["self"] = "/api/v2"
 		})
 	})},
+	{"a blank sort refused", "clients/blank-parameters", []string{"x-blank-parameters", "answered 400 to GET /opportunityStages?sort=, 400 to GET /opportunityStages?count=true&sort, so"},
+		onBlank("sort", setParam("sort", "notAnAttribute"))},
+	{"a blank sort read as -id", "clients/blank-parameters", nil, onBlank("sort", setParam("sort", "-id"))},
+	{"a blank page size read as one", "clients/blank-parameters", nil, onBlank("page[size]", setParam("page[size]", "1"))},
+	{"a blank count read as true", "clients/blank-parameters", nil, onBlank("count", setParam("count", "true"))},
+	{"a blank include breaks the server", "clients/blank-parameters", nil, onBlank("include", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=500")
+			h.ServeHTTP(w, r)
+		})
+	})},
+}
+
+// onBlank serves the requests that send param blank (param= or the bare name) with bug
+// wrapped around next, and the rest with next.
+func onBlank(param string, bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if q := r.URL.Query(); q.Has(param) && q.Get(param) == "" {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// setParam serves with the query parameter set to value.
+func setParam(param, value string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) { q.Set(param, value) })
+	}
 }
 
 // onRoot serves the requests for the API root, /api/v2 and /api/v2/, with bug wrapped
