@@ -35,6 +35,8 @@ func clientChecks() []check {
 		{name: "clients/trailing-slash", run: checkTrailingSlash},
 		{name: "clients/api-root", run: checkAPIRoot},
 		{name: "clients/blank-parameters", run: checkBlankParameters},
+		{name: "clients/json-media-type", writes: true, run: checkJSONMediaType},
+		{name: "clients/trailing-bytes", writes: true, run: checkTrailingBytes},
 	}
 }
 

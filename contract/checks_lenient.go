@@ -281,3 +281,74 @@ func listPath(base string, forms ...string) string {
 	}
 	return "/opportunityStages?" + strings.Join(parts, "&")
 }
+
+// overLongName is a create document that openapi.yaml refuses with 422 (a name over its
+// 255 characters, which the vendor's own specification sets): a server that reads the
+// body answers 422, and creates nothing.
+func overLongName() string { return validBody(map[string]any{"name": strings.Repeat("n", 256)}) }
+
+// checkJSONMediaType creates with Content-Type application/json, with and without a UTF-8
+// charset, as public clients write, and a body that must be refused: a server that takes
+// the media type (x-json-media-type) parses the body and answers the 422 it answers in
+// application/vnd.api+json. A 415 is a target stricter than the inference: information. A
+// success created a record from a body the contract refuses: a failure, and the record is
+// deleted at the end of the run. The body is refused whatever the media type, yet a target
+// may still take it, so the check runs in full mode only, as every write.
+func checkJSONMediaType(ctx context.Context, s *session) error {
+	var refused []string
+	for _, mediaType := range []string{"application/json", "application/json; charset=utf-8"} {
+		what := "POST /opportunityStages with Content-Type " + mediaType + " and a 256-character name"
+		rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages", body: overLongName(), contentType: mediaType})
+		if err != nil {
+			return err
+		}
+		switch {
+		case rep.status >= 200 && rep.status < 300:
+			if r, err := rep.one(); err == nil {
+				s.track(r.ID)
+			}
+			return fmt.Errorf("%s: status %d; it took a body the contract refuses with 422", what, rep.status)
+		case rep.status == http.StatusUnsupportedMediaType:
+			refused = append(refused, "415 to Content-Type "+mediaType)
+		default:
+			if err := expectStatus(rep, http.StatusUnprocessableEntity, what); err != nil {
+				return err
+			}
+			if !pointsAt(rep, "/data/attributes/name") {
+				return fmt.Errorf("%s: no error points at /data/attributes/name: %s", what, clip(string(rep.body), 400))
+			}
+		}
+	}
+	if len(refused) > 0 {
+		return guessDoesNotHold("x-json-media-type", "that writes take application/json", refused)
+	}
+	return nil
+}
+
+// pointsAt reports whether an error of the answer has source.pointer pointer.
+func pointsAt(rep *reply, pointer string) bool {
+	errs, _ := rep.doc["errors"].([]any)
+	for _, e := range errs {
+		obj, _ := e.(map[string]any)
+		if src, _ := obj["source"].(map[string]any); src["pointer"] == pointer {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTrailingBytes creates with a valid document followed by " x": Rails' JSON parser
+// refuses the body with 400, and so must a target, where a parser that reads only the
+// first document would create the stage. What a target creates is deleted at the end of
+// the run; the check runs in full mode only.
+func checkTrailingBytes(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages",
+		body: validBody(map[string]any{"name": "Bytes after the document"}) + " x", contentType: vnd})
+	if err != nil {
+		return err
+	}
+	if r, err := rep.one(); err == nil && rep.status >= 200 && rep.status < 300 {
+		s.track(r.ID)
+	}
+	return expectStatus(rep, http.StatusBadRequest, `POST a valid document followed by " x"`)
+}

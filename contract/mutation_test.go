@@ -618,6 +618,60 @@ var lenientBugs = []struct {
 			h.ServeHTTP(w, r)
 		})
 	})},
+	{"application/json refused", "clients/json-media-type", []string{"x-json-media-type", "answered 415 to Content-Type application/json, 415 to Content-Type application/json; charset=utf-8, so"},
+		onJSONWrite(func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r = r.Clone(r.Context())
+				r.Header.Set("Content-Type", "text/plain")
+				h.ServeHTTP(w, r)
+			})
+		})},
+	{"application/json creates from a body the contract refuses", "clients/json-media-type", nil, onJSONWrite(withBody(func([]byte) string {
+		return `{"data":{"type":"opportunityStage","attributes":{"name":"Taken"}}}`
+	}))},
+	{"application/json bodies read as empty", "clients/json-media-type", nil, onJSONWrite(withBody(func([]byte) string { return "{}" }))},
+	{"bytes after the document taken", "clients/trailing-bytes", nil, withBody(func(body []byte) string { return strings.TrimSuffix(string(body), " x") })},
+	{"bytes after the document break the server", "clients/trailing-bytes", nil, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				r = r.Clone(r.Context())
+				r.Header.Set("Prefer", "code=500")
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+}
+
+// onJSONWrite serves the writes sent as application/json with bug wrapped around next, and
+// the rest with next.
+func onJSONWrite(bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// withBody serves requests with a body with that body changed by edit.
+func withBody(edit func([]byte) string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body != nil && r.Body != http.NoBody {
+				var body bytes.Buffer
+				body.ReadFrom(r.Body)
+				edited := []byte(edit(body.Bytes()))
+				r = r.Clone(r.Context())
+				r.Body = ioNopCloser(edited)
+				r.ContentLength = int64(len(edited))
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
 }
 
 // onBlank serves the requests that send param blank (param= or the bare name) with bug
