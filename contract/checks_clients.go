@@ -15,9 +15,10 @@ import (
 )
 
 // The request forms long-running clients send: parameters repeated, the newFilterSyntax
-// operators and lists, null tests and deprecated offset pages. Each check is read-only
-// and compares a form with one whose answer the other checks vouch for, so a run against
-// the real API shows where the mock's guesses about these forms are wrong.
+// operators and lists, null tests and deprecated offset pages, and the forms Rails lets
+// through (checks_lenient.go). Each check compares a form with one whose answer the other
+// checks vouch for, so a run against the real API shows where the mock's guesses about
+// these forms are wrong. All are read-only but the two that post a body.
 
 // clientChecks lists the checks of the forms real clients send.
 func clientChecks() []check {
