@@ -206,7 +206,7 @@ func (s *session) notOnTarget(link string) string {
 	if !strings.EqualFold(u.Scheme, api.Scheme) || !strings.EqualFold(u.Hostname(), api.Hostname()) || port(u) != port(api) {
 		return fmt.Sprintf("%q points at %s://%s, not at the target %s://%s", link, u.Scheme, u.Host, api.Scheme, api.Host)
 	}
-	if !strings.HasPrefix(u.Path, strings.TrimSuffix(api.Path, "/")+"/") {
+	if root := strings.TrimSuffix(api.Path, "/"); u.Path != root && !strings.HasPrefix(u.Path, root+"/") { // the root itself, or below it
 		return fmt.Sprintf("%q is outside the API root %s", link, api.Path)
 	}
 	return ""

@@ -179,7 +179,7 @@ func checkWrongMediaType(ctx context.Context, s *session) error {
 
 func checkOverLongName(ctx context.Context, s *session) error {
 	rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages",
-		body: validBody(map[string]any{"name": strings.Repeat("n", 256)}), contentType: vnd})
+		body: overLongName(), contentType: vnd})
 	if err != nil {
 		return err
 	}
@@ -189,12 +189,8 @@ func checkOverLongName(ctx context.Context, s *session) error {
 	if err := expectStatus(rep, http.StatusUnprocessableEntity, "POST a 256-character name"); err != nil {
 		return err
 	}
-	errs, _ := rep.doc["errors"].([]any)
-	for _, e := range errs {
-		src, _ := e.(map[string]any)["source"].(map[string]any)
-		if src["pointer"] == "/data/attributes/name" {
-			return nil
-		}
+	if pointsAt(rep, "/data/attributes/name") {
+		return nil
 	}
 	return fmt.Errorf("no error points at /data/attributes/name: %s", clip(string(rep.body), 400))
 }

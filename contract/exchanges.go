@@ -55,7 +55,7 @@ func (f findings) err(what string, exchanges int) error {
 func (s *session) observe(req request, rep *reply) {
 	l := &s.exchanges
 	l.exchanges++
-	what := fmt.Sprintf("%s %s -> %d", req.method, readable(req.path), rep.status)
+	what := fmt.Sprintf("%s %s -> %d", req.method, readable(req.shown()), rep.status)
 	// 204 has no body; 401 is the gateway's own plain JSON, as openapi.yaml documents.
 	if rep.status != http.StatusNoContent && rep.status != http.StatusUnauthorized {
 		if got := rep.header.Values("Content-Type"); len(got) != 1 || got[0] != vnd {

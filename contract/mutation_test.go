@@ -535,3 +535,285 @@ func TestPropertiesCatchTheirBugs(t *testing.T) {
 		})
 	}
 }
+
+// lenientBugs are servers that get wrong the forms openapi.yaml infers the real API lets
+// through (x-trailing-slash, getApiRoot, x-blank-parameters, x-json-media-type), or the
+// one it infers the real API refuses (bytes after the JSON document), each with the
+// check that must catch it. A bug with info is a server stricter than the inference, as
+// the real API may be: its check must skip as information holding each of those words,
+// neither passing nor failing. Every other bug must fail its check.
+var lenientBugs = []struct {
+	name, check string
+	info        []string
+	wrap        func(http.Handler) http.Handler
+}{
+	{"trailing slashes refused", "clients/trailing-slash", []string{"x-trailing-slash", "answered 404 to GET /opportunityStages/?", "404 to GET /opportunityStages/"}, onSlashed(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.URL.Path += "/" // two trailing slashes, which the mock refuses as Rails does
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"a trailing-slash list ignores sort", "clients/trailing-slash", nil, onSlashed(dropParams(func(k string) bool { return k == "sort" }))},
+	{"a trailing-slash list counts otherwise", "clients/trailing-slash", nil, onSlashed(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			if meta, ok := doc["meta"].(map[string]any); ok && meta["count"] != nil {
+				meta["count"] = meta["count"].(float64) + 1
+			}
+		})
+	})},
+	{"a trailing-slash stage answers another name", "clients/trailing-slash", nil, onSlashed(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			if data, ok := doc["data"].(map[string]any); ok {
+				data["attributes"].(map[string]any)["name"] = "another"
+			}
+		})
+	})},
+	{"a trailing slash breaks the server", "clients/trailing-slash", nil, onSlashed(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=500")
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"the API root refused", "clients/api-root", []string{"getApiRoot", "answered 404 to GET /api/v2, 404 to GET /api/v2/"}, onRoot(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.URL.Path = "/api/v2//" // a path the mock refuses with its 404
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"the API root refused with a slash", "clients/api-root", []string{"getApiRoot", "answered 404 to GET /api/v2/,"}, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v2/" {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/api/v2//"
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+	{"the API root breaks the server", "clients/api-root", nil, onRoot(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=500")
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"the API root links nowhere", "clients/api-root", nil, onRoot(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			links := doc["links"].(map[string]any)
+			delete(links, "opportunityStages")
+			links["self"] = "/api/v2"
+		})
+	})},
+	{"a blank sort refused", "clients/blank-parameters", []string{"x-blank-parameters", "answered 400 to GET /opportunityStages?sort=, 400 to GET /opportunityStages?count=true&sort, so"},
+		onBlank("sort", setParam("sort", "notAnAttribute"))},
+	{"a blank sort read as -id", "clients/blank-parameters", nil, onBlank("sort", setParam("sort", "-id"))},
+	{"a blank page size read as one", "clients/blank-parameters", nil, onBlank("page[size]", setParam("page[size]", "1"))},
+	{"a blank count read as true", "clients/blank-parameters", nil, onBlank("count", setParam("count", "true"))},
+	{"a blank include breaks the server", "clients/blank-parameters", nil, onBlank("include", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=500")
+			h.ServeHTTP(w, r)
+		})
+	})},
+	{"application/json refused", "clients/json-media-type", []string{"x-json-media-type", "answered 415 to Content-Type application/json, 415 to Content-Type application/json; charset=utf-8, so"},
+		onJSONWrite(func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r = r.Clone(r.Context())
+				r.Header.Set("Content-Type", "text/plain")
+				h.ServeHTTP(w, r)
+			})
+		})},
+	{"application/json creates from a body the contract refuses", "clients/json-media-type", nil, onJSONWrite(withBody(func([]byte) string {
+		return `{"data":{"type":"opportunityStage","attributes":{"name":"Taken"}}}`
+	}))},
+	{"application/json bodies read as empty", "clients/json-media-type", nil, onJSONWrite(withBody(func([]byte) string { return "{}" }))},
+	{"bytes after the document taken", "clients/trailing-bytes", nil, withBody(func(body []byte) string { return strings.TrimSuffix(string(body), " x") })},
+	{"bytes after the document break the server", "clients/trailing-bytes", nil, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				r = r.Clone(r.Context())
+				r.Header.Set("Prefer", "code=500")
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+}
+
+// onJSONWrite serves the writes sent as application/json with bug wrapped around next, and
+// the rest with next.
+func onJSONWrite(bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// withBody serves requests with a body with that body changed by edit.
+func withBody(edit func([]byte) string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body != nil && r.Body != http.NoBody {
+				var body bytes.Buffer
+				body.ReadFrom(r.Body)
+				edited := []byte(edit(body.Bytes()))
+				r = r.Clone(r.Context())
+				r.Body = ioNopCloser(edited)
+				r.ContentLength = int64(len(edited))
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+// onBlank serves the requests that send param blank (param= or the bare name) with bug
+// wrapped around next, and the rest with next.
+func onBlank(param string, bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if q := r.URL.Query(); q.Has(param) && q.Get(param) == "" {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// setParam serves with the query parameter set to value.
+func setParam(param, value string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return editQuery(h, func(q url.Values) { q.Set(param, value) })
+	}
+}
+
+// onRoot serves the requests for the API root, /api/v2 and /api/v2/, with bug wrapped
+// around next, and the rest with next.
+func onRoot(bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v2" || r.URL.Path == "/api/v2/" {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// lenientVariants answer a form otherwise than the mock, in a way openapi.yaml leaves
+// open; the check named must pass.
+var lenientVariants = []struct {
+	name, check string
+	wrap        func(http.Handler) http.Handler
+}{
+	{"an API root of another shape", "clients/api-root", onRoot(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"status":"ok"}`))
+		})
+	})},
+	{"links that keep the trailing slash", "clients/trailing-slash", onSlashed(func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			links, _ := doc["links"].(map[string]any)
+			for name, v := range links {
+				if u, err := url.Parse(v.(string)); err == nil {
+					u.Path += "/"
+					links[name] = u.String()
+				}
+			}
+			if data, ok := doc["data"].(map[string]any); ok {
+				links := data["links"].(map[string]any)
+				links["self"] = links["self"].(string) + "/"
+			}
+		})
+	})},
+}
+
+func TestLenientChecksPassWhatTheInferenceLeavesOpen(t *testing.T) {
+	for _, v := range lenientVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(v.wrap(m.Handler()))
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(v.check) + "$"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Results) != 1 || !report.Results[0].Passed || report.Results[0].Skipped {
+				for _, r := range report.Results {
+					t.Errorf("%s", contract.Line(r))
+				}
+				t.Fatalf("want %s alone, passed", v.check)
+			}
+		})
+	}
+}
+
+// onSlashed serves the requests whose path ends in one slash, the API root's aside, with
+// bug wrapped around next, and the rest with next.
+func onSlashed(bug func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		buggy := bug(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != "/api/v2/" {
+				buggy.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestLenientChecksCatchTheirBugs plants one bug at a time in the mock and runs the client
+// checks in full mode: the check named for the bug must fail, or skip as information
+// when the bug is a stricter server. Nothing a check created may be left behind.
+func TestLenientChecksCatchTheirBugs(t *testing.T) {
+	for _, bug := range lenientBugs {
+		t.Run(bug.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(bug.wrap(m.Handler()))
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(bug.check) + "$"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Results) != 1 {
+				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
+			}
+			res := report.Results[0]
+			t.Logf("%s", contract.Line(res))
+			switch {
+			case res.Passed:
+				t.Errorf("%s passed against a server where %s", bug.check, bug.name)
+			case bug.info != nil && !isInformation(res, bug.info):
+				t.Errorf("want skipped as information naming %q", bug.info)
+			case bug.info == nil && res.Skipped:
+				t.Errorf("skipped where %s, which no inference explains: want a failure", bug.name)
+			}
+			if len(report.Leftovers) > 0 || m.Stages() != 28 {
+				t.Errorf("after the run: %d stages (want 28), left behind %v", m.Stages(), report.Leftovers)
+			}
+		})
+	}
+}

@@ -147,15 +147,24 @@ func smallPage(n int) int { return max(3, n/100+1) }
 func (s *session) walk(ctx context.Context, query url.Values, size int) ([]resource, int, error) {
 	q := cloneQuery(query)
 	q.Set("page[size]", fmt.Sprint(size))
-	path := "/opportunityStages?" + q.Encode()
+	first, err := s.get(ctx, "/opportunityStages?"+q.Encode())
+	if err != nil {
+		return nil, 1, err
+	}
+	return s.walkFrom(ctx, first, size)
+}
+
+// walkFrom is walk from a first page already received; size 0 leaves the page size
+// unchecked, for a walk at the target's default.
+func (s *session) walkFrom(ctx context.Context, rep *reply, size int) ([]resource, int, error) {
 	var all []resource
 	seen := map[int64]bool{}
 	for pages := 1; ; pages++ {
-		page, rep, err := s.page(ctx, path)
+		page, err := rep.many()
 		if err != nil {
 			return nil, pages, err
 		}
-		if len(page) > size {
+		if size > 0 && len(page) > size {
 			return nil, pages, fmt.Errorf("page %d holds %d records, more than page[size]=%d", pages, len(page), size)
 		}
 		for _, r := range page {
@@ -175,8 +184,12 @@ func (s *session) walk(ctx context.Context, query url.Values, size int) ([]resou
 		if pages >= walkLimit {
 			return nil, pages, fmt.Errorf("the walk did not end after %d pages", pages)
 		}
-		if path, err = s.relative(next); err != nil {
+		path, err := s.relative(next)
+		if err != nil {
 			return nil, pages, err
+		}
+		if rep, err = s.get(ctx, path); err != nil {
+			return nil, pages + 1, err
 		}
 	}
 }
