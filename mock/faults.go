@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/oppstages/oppstages/internal/headerfield"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
 
@@ -131,11 +132,11 @@ func checkFaultHeaders(headers map[string]string) string {
 		value := headers[name]
 		size += len(name) + len(value)
 		switch {
-		case !validHeaderName(name):
+		case !headerfield.ValidName(name):
 			return fmt.Sprintf("%q is not a header name: letters, digits and !#$%%&'*+-.^_`|~ only", clip(name))
-		case !validHeaderValue(value):
+		case !headerfield.ValidValue(value):
 			return fmt.Sprintf("the value of %q holds a control character (CR, LF, NUL and the like; tab is allowed)", clip(name))
-		case framingHeader(name):
+		case headerfield.Framing(name):
 			return fmt.Sprintf("%q frames the answer, so the server sets it", clip(name))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/oppstages/oppstages/fixtures"
+	"github.com/oppstages/oppstages/internal/headerfield"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
@@ -116,6 +117,57 @@ func FuzzDecodeState(f *testing.F) {
 		}
 		if !bytes.Equal(encodeState(st, "http://x"), encodeState(again, "http://x")) {
 			t.Fatal("state does not round-trip")
+		}
+	})
+}
+
+// FuzzDecodeChange: a write-log record either decodes to one change, a stage to put or an
+// id to delete, which encodes back to a record that decodes to the same change; or it is
+// refused, which stops start-up rather than replaying a guess.
+func FuzzDecodeChange(f *testing.F) {
+	for _, s := range []string{`{"delete":7}`, `{"delete":0}`, `{"put":{"type":"opportunityStage","id":3,"attributes":{"name":"x","createdAt":"2024-01-01T00:00:00.000Z","updatedAt":"2024-01-01T00:00:00.000Z"}}}`,
+		`{"put":null,"delete":2}`, `{"put":{},"delete":1}`, `{}`, `[]`, `{"delete":-1}`, `{"delete":1e3}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		c, err := decodeChange(payload)
+		if err != nil {
+			return
+		}
+		if (c.Put == nil) == (c.Deleted == 0) {
+			t.Fatalf("%s decoded to %+v: want exactly one of put and delete", payload, c)
+		}
+		again, err := decodeChange(encodeChange(c))
+		if err != nil {
+			t.Fatalf("%s: its own encoding %s does not decode: %v", payload, encodeChange(c), err)
+		}
+		if again.Deleted != c.Deleted || (again.Put == nil) != (c.Put == nil) || c.Put != nil && again.Put.ID != c.Put.ID {
+			t.Fatalf("%s: %+v encodes and decodes to %+v", payload, c, again)
+		}
+	})
+}
+
+// FuzzParseErrorResponse: a user's errors/NAME.json either parses to a documented status
+// with a JSON body, or is refused with a message.
+func FuzzParseErrorResponse(f *testing.F) {
+	for _, s := range []string{`{"status":503,"headers":{"Retry-After":"30"},"body":{"errors":[{"id":"x"}]}}`, `{"status":0}`, `{"status":99999}`, `{"body":[]}`, `{"extra":1}`, `null`, `{"status":429,"body":"x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		e, err := fixtures.ParseErrorResponse(raw)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("refused without a reason")
+			}
+			return
+		}
+		if len(e.Body) > 0 && !json.Valid(e.Body) {
+			t.Fatalf("%s parsed to a body that is not JSON: %s", raw, e.Body)
+		}
+		for k, v := range e.Headers {
+			if !headerfield.ValidName(k) || !headerfield.ValidValue(v) {
+				t.Fatalf("%s parsed to a header HTTP cannot carry: %q: %q", raw, k, v)
+			}
 		}
 	})
 }

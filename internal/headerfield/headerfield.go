@@ -1,10 +1,12 @@
-package mock
+// Package headerfield says which header names and values HTTP can carry, for what the mock
+// sends from users' input: fault rules and error fixtures.
+package headerfield
 
 import "net/http"
 
-// validHeaderName reports whether name is a header field name as RFC 9110 defines it: a
+// ValidName reports whether name is a header field name as RFC 9110 defines it: a
 // token, one or more of the characters below.
-func validHeaderName(name string) bool {
+func ValidName(name string) bool {
 	if name == "" {
 		return false
 	}
@@ -30,10 +32,10 @@ func isTokenChar(c byte) bool {
 	return false
 }
 
-// validHeaderValue reports whether value can be sent as a header field value: no control
+// ValidValue reports whether value can be sent as a header field value: no control
 // character but the horizontal tab (so no CR, LF or NUL), and no DEL. Bytes from 0x80 up
 // are allowed as the obsolete text RFC 9110 still accepts.
-func validHeaderValue(value string) bool {
+func ValidValue(value string) bool {
 	for i := range len(value) {
 		if c := value[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false
@@ -42,9 +44,9 @@ func validHeaderValue(value string) bool {
 	return true
 }
 
-// framingHeader reports whether name is one of the headers that frame an answer's body,
+// Framing reports whether name is one of the headers that frame an answer's body,
 // which net/http and the mock set from the body itself.
-func framingHeader(name string) bool {
+func Framing(name string) bool {
 	switch http.CanonicalHeaderKey(name) {
 	case "Content-Length", "Transfer-Encoding":
 		return true
