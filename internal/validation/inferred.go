@@ -169,3 +169,59 @@ func ruleErrors(err error) []*openapi3.SchemaError {
 	}
 	return out
 }
+
+// Guessed reports whether what the document says about an answer rests only on a guess,
+// and the mark's reason. With header "", it is the answer as a whole: its operation or
+// documented response is marked x-inferred. Otherwise it is the answer's header of that
+// name (matched without regard to case), documented by the response or, when the
+// response does not document it, among the document's component headers. m is nil for a
+// request that matches no operation.
+func (v *Validator) Guessed(m *Match, status int, header string) (bool, string) {
+	var at mark
+	var resp *openapi3.ResponseRef
+	if m != nil {
+		if m.Route.PathItem != nil {
+			at = at.within(m.Route.PathItem.Extensions)
+		}
+		at = at.within(m.Route.Operation.Extensions)
+		if resp = m.Route.Operation.Responses.Status(status); resp == nil {
+			resp = m.Route.Operation.Responses.Default()
+		}
+		if resp != nil {
+			at = at.within(resp.Extensions)
+			if resp.Value != nil {
+				at = at.within(resp.Value.Extensions)
+			}
+		}
+	}
+	if header == "" {
+		return at.inferred, at.reason
+	}
+	var ref *openapi3.HeaderRef
+	if resp != nil && resp.Value != nil {
+		ref = headerNamed(resp.Value.Headers, header)
+	}
+	if ref == nil && v.doc.Components != nil {
+		ref = headerNamed(v.doc.Components.Headers, header)
+	}
+	if ref != nil {
+		at = at.within(ref.Extensions)
+		if ref.Value != nil {
+			at = at.within(ref.Value.Extensions)
+		}
+	}
+	return at.inferred, at.reason
+}
+
+// headerNamed is the header of that name, matched without regard to case, or nil.
+func headerNamed(headers openapi3.Headers, name string) *openapi3.HeaderRef {
+	if ref, ok := headers[name]; ok {
+		return ref
+	}
+	for key, ref := range headers {
+		if strings.EqualFold(key, name) {
+			return ref
+		}
+	}
+	return nil
+}

@@ -141,12 +141,23 @@ func bodyViolations(schema *openapi3.SchemaRef, outer mark, body []byte) []Viola
 		return nil
 	}
 	var out []Violation
-	for _, se := range ruleErrors(err) {
-		if len(out) >= maxViolations {
-			out = append(out, Violation{Message: "and more"})
-			break
+	rest := mark{inferred: true} // the places left out: a guess when every one of them is
+	errs := ruleErrors(err)
+	for i, se := range errs {
+		m := schemaErrorMark(schema, se, outer)
+		if i < maxViolations {
+			out = append(out, m.violation(describeSchemaError(se)))
+			continue
 		}
-		out = append(out, schemaErrorMark(schema, se, outer).violation(describeSchemaError(se)))
+		switch {
+		case !m.inferred:
+			rest = mark{}
+		case rest.inferred && rest.reason == "":
+			rest.reason = m.reason
+		}
+	}
+	if n := len(errs) - maxViolations; n > 0 {
+		out = append(out, rest.violation(fmt.Sprintf("and %d more places in the body", n)))
 	}
 	return out
 }

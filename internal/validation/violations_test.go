@@ -124,6 +124,11 @@ components:
             a: {type: integer}
           allOf:
             - {required: [a], x-inferred: true, x-inferred-reason: guessed requirement}
+        guessedList:
+          type: array
+          x-inferred: true
+          x-inferred-reason: guessed list
+          items: {type: integer}
         shared: {$ref: '#/components/schemas/Small'}
         sharedGuessed:
           allOf:
@@ -173,6 +178,8 @@ func TestViolationsLabelWhatRestsOnGuesses(t *testing.T) {
 		{"an unmarked header", "/things", 200, http.Header{"Content-Type": {"application/json"}, "X-Guessed": {"1"}, "X-Known": {"one"}}, `{` + complete + `}`, `header X-Known "one" is not an integer`, false, ""},
 		{"a marked response", "/things", 400, http.Header{"Content-Type": {"application/json"}}, `{"known":0,"guessedMember":1}`, "body /known: ", true, "guessed response"},
 		{"a marked operation", "/guessed", 200, http.Header{"Content-Type": {"text/plain"}}, `x`, `Content-Type "text/plain" is not documented`, true, "guessed operation"},
+		{"past the places shown, on guesses", "/things", 200, known, `{` + complete + `,"guessedList":[` + strings.Repeat(`"x",`, 24) + `"x"]}`, "and 5 more places in the body", true, "guessed list"},
+		{"past the places shown, on facts too", "/things", 200, known, `{` + complete + `,"guessedList":[` + strings.Repeat(`"x",`, 24) + `"x"],"known":0}`, "and 6 more places in the body", false, ""},
 		{"an undocumented status", "/things", 500, known, `{}`, "status 500 is not documented", false, ""},
 	}
 	for _, tt := range tests {
