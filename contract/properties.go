@@ -121,6 +121,7 @@ type corpus struct {
 	cases  int
 	err    error
 	listed []Exchange // the full listing's pages, which the oracle predicts from
+	sent   []Exchange // every exchange of a corpus that could not be made
 
 	expected map[expectKey][]resource
 }
@@ -155,6 +156,9 @@ func (s *session) cases() int {
 // exchanges are not the running check's own: each property check names those it judged.
 func (s *session) propertyCorpus(ctx context.Context) (*corpus, error) {
 	if s.corpus != nil {
+		if s.corpus.err != nil { // the exchanges that show why, as the first check named them
+			s.current.Requests = append(s.current.Requests, s.corpus.sent...)
+		}
 		return s.corpus, s.corpus.err
 	}
 	c := &corpus{cases: s.cases()}
@@ -162,6 +166,8 @@ func (s *session) propertyCorpus(ctx context.Context) (*corpus, error) {
 	c.err = s.fillCorpus(ctx, c)
 	if c.err == nil {
 		s.current.Requests = s.current.Requests[:before]
+	} else {
+		c.sent = slices.Clone(s.current.Requests[before:])
 	}
 	if ctx.Err() == nil {
 		s.corpus = c
