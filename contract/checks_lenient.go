@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -32,7 +31,7 @@ func checkTrailingSlash(ctx context.Context, s *session) error {
 		return err
 	}
 	if len(all) == 0 {
-		return errors.New("the target holds no stages; add some")
+		return emptyTarget()
 	}
 	size := smallPage(len(all))
 	query := "?count=true&sort=-id&page%5Bsize%5D=" + strconv.Itoa(size)
@@ -68,7 +67,7 @@ func checkTrailingSlash(ctx context.Context, s *session) error {
 		return err
 	}
 	if len(refused) > 0 {
-		return guessDoesNotHold("x-trailing-slash", "that a path with one trailing slash is answered as the path without it", refused)
+		return s.guessDoesNotHold("x-trailing-slash", "that a path with one trailing slash is answered as the path without it", refused)
 	}
 	return nil
 }
@@ -130,7 +129,7 @@ func (s *session) sameStage(ctx context.Context, want, got *reply, what string) 
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if diff := cmp.Diff(withoutLinks(w.raw), withoutLinks(g.raw)); diff != "" {
+	if diff := cmp.Diff(printable(withoutLinks(w.raw)), printable(withoutLinks(g.raw))); diff != "" {
 		return fmt.Errorf("%s differs from the canonical request (-want +got):\n%s", what, diff)
 	}
 	self, _ := g.Links["self"].(string)
@@ -182,7 +181,7 @@ func checkAPIRoot(ctx context.Context, s *session) error {
 		}
 	}
 	if len(refused) > 0 {
-		return guessDoesNotHold("getApiRoot", "that the API root answers a valid token with a 2xx", refused)
+		return s.guessDoesNotHold("getApiRoot", "that the API root answers a valid token with a 2xx", refused)
 	}
 	return nil
 }
@@ -205,10 +204,10 @@ func rootShaped(rep *reply) bool {
 func checkBlankParameters(ctx context.Context, s *session) error {
 	names, err := oppstages.BlankParameters(s.doc)
 	if err != nil {
-		return fmt.Errorf("openapi.yaml: %w", err)
+		return fmt.Errorf("%s: %w", s.specName, err)
 	}
 	if len(names) == 0 {
-		return skipped{"openapi.yaml lists no x-blank-parameters"}
+		return skipped{s.specName + " lists no x-blank-parameters"}
 	}
 	var equals, bare []string
 	for _, name := range names {
@@ -226,7 +225,7 @@ func checkBlankParameters(ctx context.Context, s *session) error {
 		return err
 	}
 	if refused = append(refused, more...); len(refused) > 0 {
-		return guessDoesNotHold("x-blank-parameters", "that a parameter it lists is read as absent when blank", refused)
+		return s.guessDoesNotHold("x-blank-parameters", "that a parameter it lists is read as absent when blank", refused)
 	}
 	return nil
 }
@@ -320,7 +319,7 @@ func checkJSONMediaType(ctx context.Context, s *session) error {
 		}
 	}
 	if len(refused) > 0 {
-		return guessDoesNotHold("x-json-media-type", "that writes take application/json", refused)
+		return s.guessDoesNotHold("x-json-media-type", "that writes take application/json", refused)
 	}
 	return nil
 }

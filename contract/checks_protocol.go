@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -42,21 +41,26 @@ func checkRateLimited(ctx context.Context, s *session) error {
 	if err := expectStatus(rep, http.StatusTooManyRequests, "GET with Prefer: code=429"); err != nil {
 		return err
 	}
-	var problems []string
+	var problems found
+	add := func(header, format string, args ...any) {
+		inferred, reason := s.guessed(rep, header)
+		problems = append(problems, Problem{Message: "the 429 answer does not tell a client when to retry: " + fmt.Sprintf(format, args...),
+			Inferred: inferred, InferredReason: reason})
+	}
 	for _, name := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
 		v := rep.header.Get(name)
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
-			problems = append(problems, fmt.Sprintf("%s is %q, want a non-negative integer", name, v))
+			add(name, "%s is %q, want a non-negative integer", name, v)
 		}
 	}
 	if v := rep.header.Get("X-RateLimit-Remaining"); v != "" && v != "0" {
-		problems = append(problems, fmt.Sprintf("X-RateLimit-Remaining is %s on a 429, want 0", v))
+		add("X-RateLimit-Remaining", "X-RateLimit-Remaining is %s on a 429, want 0", v)
 	}
 	if id := rep.firstErrorID(); id != "rateLimitExceeded" {
-		problems = append(problems, fmt.Sprintf("the 429 body's first error id is %q, want rateLimitExceeded", id))
+		add("", "the 429 body's first error id is %q, want rateLimitExceeded", id)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("the 429 answer does not tell a client when to retry:\n%s", strings.Join(problems, "\n"))
+		return problems
 	}
 	return nil
 }
@@ -71,7 +75,7 @@ func checkLinksAbsolute(ctx context.Context, s *session) error {
 		return err
 	}
 	if len(first) == 0 {
-		return errors.New("no records to read links from; add stages to the target")
+		return emptyTarget()
 	}
 	if next := rep.link("next"); next != "" {
 		path, err := s.relative(next)
@@ -99,6 +103,9 @@ func checkSelfResolves(ctx context.Context, s *session) error {
 	page, rep, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=5&include=creator")
 	if err != nil {
 		return err
+	}
+	if len(page) == 0 {
+		return emptyTarget()
 	}
 	recs := page
 	included, _ := rep.doc["included"].([]any)

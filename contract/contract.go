@@ -1,10 +1,12 @@
 package contract
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -29,7 +31,8 @@ const (
 // Config says what to check and how.
 type Config struct {
 	// Target is the server's root, e.g. "https://api.outreach.io" or
-	// "http://127.0.0.1:8080"; the spec's server path (/api/v2) is appended.
+	// "http://127.0.0.1:8080"; the spec's server path (/api/v2) is appended unless the
+	// target already ends with it ("https://api.outreach.io/api/v2").
 	Target string
 	// Token is sent as "Authorization: Bearer <Token>".
 	Token string
@@ -46,39 +49,87 @@ type Config struct {
 	// Client sends the requests; nil means a client with a 30-second timeout.
 	Client *http.Client
 	// Spec is the OpenAPI document to check against; nil means the embedded openapi.yaml.
+	// Its servers may be absolute: only their path is used, below Target.
 	Spec []byte
+	// SpecName names Spec in messages, e.g. its file; empty means "openapi.yaml" for the
+	// embedded document and "the spec" for another.
+	SpecName string
 	// Header is added to every request, e.g. X-Mock-Sandbox to isolate a run.
 	Header http.Header
 	// Progress, when set, is called with each result as soon as its check ends.
 	Progress func(Result)
 }
 
+// Verdict is what a check concluded.
+type Verdict string
+
+// The verdicts.
+const (
+	// Pass: the check judged the exchanges it lists in Requests and found nothing wrong.
+	Pass Verdict = "pass"
+	// Fail: the check found a problem that rests on a fact (the vendor's documents,
+	// JSON:API, or a rule the spec states without marking it a guess).
+	Fail Verdict = "fail"
+	// Inferred: the check failed, but every problem it found rests only on a guess, a
+	// rule the spec marks x-inferred. Against the real API it shows a guess that does not
+	// hold rather than a broken server.
+	Inferred Verdict = "inferred"
+	// Skip: the check had nothing to judge (no records, no second page, a write in a
+	// read-only run), or the target showed that a guess does not hold for it without
+	// breaking anything; SkipReason says which.
+	Skip Verdict = "skip"
+)
+
 // Result is the outcome of one check. A skipped check neither passed nor failed: the
-// target could not be made to show the behaviour it checks, and SkipReason says why.
+// target could not be made to show the behaviour it checks, and SkipReason says why. A
+// failed check lists its problems, each labelled with whether it rests only on a guess;
+// Failure is the same as text, a guess's lines opening "inferred: ".
 type Result struct {
 	Name       string        `json:"name"`
+	Verdict    Verdict       `json:"verdict"`
 	Passed     bool          `json:"passed"`
 	Skipped    bool          `json:"skipped,omitempty"`
 	SkipReason string        `json:"skipReason,omitempty"`
 	Failure    string        `json:"failure,omitempty"`
+	Problems   []Problem     `json:"problems,omitempty"`
 	Duration   time.Duration `json:"durationNs"`
-	Requests   []Exchange    `json:"requests"`
+	// Requests are the exchanges the check judged: the ones it sent, and for the property
+	// and protocol checks the shared ones it judged.
+	Requests []Exchange `json:"requests"`
 }
 
-// Exchange is one request a check sent and the status it got (0 when it failed to arrive).
+// Problem is one thing a check found wrong.
+type Problem struct {
+	Message string `json:"message"`
+	// Inferred reports that the problem rests only on a guess: the rule it breaks, or an
+	// object of the spec that holds the rule, is marked x-inferred. InferredReason is the
+	// mark's x-inferred-reason.
+	Inferred       bool   `json:"inferred,omitempty"`
+	InferredReason string `json:"inferredReason,omitempty"`
+	// Exchange is the exchange whose answer breaks the spec, for a conformance problem.
+	Exchange *Exchange `json:"exchange,omitempty"`
+}
+
+// Exchange is one request a check sent and the status it got (0 when no answer came).
+// Header holds the headers the check chose for this request (Prefer, Content-Type), not
+// the ones every request carries.
 type Exchange struct {
-	Method string `json:"method"`
-	URL    string `json:"url"`
-	Status int    `json:"status"`
+	Method string      `json:"method"`
+	URL    string      `json:"url"`
+	Header http.Header `json:"header,omitempty"`
+	Body   string      `json:"body,omitempty"`
+	Status int         `json:"status"`
 }
 
-// Report is the outcome of a run.
+// Report is the outcome of a run. Failed counts every check that failed; Inferred counts
+// those of them whose every problem rests only on a guess.
 type Report struct {
 	Target    string        `json:"target"`
 	Mode      Mode          `json:"mode"`
 	Results   []Result      `json:"checks"`
 	Passed    int           `json:"passed"`
 	Failed    int           `json:"failed"`
+	Inferred  int           `json:"inferred"`
 	Skipped   int           `json:"skipped"`
 	Leftovers []string      `json:"leftovers,omitempty"`
 	Duration  time.Duration `json:"durationNs"`
@@ -122,11 +173,14 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		res := s.runCheck(ctx, c)
 		report.Results = append(report.Results, res)
-		switch {
-		case res.Skipped:
+		switch res.Verdict {
+		case Skip:
 			report.Skipped++
-		case res.Passed:
+		case Pass:
 			report.Passed++
+		case Inferred:
+			report.Failed++
+			report.Inferred++
 		default:
 			report.Failed++
 		}
@@ -147,11 +201,21 @@ type check struct {
 	run    func(ctx context.Context, s *session) error
 }
 
-func loadSpec(cfg Config) (*openapi3.T, error) {
+// loadSpec loads the spec to check against, and the name messages give it. The servers
+// of a document given in Config.Spec keep only their path: the target is the host.
+func loadSpec(cfg Config) (*openapi3.T, string, error) {
 	if cfg.Spec == nil {
-		return oppstages.Spec()
+		doc, err := oppstages.Spec()
+		return doc, cmp.Or(cfg.SpecName, "openapi.yaml"), err
 	}
-	return oppstages.ParseSpec(cfg.Spec)
+	doc, err := oppstages.ParseSpec(cfg.Spec)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, server := range doc.Servers {
+		server.URL = cmp.Or(serverPath(server.URL), "/")
+	}
+	return doc, cmp.Or(cfg.SpecName, "the spec"), nil
 }
 
 func newSession(cfg Config) (*session, error) {
@@ -168,7 +232,7 @@ func newSession(cfg Config) (*session, error) {
 	if mode != Full && mode != ReadOnly {
 		return nil, fmt.Errorf("mode %q must be full or readonly", mode)
 	}
-	doc, err := loadSpec(cfg)
+	doc, specName, err := loadSpec(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +252,22 @@ func newSession(cfg Config) (*session, error) {
 		cfg:       cfg,
 		mode:      mode,
 		doc:       doc,
+		specName:  specName,
 		validator: v,
 		client:    client,
-		api:       strings.TrimSuffix(cfg.Target, "/") + basePath,
+		api:       apiRoot(cfg.Target, basePath),
 		created:   map[int64]bool{},
 	}, nil
+}
+
+// apiRoot is the target with the spec's server path below it, once: a target that already
+// ends with the path is the API root itself.
+func apiRoot(target, basePath string) string {
+	root := strings.TrimSuffix(target, "/")
+	if u, err := url.Parse(root); err == nil && basePath != "" && strings.HasSuffix(u.Path, basePath) {
+		return root
+	}
+	return root + basePath
 }
 
 // serverPath is the path of a server URL, absolute or relative.

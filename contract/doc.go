@@ -11,4 +11,9 @@
 // type and rate-limit headers of every exchange. ReadOnly mode sends only GETs and is safe against production;
 // Full mode deletes every record it created, also when a check fails or the run is
 // interrupted. Test adapts Run to go test, one subtest per check.
+//
+// Each check ends with a Verdict: Pass only on evidence (the exchanges it judged are in
+// Result.Requests), Skip when there was nothing to judge, Fail, or Inferred when every
+// problem it found breaks a rule the spec marks x-inferred, a guess rather than a fact, so
+// that a run against the real API tells a broken server from a wrong guess.
 package contract

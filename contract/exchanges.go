@@ -2,9 +2,9 @@ package contract
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,7 +19,7 @@ var rateLimitHeaders = []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X
 
 // exchangeLog is what the protocol checks keep from every exchange of a run.
 type exchangeLog struct {
-	exchanges   int
+	seen        []Exchange // every exchange observed, which the protocol checks judge
 	contentType findings
 	rateLimit   findings
 	last        *budget // the previous answer to a request with the run's token
@@ -31,44 +31,101 @@ type budget struct {
 	what             string
 }
 
-// findings keeps the first few problems and counts them all.
+// findings counts the exchanges that show a problem and keeps the first few, apart for
+// the exchanges whose every problem rests only on a guess.
 type findings struct {
-	count int
-	first []string
+	facts, guesses findingList
 }
 
-func (f *findings) add(format string, args ...any) {
-	f.count++
-	if len(f.first) < 5 {
-		f.first = append(f.first, fmt.Sprintf(format, args...))
+type findingList struct {
+	exchanges int
+	first     []string
+	reason    string // the first finding's x-inferred-reason, for guesses
+}
+
+// maxShown is how many findings of each kind a check shows.
+const maxShown = 5
+
+// exchangeFindings gathers the problems of one exchange for one protocol check.
+type exchangeFindings struct {
+	what     string
+	problems []string
+	inferred bool // every problem so far rests only on a guess
+	reason   string
+}
+
+func (e *exchangeFindings) add(inferred bool, reason, format string, args ...any) {
+	if len(e.problems) == 0 {
+		e.inferred, e.reason = true, ""
+	}
+	e.problems = append(e.problems, fmt.Sprintf(format, args...))
+	e.inferred = e.inferred && inferred
+	if inferred && e.reason == "" {
+		e.reason = reason
 	}
 }
 
-func (f findings) err(what string, exchanges int) error {
-	if f.count == 0 {
-		return nil
+// add counts an exchange with problems once, as a fact or as a guess.
+func (f *findings) add(e exchangeFindings) {
+	if len(e.problems) == 0 {
+		return
 	}
-	return fmt.Errorf("%s in %d of %d exchanges; the first:\n%s", what, f.count, exchanges, strings.Join(f.first, "\n"))
+	list := &f.facts
+	if e.inferred {
+		list = &f.guesses
+		if list.reason == "" {
+			list.reason = e.reason
+		}
+	}
+	list.exchanges++
+	if len(list.first) < maxShown {
+		list.first = append(list.first, e.what+": "+strings.Join(e.problems, "; "))
+	}
 }
 
-// observe records one exchange for the protocol checks.
-func (s *session) observe(req request, rep *reply) {
+// problems says in how many of the run's exchanges what went wrong, with the first few,
+// the guesses apart.
+func (f findings) problems(what string, exchanges int) []Problem {
+	var out []Problem
+	if n := f.facts.exchanges; n > 0 {
+		out = append(out, Problem{Message: fmt.Sprintf("%s in %d of %d exchanges; the first:\n%s", what, n, exchanges, strings.Join(f.facts.first, "\n"))})
+	}
+	if n := f.guesses.exchanges; n > 0 {
+		out = append(out, Problem{Message: fmt.Sprintf("%s, on guesses only, in %d of %d exchanges; the first:\n%s", what, n, exchanges, strings.Join(f.guesses.first, "\n")),
+			Inferred: true, InferredReason: f.guesses.reason})
+	}
+	return out
+}
+
+// observe records one exchange for the protocol checks. guessed says whether the spec
+// only infers what it says of the answer (header "") or of one of its headers; nil means
+// it infers nothing.
+func (s *session) observe(req request, rep *reply, guessed func(header string) (bool, string)) {
+	if guessed == nil {
+		guessed = func(string) (bool, string) { return false, "" }
+	}
 	l := &s.exchanges
-	l.exchanges++
+	l.seen = append(l.seen, rep.exchange)
 	what := fmt.Sprintf("%s %s -> %d", req.method, readable(req.shown()), rep.status)
 	// 204 has no body; 401 is the gateway's own plain JSON, as openapi.yaml documents.
 	if rep.status != http.StatusNoContent && rep.status != http.StatusUnauthorized {
 		if got := rep.header.Values("Content-Type"); len(got) != 1 || got[0] != vnd {
-			l.contentType.add("%s: Content-Type %q, want exactly %q", what, strings.Join(got, ", "), vnd)
+			media := exchangeFindings{what: what}
+			inferred, reason := guessed("")
+			media.add(inferred, reason, "Content-Type %q, want exactly %q", strings.Join(got, ", "), vnd)
+			l.contentType.add(media)
 		}
 	}
+	limits := exchangeFindings{what: what}
+	defer func() { l.rateLimit.add(limits) }()
 	values := make([]int64, len(rateLimitHeaders))
 	whole := true
 	for i, name := range rateLimitHeaders {
 		raw := rep.header.Values(name)
 		n, ok := unsignedInteger(raw)
 		if !ok {
-			l.rateLimit.add("%s: %s %q is not one integer", what, name, strings.Join(raw, ", "))
+			inferred, reason := guessed(name)
+			limits.add(inferred, reason, "%s %q is not one integer", name, strings.Join(raw, ", "))
 			whole = false
 		}
 		values[i] = n
@@ -80,11 +137,12 @@ func (s *session) observe(req request, rep *reply) {
 	}
 	now := &budget{remaining: values[1], reset: values[2], what: what}
 	if prev := l.last; prev != nil && prev.reset == now.reset {
+		inferred, reason := guessed("X-RateLimit-Remaining")
 		switch {
 		case now.remaining > prev.remaining:
-			l.rateLimit.add("X-RateLimit-Remaining rose from %d (%s) to %d (%s) inside one window", prev.remaining, prev.what, now.remaining, now.what)
+			limits.add(inferred, reason, "X-RateLimit-Remaining rose from %d (%s) to %d inside one window", prev.remaining, prev.what, now.remaining)
 		case s.mode == Full && now.remaining == prev.remaining && now.remaining > 0:
-			l.rateLimit.add("X-RateLimit-Remaining stayed at %d from %s to %s; in full mode each request must spend one", now.remaining, prev.what, now.what)
+			limits.add(inferred, reason, "X-RateLimit-Remaining stayed at %d since %s; in full mode each request must spend one", now.remaining, prev.what)
 		}
 	}
 	l.last = now
@@ -122,15 +180,26 @@ func checkContentType(ctx context.Context, s *session) error {
 	if err := sample(ctx, s); err != nil {
 		return err
 	}
-	return s.exchanges.contentType.err("a Content-Type other than exactly "+vnd, s.exchanges.exchanges)
+	return s.judgeExchanges(s.exchanges.contentType, "a Content-Type other than exactly "+vnd)
 }
 
 func checkRateLimit(ctx context.Context, s *session) error {
 	if err := sample(ctx, s); err != nil {
 		return err
 	}
-	if s.exchanges.exchanges == 0 {
-		return errors.New("no exchange to look at")
+	return s.judgeExchanges(s.exchanges.rateLimit, "rate-limit headers wrong")
+}
+
+// judgeExchanges is the verdict of a protocol check over every exchange of the run so
+// far, which it names as the exchanges it judged.
+func (s *session) judgeExchanges(f findings, what string) error {
+	seen := s.exchanges.seen
+	if len(seen) == 0 {
+		return skipped{"no exchange to look at"}
 	}
-	return s.exchanges.rateLimit.err("rate-limit headers wrong", s.exchanges.exchanges)
+	s.current.Requests = slices.Clone(seen)
+	if problems := f.problems(what, len(seen)); len(problems) > 0 {
+		return found(problems)
+	}
+	return nil
 }

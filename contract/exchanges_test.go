@@ -37,14 +37,14 @@ func TestObserveRateLimit(t *testing.T) {
 	for _, tt := range tests {
 		s := &session{mode: tt.mode}
 		for _, a := range tt.answers {
-			s.observe(request{method: "GET", path: "/opportunityStages"}, a)
+			s.observe(request{method: "GET", path: "/opportunityStages"}, a, nil)
 		}
-		err := s.exchanges.rateLimit.err("rate-limit headers wrong", s.exchanges.exchanges)
+		problems := s.exchanges.rateLimit.problems("rate-limit headers wrong", len(s.exchanges.seen))
 		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("%s: %v", tt.name, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-			t.Errorf("%s: %v, want a finding with %q", tt.name, err, tt.want)
+		case tt.want == "" && len(problems) > 0:
+			t.Errorf("%s: %v", tt.name, problems)
+		case tt.want != "" && (len(problems) == 0 || !strings.Contains(problems[0].Message, tt.want)):
+			t.Errorf("%s: %v, want a finding with %q", tt.name, problems, tt.want)
 		}
 	}
 }
@@ -65,9 +65,32 @@ func TestObserveContentType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s := &session{mode: ReadOnly}
-		s.observe(request{method: "GET", path: "/opportunityStages"}, answer(tt.status, tt.contentType, "1", "60"))
-		if got := s.exchanges.contentType.count == 0; got != tt.ok {
+		s.observe(request{method: "GET", path: "/opportunityStages"}, answer(tt.status, tt.contentType, "1", "60"), nil)
+		if got := len(s.exchanges.contentType.problems("", 1)) == 0; got != tt.ok {
 			t.Errorf("%d with Content-Type %q: accepted %v, want %v", tt.status, tt.contentType, got, tt.ok)
 		}
+	}
+}
+
+// The count of a protocol check counts exchanges, however many headers of one are wrong,
+// and keeps the exchanges whose every problem rests on a guess apart, labelled.
+func TestProtocolFindingsCountExchanges(t *testing.T) {
+	s := &session{mode: ReadOnly}
+	bare := func() *reply { return &reply{status: 200, header: http.Header{"Content-Type": {vnd}}} }
+	guessedHeaders := func(header string) (bool, string) { return header != "", "the headers are a guess" }
+	for range 3 {
+		s.observe(request{method: "GET", path: "/opportunityStages"}, bare(), guessedHeaders)
+	}
+	s.observe(request{method: "GET", path: "/opportunityStages"}, bare(), nil)
+	problems := s.exchanges.rateLimit.problems("rate-limit headers wrong", len(s.exchanges.seen))
+	if len(problems) != 2 {
+		t.Fatalf("problems %+v, want one on facts and one on guesses", problems)
+	}
+	facts, guesses := problems[0], problems[1]
+	if facts.Inferred || !strings.HasPrefix(facts.Message, "rate-limit headers wrong in 1 of 4 exchanges") {
+		t.Errorf("on facts: %+v", facts)
+	}
+	if !guesses.Inferred || guesses.InferredReason != "the headers are a guess" || !strings.HasPrefix(guesses.Message, "rate-limit headers wrong, on guesses only, in 3 of 4 exchanges") {
+		t.Errorf("on guesses: %+v", guesses)
 	}
 }

@@ -39,6 +39,9 @@ type property struct {
 	name     string
 	boundary bool // judged on the boundary queries instead of the generated ones
 	judge    func(c *corpus, want []resource, w *walked) *violation
+	// shows reports whether a walk holds anything the property can be judged on; nil
+	// means every walk does. A property no walk shows is skipped, not passed.
+	shows func(c *corpus, want []resource, w *walked) bool
 }
 
 // violation is how one walk breaks a property.
@@ -49,12 +52,12 @@ type violation struct {
 
 var properties = []property{
 	{name: "property/records", judge: judgeRecords},
-	{name: "property/order", judge: judgeOrder},
-	{name: "property/each-once", judge: judgeEachOnce},
-	{name: "property/links", judge: judgeLinks},
-	{name: "property/count", judge: judgeCount},
-	{name: "property/fields", judge: judgeFields},
-	{name: "property/include", judge: judgeInclude},
+	{name: "property/order", judge: judgeOrder, shows: showsOrder},
+	{name: "property/each-once", judge: judgeEachOnce, shows: holdsRecords},
+	{name: "property/links", judge: judgeLinks, shows: holdsRecordsOrLinks},
+	{name: "property/count", judge: judgeCount, shows: holdsPages},
+	{name: "property/fields", judge: judgeFields, shows: showsFields},
+	{name: "property/include", judge: judgeInclude, shows: holdsRecords},
 	{name: "property/boundaries", boundary: true, judge: judgeRecords},
 }
 
@@ -78,6 +81,7 @@ type walked struct {
 }
 
 type walkedPage struct {
+	exchange Exchange
 	path     string
 	recs     []resource
 	included []resource
@@ -116,6 +120,8 @@ type corpus struct {
 	walks  []*walked
 	cases  int
 	err    error
+	listed []Exchange // the full listing's pages, which the oracle predicts from
+	sent   []Exchange // every exchange of a corpus that could not be made
 
 	expected map[expectKey][]resource
 }
@@ -146,13 +152,23 @@ func (s *session) cases() int {
 	return DefaultCases
 }
 
-// propertyCorpus fetches the data, builds the oracle and walks every query, once.
+// propertyCorpus fetches the data, builds the oracle and walks every query, once. Its
+// exchanges are not the running check's own: each property check names those it judged.
 func (s *session) propertyCorpus(ctx context.Context) (*corpus, error) {
 	if s.corpus != nil {
+		if s.corpus.err != nil { // the exchanges that show why, as the first check named them
+			s.current.Requests = append(s.current.Requests, s.corpus.sent...)
+		}
 		return s.corpus, s.corpus.err
 	}
 	c := &corpus{cases: s.cases()}
+	before := len(s.current.Requests)
 	c.err = s.fillCorpus(ctx, c)
+	if c.err == nil {
+		s.current.Requests = s.current.Requests[:before]
+	} else {
+		c.sent = slices.Clone(s.current.Requests[before:])
+	}
 	if ctx.Err() == nil {
 		s.corpus = c
 	}
@@ -164,7 +180,7 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 	if c.vocab, err = s.vocabulary(); err != nil {
 		return err
 	}
-	stages, users, err := s.listing(ctx)
+	stages, users, listed, err := s.listing(ctx)
 	if err != nil {
 		return err
 	}
@@ -174,14 +190,15 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 			return err
 		}
 		if planted {
-			if stages, users, err = s.listing(ctx); err != nil {
+			if stages, users, listed, err = s.listing(ctx); err != nil {
 				return err
 			}
 		}
 	}
 	if len(stages) == 0 {
-		return fmt.Errorf("the target holds no stages to query; add some")
+		return skipped{"the target holds no stages to query, so there is nothing to judge"}
 	}
+	c.listed = listed
 	c.oracle = newOracle(c.vocab.kinds, stages, users)
 	gen := newQueryGen(s.cfg.Seed, c.vocab, stages)
 	for i := range c.cases {
@@ -212,21 +229,23 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 	return nil
 }
 
-// listing is every stage in the default order and every creator, with the largest page.
-func (s *session) listing(ctx context.Context) (stages, users []resource, err error) {
+// listing is every stage in the default order and every creator, with the largest page,
+// and the exchanges that fetched them.
+func (s *session) listing(ctx context.Context) (stages, users []resource, listed []Exchange, err error) {
 	path := (listQuery{include: true}).path(1000)
 	seen := map[int64]bool{}
 	for pages := 1; ; pages++ {
 		page, rep, err := s.page(ctx, path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("the full listing: %w", err)
+			return nil, nil, nil, fmt.Errorf("the full listing: %w", err)
 		}
+		listed = append(listed, rep.exchange)
 		stages = append(stages, page...)
 		included, _ := rep.doc["included"].([]any)
 		for _, v := range included {
 			u, err := asResource(v)
 			if err != nil {
-				return nil, nil, fmt.Errorf("the full listing's included: %w", err)
+				return nil, nil, nil, fmt.Errorf("the full listing's included: %w", err)
 			}
 			if !seen[u.ID] {
 				seen[u.ID] = true
@@ -235,13 +254,13 @@ func (s *session) listing(ctx context.Context) (stages, users []resource, err er
 		}
 		next := rep.link("next")
 		if next == "" || len(page) == 0 {
-			return stages, users, nil
+			return stages, users, listed, nil
 		}
 		if pages >= walkLimit {
-			return nil, nil, fmt.Errorf("the full listing did not end after %d pages", pages)
+			return nil, nil, nil, fmt.Errorf("the full listing did not end after %d pages", pages)
 		}
 		if path, err = s.relative(next); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 }
@@ -267,7 +286,7 @@ func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size in
 			w.broke = fmt.Sprintf("GET %s answered %d: %s", readable(path), rep.status, clip(string(rep.body), 300))
 			return w, nil
 		}
-		p := walkedPage{path: path, links: map[string]string{}}
+		p := walkedPage{exchange: rep.exchange, path: path, links: map[string]string{}}
 		if p.recs, err = rep.many(); err != nil {
 			w.broke = fmt.Sprintf("GET %s: %v", readable(path), err)
 			return w, nil
@@ -299,8 +318,8 @@ func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size in
 }
 
 // violated judges a walk under each collation of names; the property holds when one
-// collation satisfies it.
-func (p property) violated(c *corpus, w *walked) *violation {
+// collation satisfies it. shown reports whether the walk held anything to judge.
+func (p property) violated(c *corpus, w *walked) (v *violation, shown bool) {
 	var first *violation
 	var tried [][]int64
 	for _, coll := range collations {
@@ -309,32 +328,44 @@ func (p property) violated(c *corpus, w *walked) *violation {
 			continue
 		}
 		tried = append(tried, ids(want))
+		shown = shown || p.shows == nil || p.shows(c, want, w)
 		v := p.judge(c, want, w)
 		if v == nil {
-			return nil
+			return nil, shown
 		}
 		if first == nil {
 			first = v
 		}
 	}
-	return first
+	return first, true
 }
 
 // check judges every walk of the corpus and explains the first that breaks the property.
+// It names as its requests the full listing and the pages of every walk it judged.
 func (p property) check(ctx context.Context, s *session) error {
 	c, err := s.propertyCorpus(ctx)
 	if err != nil {
 		return err
 	}
-	judged, broken := 0, 0
+	evidence := slices.Clone(c.listed)
+	defer func() { s.current.Requests = append(evidence, s.current.Requests...) }()
+	judged, broken, walks := 0, 0, 0
 	var first *walked
 	var why *violation
 	for _, w := range c.walks {
 		if strings.HasPrefix(w.from, "boundary: ") != p.boundary {
 			continue
 		}
+		walks++
+		v, shown := p.violated(c, w)
+		if !shown {
+			continue
+		}
 		judged++
-		if v := p.violated(c, w); v != nil {
+		for _, page := range w.pages {
+			evidence = append(evidence, page.exchange)
+		}
+		if v != nil {
 			broken++
 			if first == nil {
 				first, why = w, v
@@ -342,7 +373,7 @@ func (p property) check(ctx context.Context, s *session) error {
 		}
 	}
 	if judged == 0 {
-		return fmt.Errorf("the data offers no query to judge %s on; add stages", p.name)
+		return skipped{fmt.Sprintf("none of the %d walks held anything to judge %s on", walks, p.name)}
 	}
 	if first == nil {
 		return nil
@@ -357,11 +388,11 @@ func (p property) check(ctx context.Context, s *session) error {
 // shrink looks for a smaller query that still breaks the property at the same page size:
 // one filter, list value, sort key, fieldset, include or count fewer at a time.
 func (s *session) shrink(ctx context.Context, c *corpus, p property, w *walked, v *violation) (*walked, *violation, error) {
-	stop := s.exchanges.exchanges + shrinkBudget
+	stop := len(s.exchanges.seen) + shrinkBudget
 	for progress := true; progress; {
 		progress = false
 		for _, q := range simpler(w.q) {
-			if s.exchanges.exchanges >= stop {
+			if len(s.exchanges.seen) >= stop {
 				return w, v, nil
 			}
 			cw, err := s.walkQuery(ctx, c, q, w.size, w.offset)
@@ -369,7 +400,7 @@ func (s *session) shrink(ctx context.Context, c *corpus, p property, w *walked, 
 				return nil, nil, err
 			}
 			cw.from = w.from
-			if cv := p.violated(c, cw); cv != nil {
+			if cv, _ := p.violated(c, cw); cv != nil {
 				w, v, progress = cw, cv, true
 				break
 			}
@@ -616,7 +647,7 @@ func judgeFields(c *corpus, want []resource, w *walked) *violation {
 				continue
 			}
 			if want, got := shown(full, w.q.fields), shown(r, nil); !reflect.DeepEqual(want, got) {
-				diff := cmp.Diff(want, got)
+				diff := cmp.Diff(printable(want), printable(got))
 				return &violation{problem: fmt.Sprintf("record %d on page %d (GET %s) is not the full listing's record cut to fields[opportunityStage]=%s",
 					r.ID, i+1, readable(p.path), w.q.values().Get("fields[opportunityStage]")), diff: diff}
 			}
@@ -641,7 +672,7 @@ func judgeInclude(c *corpus, want []resource, w *walked) *violation {
 		if diff := cmp.Diff(shownIDs(expected), shownIDs(got)); diff != "" {
 			return &violation{problem: fmt.Sprintf("included users of page %d (GET %s) against the creators of its records; ids", i+1, readable(p.path)), diff: diff}
 		}
-		if diff := cmp.Diff(expected, got, cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(printableMaps(expected), printableMaps(got), cmpopts.EquateEmpty()); diff != "" {
 			return &violation{problem: fmt.Sprintf("included users of page %d (GET %s) against the full listing's, cut to fields[user]", i+1, readable(p.path)), diff: diff}
 		}
 	}
@@ -668,4 +699,42 @@ func shownIDs(ms []map[string]any) []int64 {
 		out = append(out, id)
 	}
 	return out
+}
+
+// showsOrder: at least two of the records the query selects came back, so they have an
+// order to judge.
+func showsOrder(c *corpus, want []resource, w *walked) bool {
+	expected := map[int64]bool{}
+	for _, r := range want {
+		expected[r.ID] = true
+	}
+	both := 0
+	for _, id := range w.ids() {
+		if expected[id] {
+			both++
+		}
+	}
+	return both >= 2
+}
+
+// holdsRecords: a page of the walk holds records.
+func holdsRecords(c *corpus, want []resource, w *walked) bool {
+	return slices.ContainsFunc(w.pages, func(p walkedPage) bool { return len(p.recs) > 0 })
+}
+
+// holdsRecordsOrLinks: a page of the walk holds records or links.
+func holdsRecordsOrLinks(c *corpus, want []resource, w *walked) bool {
+	return slices.ContainsFunc(w.pages, func(p walkedPage) bool {
+		return len(p.recs) > 0 || slices.ContainsFunc(linkNames, func(name string) bool { return p.links[name] != "" })
+	})
+}
+
+// holdsPages: the walk got at least one page.
+func holdsPages(c *corpus, want []resource, w *walked) bool { return len(w.pages) > 0 }
+
+// showsFields: a record of the walk is in the full listing, to be compared with it.
+func showsFields(c *corpus, want []resource, w *walked) bool {
+	return slices.ContainsFunc(w.pages, func(p walkedPage) bool {
+		return slices.ContainsFunc(p.recs, func(r resource) bool { _, ok := c.oracle.byID[r.ID]; return ok })
+	})
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // Test runs the suite as part of go test: one subtest per check, failing with the check's
-// diff. A run that cannot start fails the test.
+// diff, also when every problem rests only on a guess (its lines open "inferred: "). A
+// run that cannot start fails the test.
 func Test(t *testing.T, cfg Config) Report {
 	t.Helper()
 	progress := cfg.Progress
@@ -38,7 +39,9 @@ func Test(t *testing.T, cfg Config) Report {
 	return report
 }
 
-// Line is the one-line summary of a result, followed by its failure indented.
+// Line is the one-line summary of a result, followed by its failure indented. A check
+// that failed only on guesses says so on its first line, and each of its problems opens
+// "inferred: ".
 func Line(res Result) string {
 	if res.Skipped {
 		return fmt.Sprintf("SKIP %s: %s", res.Name, res.SkipReason)
@@ -46,11 +49,26 @@ func Line(res Result) string {
 	if res.Passed {
 		return fmt.Sprintf("PASS %s (%s)", res.Name, res.Duration.Round(100_000))
 	}
-	return fmt.Sprintf("FAIL %s (%s)\n    %s", res.Name, res.Duration.Round(100_000), strings.ReplaceAll(res.Failure, "\n", "\n    "))
+	only := ""
+	if res.Verdict == Inferred {
+		only = ", on inferred facts only"
+	}
+	return fmt.Sprintf("FAIL %s (%s)%s\n    %s", res.Name, res.Duration.Round(100_000), only, strings.ReplaceAll(res.Failure, "\n", "\n    "))
 }
 
-// Summary is the closing line: "N passed, N failed".
-func (r Report) Summary() string { return fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed) }
+// Summary is the closing line: "N passed, N failed", then how many of the failures rest
+// only on guesses and how many checks were skipped, when any: "40 passed, 7 failed (5 on
+// inferred facts only), 3 skipped".
+func (r Report) Summary() string {
+	line := fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed)
+	if r.Inferred > 0 {
+		line += fmt.Sprintf(" (%d on inferred facts only)", r.Inferred)
+	}
+	if r.Skipped > 0 {
+		line += fmt.Sprintf(", %d skipped", r.Skipped)
+	}
+	return line
+}
 
 // WriteJSON writes the report as JSON.
 func WriteJSON(w io.Writer, r Report) error {
@@ -83,10 +101,12 @@ type junitSkipped struct {
 
 type junitFailure struct {
 	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the report as JUnit XML, one test case per check.
+// WriteJUnit writes the report as JUnit XML, one test case per check. A check that failed
+// only on guesses has a failure of type "inferred", its message opening "inferred: ".
 func WriteJUnit(w io.Writer, r Report) error {
 	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Skipped: r.Skipped, Time: r.Duration.Seconds()}
 	for _, res := range r.Results {
@@ -95,7 +115,7 @@ func WriteJUnit(w io.Writer, r Report) error {
 			c.Skipped = &junitSkipped{Message: res.SkipReason}
 		} else if !res.Passed {
 			first, _, _ := strings.Cut(res.Failure, "\n")
-			c.Failure = &junitFailure{Message: first, Text: res.Failure}
+			c.Failure = &junitFailure{Message: first, Type: string(res.Verdict), Text: res.Failure}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -257,4 +259,49 @@ func (r resource) value(key string) any {
 		return float64(r.ID)
 	}
 	return r.Attrs[key]
+}
+
+// printable is a JSON value with every integral number in int64's range as an int64, so
+// that messages and diffs print ids and values of a million or more as integers rather
+// than in scientific notation. Equal values stay equal.
+func printable(v any) any {
+	switch v := v.(type) {
+	case float64:
+		if n, ok := integer(v); ok && math.Abs(v) < 1<<63 {
+			return n
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = printable(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = printable(e)
+		}
+		return out
+	}
+	return v
+}
+
+// show writes a JSON value for a message, integers as integers.
+func show(v any) string {
+	if f, ok := printable(v).(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return fmt.Sprint(printable(v))
+}
+
+// printableMaps is printable for a list of objects.
+func printableMaps(ms []map[string]any) []any {
+	if ms == nil {
+		return nil
+	}
+	out := make([]any, len(ms))
+	for i, m := range ms {
+		out[i] = printable(m)
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +23,7 @@ type session struct {
 	cfg       Config
 	mode      Mode
 	doc       *openapi3.T
+	specName  string // the spec as messages name it: openapi.yaml, or the file in use
 	validator *validation.Validator
 	client    *http.Client
 	api       string // target plus the spec's server path
@@ -31,8 +31,8 @@ type session struct {
 	mu      sync.Mutex
 	created map[int64]bool // records made by this run and not yet deleted
 
-	current *Result  // the check that is running
-	faults  []string // contract violations seen by the current check
+	current *Result   // the check that is running
+	faults  []Problem // contract violations seen by the current check
 
 	corpus    *corpus     // the property checks' oracle and walks, made once
 	exchanges exchangeLog // what the protocol checks keep from every exchange
@@ -40,10 +40,18 @@ type session struct {
 
 // reply is a received response.
 type reply struct {
-	status int
-	header http.Header
-	body   []byte
-	doc    map[string]any // the body, when it is a JSON object
+	status   int
+	header   http.Header
+	body     []byte
+	doc      map[string]any    // the body, when it is a JSON object
+	exchange Exchange          // the request and its status, as reports list it
+	match    *validation.Match // the spec's operation for the request; nil for none
+}
+
+// guessed says whether the spec only infers what it says of this answer (header "") or
+// of one of its headers, and why.
+func (s *session) guessed(rep *reply, header string) (bool, string) {
+	return s.validator.Guessed(rep.match, rep.status, header)
 }
 
 // request is one request to send; path is below the API root and may carry a query.
@@ -71,7 +79,8 @@ func (req request) shown() string {
 const maxBody = 32 << 20
 
 // do sends a request and checks the response against the contract; violations are
-// recorded against the current check, which fails because of them.
+// recorded against the current check, which fails because of them. A request that gets no
+// answer is an error naming it.
 func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	var body io.Reader
 	if req.body != "" {
@@ -88,72 +97,80 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	if !req.noToken {
 		r.Header.Set("Authorization", "Bearer "+s.cfg.Token)
 	}
-	if req.contentType != "" {
-		r.Header.Set("Content-Type", req.contentType)
+	exchange := Exchange{Method: req.method, URL: url, Body: req.body}
+	if req.contentType != "" || len(req.header) > 0 {
+		exchange.Header = req.header.Clone()
+		if exchange.Header == nil {
+			exchange.Header = http.Header{}
+		}
+		if req.contentType != "" {
+			exchange.Header.Set("Content-Type", req.contentType)
+		}
 	}
-	for k, vs := range req.header {
+	for k, vs := range exchange.Header {
 		r.Header[k] = vs
 	}
 	r.Header.Set("Accept", jsonapi.MediaType)
-	exchange := Exchange{Method: req.method, URL: url}
 	resp, err := s.client.Do(r)
 	if err != nil {
 		s.record(exchange)
-		return nil, fmt.Errorf("%s %s: %w", req.method, url, err)
+		return nil, fmt.Errorf("%s %s got no answer: %w", req.method, url, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	exchange.Status = resp.StatusCode
 	s.record(exchange)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read body: %w", req.method, url, err)
+		return nil, fmt.Errorf("%s %s -> %d: read body: %w", req.method, url, resp.StatusCode, err)
 	}
-	rep := &reply{status: resp.StatusCode, header: resp.Header, body: data}
+	rep := &reply{status: resp.StatusCode, header: resp.Header, body: data, exchange: exchange}
 	if len(data) > 0 {
 		_ = json.Unmarshal(data, &rep.doc)
 	}
 	if req.inferredShape != nil && !req.inferredShape(rep) {
 		return rep, nil
 	}
-	s.observe(req, rep)
-	if err := s.conforms(r, rep); err != nil {
-		s.faults = append(s.faults, fmt.Sprintf("%s %s -> %d breaks openapi.yaml: %v", req.method, req.shown(), rep.status, err))
+	rep.match = s.route(r)
+	s.observe(req, rep, func(header string) (bool, string) { return s.guessed(rep, header) })
+	for _, v := range s.conformance(rep.match, rep) {
+		s.faults = append(s.faults, Problem{
+			Message:  fmt.Sprintf("%s %s -> %d breaks %s: %s", req.method, req.shown(), rep.status, s.specName, v.Message),
+			Inferred: v.Inferred, InferredReason: v.Reason, Exchange: &rep.exchange,
+		})
 	}
 	for _, bad := range s.foreignLinks(rep) {
-		s.faults = append(s.faults, fmt.Sprintf("%s %s -> %d: %s", req.method, req.shown(), rep.status, bad))
+		s.faults = append(s.faults, Problem{Message: fmt.Sprintf("%s %s -> %d: %s", req.method, req.shown(), rep.status, bad)})
 	}
 	return rep, nil
 }
 
-// conforms checks one exchange: the status is documented for the operation, and the
-// media type, headers and body match the response's declaration.
-func (s *session) conforms(r *http.Request, rep *reply) error {
+// route is the operation of the spec a request goes to, or nil for a path with none. A
+// path with one trailing slash goes to the operation of the path the spec names
+// (x-trailing-slash).
+func (s *session) route(r *http.Request) *validation.Match {
 	check := r.Clone(context.Background())
 	check.Body = http.NoBody
-	if p := validation.CanonicalPath(check.URL.Path); p != check.URL.Path { // x-trailing-slash: the operation of the path openapi.yaml names
+	if p := validation.CanonicalPath(check.URL.Path); p != check.URL.Path {
 		check.URL.Path, check.URL.RawPath = p, ""
 	}
 	match, rerr := s.validator.Route(check)
 	if rerr != nil {
-		// No operation at this path: the answer must be a JSON:API 404.
-		if rep.status != http.StatusNotFound {
-			return fmt.Errorf("a path with no operation answered %d, want 404", rep.status)
-		}
-		return s.isErrorDocument(rep)
-	}
-	return s.validator.Response(context.Background(), check, match, rep.status, rep.header, bytes.Clone(rep.body))
-}
-
-func (s *session) isErrorDocument(rep *reply) error {
-	schema := s.doc.Components.Schemas["ErrorDocument"]
-	if schema == nil {
 		return nil
 	}
-	var v any
-	if err := json.Unmarshal(rep.body, &v); err != nil {
-		return fmt.Errorf("body is not JSON: %w", err)
+	return match
+}
+
+// conformance checks one exchange: the status is documented for the operation, and the
+// media type, headers and body match the response's declaration. An answer from a path
+// with no operation must be a JSON:API 404.
+func (s *session) conformance(match *validation.Match, rep *reply) []validation.Violation {
+	if match != nil {
+		return s.validator.Violations(match, rep.status, rep.header, rep.body)
 	}
-	return schema.Value.VisitJSON(v)
+	if rep.status != http.StatusNotFound {
+		return []validation.Violation{{Message: fmt.Sprintf("a path with no operation answered %d, want 404", rep.status)}}
+	}
+	return validation.BodyViolations(s.doc.Components.Schemas["ErrorDocument"], rep.body)
 }
 
 func (s *session) record(e Exchange) {
@@ -169,27 +186,72 @@ func (s *session) runCheck(ctx context.Context, c check) (res Result) {
 	s.current, s.faults = &res, nil
 	defer func() {
 		if p := recover(); p != nil {
-			res.Passed = false
-			res.Failure = fmt.Sprintf("check panicked: %v\n%s", p, debug.Stack())
+			res.Verdict, res.Passed, res.Skipped, res.SkipReason = Fail, false, false, ""
+			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("check panicked: %v\n%s", p, debug.Stack())})
+			res.Failure = failure(res.Problems, "")
 		}
 		res.Requests = s.current.Requests
 		res.Duration = time.Since(start)
 		s.current = nil
 	}()
 	err := c.run(ctx, s)
-	var problems []string
 	var skip skipped
+	var own found
+	note := ""
 	switch {
-	case errors.As(err, &skip) && len(s.faults) == 0:
-		res.Skipped, res.SkipReason = true, skip.reason
-		return res
-	case err != nil:
-		problems = append(problems, err.Error())
+	case err == nil:
+	case errors.As(err, &skip):
+		note = skip.reason
+	case errors.As(err, &own):
+		res.Problems = append(res.Problems, own...)
+	default:
+		res.Problems = append(res.Problems, Problem{Message: err.Error()})
 	}
-	problems = append(problems, s.faults...)
-	res.Passed = len(problems) == 0
-	res.Failure = strings.Join(problems, "\n")
+	res.Problems = append(res.Problems, s.faults...)
+	switch {
+	case len(res.Problems) == 0 && note != "":
+		res.Verdict, res.Skipped, res.SkipReason = Skip, true, note
+	case len(res.Problems) == 0 && len(res.Requests) == 0:
+		res.Verdict, res.Skipped, res.SkipReason = Skip, true, "the check judged no exchange"
+	case len(res.Problems) == 0:
+		res.Verdict, res.Passed = Pass, true
+	default:
+		res.Verdict = Inferred
+		for _, p := range res.Problems {
+			if !p.Inferred {
+				res.Verdict = Fail
+			}
+		}
+		res.Failure = failure(res.Problems, note)
+	}
 	return res
+}
+
+// failure is the text of a failed check: one line per problem, a guess's opening
+// "inferred: ", and what the check itself concluded when it would have been skipped.
+func failure(problems []Problem, note string) string {
+	lines := make([]string, 0, len(problems)+1)
+	for _, p := range problems {
+		if p.Inferred {
+			lines = append(lines, "inferred: "+p.Message)
+		} else {
+			lines = append(lines, p.Message)
+		}
+	}
+	if note != "" {
+		lines = append(lines, "and the check itself would be skipped: "+note)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// found is the error of a check that found problems, each labelled.
+type found []Problem
+
+func (f found) Error() string { return failure(f, "") }
+
+// guessed is err as a problem that rests only on a guess of the spec, with its reason.
+func guessed(err error, reason string) found {
+	return found{{Message: err.Error(), Inferred: true, InferredReason: reason}}
 }
 
 // preflight makes sure the target answers at all.

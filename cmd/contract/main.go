@@ -3,9 +3,11 @@
 //
 //	contract -target URL [-token T] [-mode full|readonly] [-run REGEX] [-junit FILE] [-json FILE] [-spec FILE] [-seed N] [-cases N]
 //
-// It prints a line per check and "N passed, N failed" last. It exits 0 when every check
-// passes, 1 when any fails or a created record could not be deleted, and 2 when the
-// target cannot be reached or the flags are wrong.
+// It prints a line per check and "N passed, N failed" last, followed by how many failures
+// rest only on inferred facts and how many checks were skipped, when any. It exits 0 when
+// every check passes or is skipped, 1 when any fails (on inferred facts too) or a created
+// record could not be deleted, and 2 when the target cannot be reached or the flags are
+// wrong.
 package main
 
 import (
@@ -38,7 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Run, "run", "", "run only checks whose names match this regular expression")
 	fs.StringVar(&junitPath, "junit", "", "write a JUnit XML report to this file")
 	fs.StringVar(&jsonPath, "json", "", "write a JSON report to this file")
-	fs.StringVar(&specPath, "spec", "", "check against this OpenAPI file instead of the embedded openapi.yaml")
+	fs.StringVar(&specPath, "spec", "", "check against this OpenAPI file instead of the embedded openapi.yaml (only the path of its servers is used)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies and list queries")
 	fs.IntVar(&cfg.Cases, "cases", contract.DefaultCases, "generated list queries the property checks walk; more dig deeper")
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "contract: %v\n", err)
 			return 2
 		}
-		cfg.Spec = spec
+		cfg.Spec, cfg.SpecName = spec, specPath
 	}
 	cfg.Progress = func(r contract.Result) { fmt.Fprintln(stdout, contract.Line(r)) }
 	report, err := contract.Run(ctx, cfg)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -72,5 +73,47 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("last line of:\n%s", stdout.String())
 			}
 		})
+	}
+}
+
+// -spec takes a document whose servers are absolute, and the messages name its file.
+func TestSpecFlagNamesTheFile(t *testing.T) {
+	spec, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "vendor-like.yaml")
+	absolute := strings.Replace(string(spec), "\n  - url: /api/v2\n", "\n  - url: https://api.outreach.io/api/v2\n", 1)
+	if err := os.WriteFile(path, []byte(absolute), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mock.New(mock.Options{Generate: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := httptest.NewServer(m.Handler())
+	defer clean.Close()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-target", clean.URL, "-token", "t", "-spec", path, "-run", "^list/conforms$"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	noHeaders := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, r)
+		for k, vs := range rec.Header() {
+			if !strings.HasPrefix(k, "X-Ratelimit-") {
+				w.Header()[k] = vs
+			}
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	defer noHeaders.Close()
+	stdout.Reset()
+	if code := run(context.Background(), []string{"-target", noHeaders.URL, "-token", "t", "-spec", path, "-run", "^list/conforms$"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, "breaks "+path+": header X-RateLimit-Limit is missing") || strings.Contains(out, "openapi.yaml") {
+		t.Errorf("output:\n%s", out)
 	}
 }
