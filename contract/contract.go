@@ -106,6 +106,9 @@ type Problem struct {
 	// mark's x-inferred-reason.
 	Inferred       bool   `json:"inferred,omitempty"`
 	InferredReason string `json:"inferredReason,omitempty"`
+	// Source is the published fact the broken rule rests on (the spec's x-source), for a
+	// conformance problem whose rule cites one.
+	Source string `json:"source,omitempty"`
 	// Exchange is the exchange whose answer breaks the spec, for a conformance problem.
 	Exchange *Exchange `json:"exchange,omitempty"`
 }

@@ -135,7 +135,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	for _, v := range s.conformance(rep.match, rep) {
 		s.faults = append(s.faults, Problem{
 			Message:  fmt.Sprintf("%s %s -> %d breaks %s: %s", req.method, req.shown(), rep.status, s.specName, v.Message),
-			Inferred: v.Inferred, InferredReason: v.Reason, Exchange: &rep.exchange,
+			Inferred: v.Inferred, InferredReason: v.Reason, Source: v.Source, Exchange: &rep.exchange,
 		})
 	}
 	for _, bad := range s.foreignLinks(rep) {

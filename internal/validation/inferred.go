@@ -14,15 +14,19 @@ import (
 // that states it, or one that holds it, is marked; for a member that is missing, the
 // member's own schema counts too, so that marking a member a guess covers its presence.
 
-// mark is what the x-inferred extensions along one way into a document say.
+// mark is what the x-inferred and x-source extensions along one way into a document say.
 type mark struct {
 	inferred bool
 	reason   string // the x-inferred-reason of the innermost marked object
+	source   string // the x-source of the innermost object that cites the fact behind it
 }
 
 // within is m after passing through an object with extensions ext: marked once any
 // object on the way is marked, with the reason of the innermost one that gives one.
 func (m mark) within(ext map[string]any) mark {
+	if source, _ := ext["x-source"].(string); source != "" {
+		m.source = source
+	}
 	if flag, _ := ext["x-inferred"].(bool); flag {
 		m.inferred = true
 		if reason, _ := ext["x-inferred-reason"].(string); reason != "" {
@@ -34,15 +38,17 @@ func (m mark) within(ext map[string]any) mark {
 	return m
 }
 
-// both is the mark of a schema reached two ways: a guess only when both ways are.
+// both is the mark of a schema reached two ways: a guess only when both ways are, and
+// cited only when both ways are.
 func (m mark) both(other mark) mark {
-	if !m.inferred {
-		return m
+	out := m
+	if m.inferred && !other.inferred {
+		out = other
 	}
-	if !other.inferred {
-		return other
+	if m.source == "" || other.source == "" {
+		out.source = ""
 	}
-	return m
+	return out
 }
 
 // schemaMark is m after passing through a schema reference and the schema it names.

@@ -42,6 +42,9 @@ type Violation struct {
 	Inferred bool
 	// Reason is the x-inferred-reason of the innermost marked object, when Inferred.
 	Reason string
+	// Source is the x-source of the innermost object on the way to the broken rule that
+	// cites the published fact behind it, or "" when none does.
+	Source string
 }
 
 // ResponseViolations lists, one short sentence each, every way a response breaks the
@@ -164,7 +167,7 @@ func bodyViolations(schema *openapi3.SchemaRef, outer mark, body []byte) []Viola
 
 // violation is a violation with message under this mark.
 func (m mark) violation(message string) Violation {
-	return Violation{Message: message, Inferred: m.inferred, Reason: m.reason}
+	return Violation{Message: message, Inferred: m.inferred, Reason: m.reason, Source: m.source}
 }
 
 // headerViolation checks a header value against its schema; headers in this contract are

@@ -92,6 +92,7 @@ components:
       required: [known, guessedMember]
       properties:
         known: {type: integer, minimum: 1}
+        cited: {type: integer, minimum: 1, x-source: a published fact}
         guessedMember:
           type: integer
           x-inferred: true
@@ -164,6 +165,7 @@ func TestViolationsLabelWhatRestsOnGuesses(t *testing.T) {
 		reason     string
 	}{
 		{"an unmarked rule", "/things", 200, known, `{"known":0,"guessedMember":1}`, "body /known: ", false, ""},
+		{"a cited rule", "/things", 200, known, `{` + complete + `,"cited":0}`, "body /cited: ", false, ""},
 		{"a marked property", "/things", 200, known, `{` + complete + `,"guessedLimit":0}`, "body /guessedLimit: ", true, "guessed limit"},
 		{"inside a marked object", "/things", 200, known, `{` + complete + `,"guessedGroup":{"inner":"b"}}`, "body /guessedGroup/inner: ", true, "guessed group"},
 		{"an unmarked required member", "/things", 200, known, `{"guessedMember":1}`, "body /known: ", false, ""},
@@ -200,6 +202,9 @@ func TestViolationsLabelWhatRestsOnGuesses(t *testing.T) {
 			}
 			if found.Inferred != tt.inferred || found.Reason != tt.reason {
 				t.Errorf("%q: inferred %v reason %q, want %v %q", found.Message, found.Inferred, found.Reason, tt.inferred, tt.reason)
+			}
+			if wantSource := strings.HasPrefix(tt.message, "body /cited"); (found.Source == "a published fact") != wantSource || !wantSource && found.Source != "" {
+				t.Errorf("%q: source %q, want it only on the cited rule", found.Message, found.Source)
 			}
 		})
 	}
