@@ -28,6 +28,8 @@ func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
 			wantStatus: 403, wantError: "localhost, an IP address"},
 		{name: "rebound name adding a fault", method: "POST", host: "rebind.test:8080",
 			wantStatus: 403, wantError: "localhost, an IP address"},
+		{name: "a name that only starts like localhost", method: "GET", host: "localhost:8080.evil.example",
+			wantStatus: 403, wantError: "DNS rebinding"},
 		{name: "health answers any name", method: "GET", target: "/__admin/health", host: "mockserver:8080", wantStatus: 200},
 		{name: "-base-url host, no browser headers", opts: Options{BaseURL: "http://mockserver:8080"}, method: "GET", host: "mockserver:8080", wantStatus: 200},
 		{name: "cross-site form post", method: "POST", host: "127.0.0.1:8080",

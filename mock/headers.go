@@ -36,3 +36,13 @@ func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) {
 	resp.write(w)
 	s.logRequest(r, resp.status, time.Now(), 0, "")
 }
+
+// badTarget answers a request whose target is not a path: an absolute URL with no path
+// after its scheme (http:x, mailto:x), which would otherwise reach the upstream as a
+// request line of its own choosing.
+func (s *Server) badTarget(w http.ResponseWriter, r *http.Request) {
+	resp := fail(oppstages.Errorf(oppstages.CodeBadRequest, "The request target must be a path, such as /api/v2/opportunityStages."))
+	s.countEarly(r).setHeaders(w.Header()) // every answer carries the rate-limit headers
+	resp.write(w)
+	s.logRequest(r, resp.status, time.Now(), 0, "")
+}

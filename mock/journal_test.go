@@ -2,9 +2,11 @@ package mock_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -667,5 +669,35 @@ func TestRequestLogOverHTTPIsRequestsEncoded(t *testing.T) {
 		if !bytes.Equal(got.Body, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) || got.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("%q: GET /__admin/requests answered (%s)\n%.300s\nwant\n%.300s", query, got.Header.Get("Content-Type"), got.Body, want.Bytes())
 		}
+	}
+}
+
+// The request log masks what the request carried wherever its path or query repeats it,
+// as the journal does: a token, a key header's value, a Basic password.
+func TestRequestLogMasksWhatTheRequestCarried(t *testing.T) {
+	var out bytes.Buffer
+	s, err := mock.New(mock.Options{Logger: slog.New(slog.NewJSONHandler(&out, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		target string
+		header http.Header
+		secret string
+	}{
+		{stages + "?filter%5Bname%5D=SimpleBearer12345", http.Header{"Authorization": {"Bearer SimpleBearer12345"}}, "SimpleBearer12345"},
+		{stages + "?filter%5Bname%5D=ApiKeyValue999", http.Header{"Authorization": {"Bearer x"}, "X-Api-Key": {"ApiKeyValue999"}}, "ApiKeyValue999"},
+		{stages + "/JsonBasicPw999", http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("user:JsonBasicPw999"))}}, "JsonBasicPw999"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest(http.MethodGet, c.target, nil)
+		r.Header = c.header
+		s.Handler().ServeHTTP(httptest.NewRecorder(), r)
+		if strings.Contains(out.String(), c.secret) {
+			t.Errorf("the request log shows %s:\n%s", c.secret, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), `"path":"/api/v2/opportunityStages/REDACTED"`) {
+		t.Errorf("the request log does not show the path with its credential masked:\n%s", out.String())
 	}
 }

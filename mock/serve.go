@@ -87,6 +87,10 @@ func (s *Server) chain() ([]control, answerer) {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 	start := time.Now()
+	if sent.URL.Opaque != "" || sent.URL.Path != "" && sent.URL.Path[0] != '/' { // http:x, mailto:x: no path to answer or forward
+		s.badTarget(w, sent)
+		return
+	}
 	r := s.lenient.canonical(sent) // the journal and the log keep the request as sent
 	if headerBytes(r) > s.opts.MaxHeaderBytes && (s.opts.NoOAuth || !isOAuthEndpoint(r)) {
 		s.headersTooLarge(w, r)
@@ -186,11 +190,14 @@ func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapse
 	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
+	// Credentials are redacted by name, and whatever the request carried elsewhere (its
+	// token, a key header) is masked where the path or the query repeats it, as in the journal.
+	secrets := journal.RequestSecrets(r, nil)
 	rec := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
-	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", journal.RedactPath(r.URL.Path)),
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", journal.MaskString(journal.RedactPath(r.URL.Path), secrets)),
 		slog.Int("status", status), slog.Duration("duration", elapsed))
 	if r.URL.RawQuery != "" {
-		rec.AddAttrs(slog.String("query", journal.RedactQuery(r.URL.RawQuery)))
+		rec.AddAttrs(slog.String("query", journal.MaskString(journal.RedactQuery(r.URL.RawQuery), secrets)))
 	}
 	if name := r.Header.Get("X-Mock-Sandbox"); name != "" {
 		rec.AddAttrs(slog.String("sandbox", name))
@@ -365,7 +372,11 @@ func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 		}
 	}
 	if r.URL.RawQuery != "" { // else the query stays nil: no parameters
-		x.query = query.LastWins(r.URL.Query())
+		q, err := query.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return fail(err)
+		}
+		x.query = query.LastWins(q)
 	}
 	if err := match.CheckQuery(x.query, s.explainUnknown); err != nil {
 		return fail(err)

@@ -124,7 +124,12 @@ func (s *Server) fromUpstream(x *exchange, w http.ResponseWriter) response {
 // The request is forwarded all the same: what the upstream makes of it is the point.
 func (s *Server) requestViolations(x *exchange) []string {
 	var errs []*oppstages.Error
-	body, q := x.body, query.LastWins(x.r.URL.Query())
+	body := x.body
+	parsed, err := query.ParseQuery(x.r.URL.RawQuery)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	q := query.LastWins(parsed)
 	if err := x.match.CheckQuery(q, s.explainUnknown); err != nil {
 		errs = append(errs, err)
 	}

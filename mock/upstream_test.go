@@ -367,6 +367,38 @@ func TestTheMockForwardsOnlyToItsUpstream(t *testing.T) {
 	}
 }
 
+// TestARequestTargetThatIsNoPathIsRefused: an absolute URL with nothing but an opaque part
+// after its scheme (http:http://host/x, mailto:x) names no path to answer, and forwarded it
+// would become the upstream's whole request line, naming another host or a path above
+// -upstream's.
+func TestARequestTargetThatIsNoPathIsRefused(t *testing.T) {
+	up := newRecordingUpstream(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	_, ts := newDropIn(t, mock.Options{Upstream: up.URL + "/api/v2"})
+	for _, target := range []string{"http:http://127.0.0.1:1/__admin/faults", "mailto:foo", "x:%2F.."} {
+		t.Run(target, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(conn, "POST "+target+" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "must be a path") {
+				t.Errorf("%d %s, want 400 saying the target must be a path", resp.StatusCode, body)
+			}
+			if up.hits.Load() != 0 {
+				t.Errorf("the upstream received %+v", up.last(t))
+			}
+		})
+	}
+}
+
 // TestPassThroughStaysUnderTheUpstreamPath: dot segments in the request line, plain or
 // percent-encoded, are resolved before the path is joined to -upstream's, so a request
 // cannot reach above that path on the upstream.

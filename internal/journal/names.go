@@ -17,7 +17,7 @@ import (
 var credentialNames = []credentialName{
 	// Anywhere in a name.
 	{word: "token"}, {word: "secret"}, {word: "password"}, {word: "passwd"}, {word: "passphrase"},
-	{word: "passcode"}, {word: "authorization"}, {word: "cookie"}, {word: "session"},
+	{word: "passcode"}, {word: "authorization"}, {word: "authentication"}, {word: "cookie"}, {word: "session"},
 	{word: "credential"}, {word: "signature"}, {word: "private"}, {word: "assertion"}, {word: "jwt"},
 	{word: "csrf"}, {word: "xsrf"}, {word: "authcode"},
 	// PKCE: the verifier, and the challenge, which with the plain method is the verifier.
@@ -27,6 +27,7 @@ var credentialNames = []credentialName{
 	// The last word of a name: X-Auth, db_pass, url_sig, but not author, bypass or signal.
 	{word: "auth", at: lastWord}, {word: "pass", at: lastWord}, {word: "pwd", at: lastWord},
 	{word: "sig", at: lastWord}, {word: "bearer", at: lastWord}, {word: "otp", at: lastWord},
+	{word: "pw", at: lastWord}, {word: "refresh", at: lastWord},
 	// Key alone, X-Client-Key, Ocp-Apim-Subscription-Key; not the kinds of key that
 	// are not secret: an Idempotency-Key, a sort key, a public key.
 	{word: "key", at: lastWord, unless: []string{"idempotency", "public", "primary", "foreign", "sort",

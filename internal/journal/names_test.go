@@ -15,6 +15,7 @@ var credentialNameCases = []string{
 	"PASSWORD", "ACCESS_TOKEN", "API_KEY", "Secret", "Key", "Auth", // JSON members
 	"pwd", "pass", "access_key", "jwt", "sig", // query parameters
 	"X-Access-Key", "X-Client-Key", "X-Auth", "Ocp-Apim-Subscription-Key", // headers
+	"Authentication", "X-Authentication", "X-Pw", "X-Refresh", "db_pw",
 	"access_token", "access-token", "accessToken", "AccessToken", "ACCESSTOKEN", "access.token",
 	"X-Api-Key", "apiKey", "APIKey", "client_secret", "refresh_token", "code", "code_verifier", "code_challenge", "codeVerifier", "password", "passwd",
 	"jsessionid", "X-Amz-Security-Token", "X-Hub-Signature-256", "db_pass", "private_key", "session",

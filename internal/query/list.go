@@ -229,3 +229,32 @@ func Explain(name, raw string, cursors Cursors) *oppstages.Error {
 	var l List
 	return l.Set(name, raw, cursors)
 }
+
+// ParseQuery reads a raw query string as Rack reads it for the real API: pairs separated by
+// "&" (a ";" is part of a value), "+" a space, and no limit on how many. Unlike
+// url.ParseQuery, which drops the pairs it cannot read (and every pair past 10,000), it
+// refuses a pair whose escapes are malformed, naming it, so that a filter is never
+// silently left out.
+func ParseQuery(raw string) (url.Values, *oppstages.Error) {
+	values := url.Values{}
+	for rest := raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		rawName, rawValue, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil {
+			return nil, oppstages.Errorf(oppstages.CodeBadRequest,
+				"The query parameter name '%s' is not validly percent-encoded.", clip(rawName))
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return nil, oppstages.Errorf(oppstages.CodeBadRequest,
+				"The value of '%s' is not validly percent-encoded.", clip(name)).AtParameter(name)
+		}
+		values[name] = append(values[name], value)
+	}
+	return values, nil
+}

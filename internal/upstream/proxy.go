@@ -148,6 +148,9 @@ func ParseTarget(raw string) (*url.URL, error) {
 func cleanPath(u *url.URL) {
 	escaped := u.EscapedPath()
 	dotted := replaceFold(escaped, "%2e", ".")
+	if slashed := replaceFold(replaceFold(strings.ReplaceAll(dotted, `\`, "/"), "%2f", "/"), "%5c", "/"); hasDotDot(slashed) {
+		dotted = slashed // ..%2F.. climbs on a server that decodes %2F (or reads \ as /): resolve it as such
+	}
 	cleaned := path.Clean("/" + dotted)
 	if strings.HasSuffix(dotted, "/") && cleaned != "/" {
 		cleaned += "/"
@@ -161,6 +164,16 @@ func cleanPath(u *url.URL) {
 		cleaned = ""
 	}
 	u.Path, u.RawPath = unescaped, cleaned
+}
+
+// hasDotDot reports whether a path has a ".." segment.
+func hasDotDot(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // replaceFold replaces every ASCII-case-insensitive occurrence of old in s with new.
