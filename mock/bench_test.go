@@ -48,6 +48,9 @@ func serve(b *testing.B, h http.Handler, method, target, body string, want int, 
 	} else {
 		r = httptest.NewRequest(method, target, nil)
 	}
+	if strings.HasPrefix(target, "/__admin/") {
+		r.Host = "localhost" // as a script on this machine calls the admin API
+	}
 	r.Header.Set("Authorization", "Bearer bench")
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])
@@ -293,7 +296,7 @@ func BenchmarkJournalRead(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w := &discardWriter{header: http.Header{}}
-		h.ServeHTTP(w, httptest.NewRequest("GET", "/__admin/requests", nil))
+		h.ServeHTTP(w, httptest.NewRequest("GET", "http://localhost/__admin/requests", nil))
 		if w.written < 1<<20 {
 			b.Fatalf("the journal read is %d bytes", w.written)
 		}

@@ -623,8 +623,8 @@ func TestJournalReadersHoldOneEntryEach(t *testing.T) {
 	for range readers {
 		go func() {
 			w := &parkingWriter{header: http.Header{}, parked: parked, release: release}
-			h.ServeHTTP(w, httptest.NewRequest("GET", "/__admin/requests", nil))
-			done <- 1
+			h.ServeHTTP(w, httptest.NewRequest("GET", "http://localhost/__admin/requests", nil))
+			done <- int64(w.writes)
 		}()
 	}
 	for range readers {
@@ -633,7 +633,9 @@ func TestJournalReadersHoldOneEntryEach(t *testing.T) {
 	held := int64(liveHeap()) - int64(before)
 	close(release)
 	for range readers {
-		<-done
+		if writes := <-done; writes < 100 {
+			t.Fatalf("a reader's answer came in %d writes; a full journal streams in hundreds", writes)
+		}
 	}
 	if held > readers*perReaderBound {
 		t.Errorf("%d readers in the middle of their answers hold %d KiB, %d KiB each; want under %d KiB each",
