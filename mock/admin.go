@@ -63,7 +63,7 @@ func (s *Server) admin(r *http.Request) response {
 		return response{status: http.StatusOK, contentType: jsonapi.MediaType, body: box.exportState(s.baseURL(r))}
 	case "PUT /__admin/state":
 		return withBody(r, func(body []byte) response {
-			if err := box.ReplaceState(body); errors.Is(err, ErrInvalid) {
+			if err := box.ReplaceState(body); errors.Is(err, ErrInvalid) || errors.Is(err, ErrLimit) {
 				return adminFailure(err)
 			} else if err != nil {
 				return s.adminWriteFailed(err)

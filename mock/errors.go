@@ -11,8 +11,9 @@ var (
 	// ErrNotFound is a fault rule id that the sandbox does not hold. The admin API
 	// answers 404.
 	ErrNotFound = errors.New("not found")
-	// ErrLimit is a sandbox already holding MaxFaults fault rules. The admin API answers
-	// 400.
+	// ErrLimit is a limit reached: a sandbox already holding MaxFaults fault rules, or a
+	// rule or state that MaxFaultBytesTotal or MaxStateBytesTotal has no room for. The
+	// admin API answers 400.
 	ErrLimit = errors.New("limit reached")
 	// ErrNoStateFile is SaveState on a server started without a state file. The admin
 	// API answers 409.

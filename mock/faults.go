@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/oppstages/oppstages/internal/budget"
 	"github.com/oppstages/oppstages/internal/headerfield"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
@@ -174,6 +176,23 @@ func (r *FaultRule) matches(method string, path *pathpattern.Path, operationID s
 		(r.Times == nil || *r.Times > 0)
 }
 
+// faultRuleOverhead is what a rule costs besides the bytes of its members: the struct,
+// the values its pointers point to, and the header map's own cost.
+const (
+	faultRuleOverhead = 256
+	faultHeaderCost   = 64 // per header, beside its name and value
+)
+
+// size is what the rule holds, counted as its bounds count it (header names and values,
+// the body) and with every other string it keeps.
+func (r *FaultRule) size() int64 {
+	n := faultRuleOverhead + len(r.Method) + len(r.Path) + len(r.OperationID) + len(r.Body) + len(r.Example)
+	for name, value := range r.Headers {
+		n += faultHeaderCost + len(name) + len(value)
+	}
+	return int64(n)
+}
+
 // faultSet is a sandbox's rules, tried in the order they were added.
 type faultSet struct {
 	mu     sync.Mutex
@@ -182,20 +201,36 @@ type faultSet struct {
 	// held is len(rules), kept under mu, so that a request can see there are no rules
 	// without taking the lock.
 	held atomic.Int32
+	// bytes is what the rules hold, charged to budget, which all sandboxes' rules share
+	// (nil: no budget).
+	bytes  int64
+	budget *budget.Budget
 }
 
-// add stores a rule and gives it an id, unless the set already holds limit rules.
-func (f *faultSet) add(r FaultRule, limit int) (FaultRule, bool) {
+// Why add refuses a rule.
+var (
+	errTooManyRules = errors.New("the sandbox holds its limit of rules")
+	errFaultBudget  = errors.New("the rules of all sandboxes hold their limit of bytes")
+)
+
+// add stores a rule and gives it an id, unless the set already holds limit rules or the
+// budget has no room for it.
+func (f *faultSet) add(r FaultRule, limit int) (FaultRule, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.rules) >= limit {
-		return FaultRule{}, false
+		return FaultRule{}, errTooManyRules
 	}
+	size := r.size()
+	if !f.budget.Change(f.bytes, f.bytes+size) {
+		return FaultRule{}, errFaultBudget
+	}
+	f.bytes += size
 	f.nextID++
 	r.ID = f.nextID
 	f.rules = append(f.rules, &r)
 	f.held.Store(int32(len(f.rules)))
-	return r.clone(), true
+	return r.clone(), nil
 }
 
 func (f *faultSet) list() []FaultRule {
@@ -211,17 +246,38 @@ func (f *faultSet) list() []FaultRule {
 func (f *faultSet) remove(id int) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n := len(f.rules)
-	f.rules = slices.DeleteFunc(f.rules, func(r *FaultRule) bool { return r.ID == id })
+	i := slices.IndexFunc(f.rules, func(r *FaultRule) bool { return r.ID == id })
+	if i < 0 {
+		return false
+	}
+	size := f.rules[i].size()
+	f.budget.Change(f.bytes, f.bytes-size)
+	f.bytes -= size
+	f.rules = slices.Delete(f.rules, i, i+1)
 	f.held.Store(int32(len(f.rules)))
-	return len(f.rules) < n
+	return true
 }
 
 func (f *faultSet) clear() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.clearLocked()
+}
+
+func (f *faultSet) clearLocked() {
+	f.budget.Change(f.bytes, 0)
+	f.bytes = 0
 	f.rules = nil
 	f.held.Store(0)
+}
+
+// release clears the rules and leaves the set outside its budget: for a sandbox being
+// dropped.
+func (f *faultSet) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clearLocked()
+	f.budget = nil
 }
 
 // fire finds the first rule that matches and decides, with roll, whether it applies this

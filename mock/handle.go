@@ -1,12 +1,14 @@
 package mock
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"slices"
 
 	"github.com/oppstages/oppstages/internal/journal"
+	"github.com/oppstages/oppstages/internal/store"
 )
 
 // Sandbox is a handle on one sandbox of a Server. Its methods are the admin API, one
@@ -123,14 +125,21 @@ func (h *Sandbox) exportState(baseURL string) []byte {
 
 // ReplaceState replaces the sandbox's records with a document in the format of State.
 // Without users in the document, the sandbox's current users are kept. A bad document is
-// ErrInvalid; any other error is a state file that could not be written.
+// ErrInvalid; records that MaxStateBytesTotal has no room for are ErrLimit; any other
+// error is a state file that could not be written.
 func (h *Sandbox) ReplaceState(doc []byte) error {
 	box := h.box()
 	st, err := decodeState(doc, box.store())
 	if err != nil {
 		return &InputError{Field: "state", Reason: err.Error()}
 	}
-	return box.replace(st)
+	if err := box.replace(st); errors.Is(err, store.ErrOverBudget) {
+		return fmt.Errorf("named sandboxes together hold at most %d bytes of records beyond the seed (MaxStateBytesTotal), and this state does not fit; reset or replace other sandboxes first: %w",
+			h.srv.opts.MaxStateBytesTotal, ErrLimit)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // JournalEntry is one recorded request and its answer: id, time, sandbox, method, path,
@@ -194,11 +203,15 @@ func (h *Sandbox) AddFault(r FaultRule) (FaultRule, error) {
 	if err != nil {
 		return FaultRule{}, err
 	}
-	added, ok := h.box().faults.add(rule, h.srv.opts.MaxFaults)
-	if !ok {
+	added, err := h.box().faults.add(rule, h.srv.opts.MaxFaults)
+	switch {
+	case errors.Is(err, errTooManyRules):
 		return FaultRule{}, fmt.Errorf("a sandbox holds at most %d fault rules; delete some first: %w", h.srv.opts.MaxFaults, ErrLimit)
+	case errors.Is(err, errFaultBudget):
+		return FaultRule{}, fmt.Errorf("the fault rules of all sandboxes together hold at most %d bytes (MaxFaultBytesTotal), and this one of %d does not fit; delete some first: %w",
+			h.srv.opts.MaxFaultBytesTotal, rule.size(), ErrLimit)
 	}
-	return added, nil
+	return added, err
 }
 
 // Faults returns the sandbox's rules in the order they are tried, with how often each

@@ -10,6 +10,7 @@ import (
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/query"
+	"github.com/oppstages/oppstages/internal/store"
 )
 
 // render builds the resource renderer for a request from its parsed parameters; a value,
@@ -194,11 +195,20 @@ func (s *Server) create(x *exchange) response {
 			"This mock holds at most %d stages per sandbox; delete some or reset the sandbox.", s.opts.MaxStages).AtPointer("/data"))
 	}
 	stage, cerr := st.Create(req.Attrs, s.creatorID, s.now())
-	if cerr != nil {
+	if errors.Is(cerr, store.ErrOverBudget) {
+		return fail(s.stateBudgetError())
+	} else if cerr != nil {
 		return s.failWrite(cerr)
 	}
 	render := s.render(x)
 	return document(http.StatusCreated, render.StageDocument(nil, &stage, nil))
+}
+
+// stateBudgetError answers a write that MaxStateBytesTotal has no room for.
+func (s *Server) stateBudgetError() *oppstages.Error {
+	return oppstages.Errorf(oppstages.CodeValidationError,
+		"This mock's named sandboxes together hold at most %d bytes of stages beyond the seed (MaxStateBytesTotal); delete some or reset a sandbox.",
+		s.opts.MaxStateBytesTotal).AtPointer("/data")
 }
 
 func (s *Server) update(x *exchange) response {
@@ -215,7 +225,9 @@ func (s *Server) update(x *exchange) response {
 			"The id '%s' in the document does not match the id '%d' in the path.", got, x.id).AtPointer("/data/id"))
 	}
 	stage, uerr := x.box.store().Update(x.id, req.Attrs, s.now())
-	if uerr != nil {
+	if errors.Is(uerr, store.ErrOverBudget) {
+		return fail(s.stateBudgetError())
+	} else if uerr != nil {
 		return s.failWrite(uerr)
 	}
 	render := s.render(x)

@@ -82,8 +82,18 @@ type Options struct {
 	// MaxStages bounds the stages one sandbox holds; creates beyond it get a 422.
 	// 0 means 1,000,000.
 	MaxStages int
+	// MaxStateBytesTotal bounds the stages and users that all named sandboxes hold beyond
+	// the seed, counted as they sit in memory (strings plus a fixed cost per record): each
+	// may hold as much as the seed of its own, and together this much more. Beyond it a
+	// create or an update that grows a stage gets a 422 and PUT /__admin/state a 400 (the
+	// default sandbox is bounded by MaxStages alone). 0 means 256 MiB.
+	MaxStateBytesTotal int64
 	// MaxFaults bounds the fault rules of one sandbox. 0 means 1000.
 	MaxFaults int
+	// MaxFaultBytesTotal bounds what the fault rules of all sandboxes hold together
+	// (patterns, headers, bodies, plus a fixed cost per rule); beyond it a new rule is
+	// refused. 0 means 64 MiB.
+	MaxFaultBytesTotal int64
 	// TokenTTL is the lifetime of the access tokens the mock's /oauth/token issues; 0 means
 	// two hours, the vendor's expires_in. An expired token gets the gateway's 401.
 	TokenTTL time.Duration
@@ -122,6 +132,12 @@ const (
 	DefaultMaxJournalBytes = 8 << 20
 	// DefaultMaxJournalBytesTotal is what all journals together hold: eight full ones.
 	DefaultMaxJournalBytesTotal = 64 << 20
+	// DefaultMaxStateBytesTotal is what named sandboxes hold beyond the seed, together:
+	// about a million stages with short names.
+	DefaultMaxStateBytesTotal = 256 << 20
+	// DefaultMaxFaultBytesTotal is what all fault rules hold together: about 900 rules
+	// of the largest size, or a thousand ordinary rules in each of hundreds of sandboxes.
+	DefaultMaxFaultBytesTotal = 64 << 20
 )
 
 func (o Options) withDefaults() Options {
@@ -164,8 +180,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxStages <= 0 {
 		o.MaxStages = 1_000_000
 	}
+	if o.MaxStateBytesTotal <= 0 {
+		o.MaxStateBytesTotal = DefaultMaxStateBytesTotal
+	}
 	if o.MaxFaults <= 0 {
 		o.MaxFaults = 1000
+	}
+	if o.MaxFaultBytesTotal <= 0 {
+		o.MaxFaultBytesTotal = DefaultMaxFaultBytesTotal
 	}
 	if o.TokenTTL == 0 {
 		o.TokenTTL = oauth.DefaultTokenTTL

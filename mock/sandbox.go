@@ -37,9 +37,15 @@ func (s *Server) newSandbox(name string) *sandbox {
 	b := &sandbox{
 		name:    name,
 		limiter: s.limiter.scope(settings.RateLimit, settings.RateWindow.D),
+		faults:  faultSet{budget: s.faultBytes},
 		journal: s.journals.New(s.opts.MaxJournal, s.opts.MaxJournalBytes),
 		state:   s.seed.Clone(),
 		rng:     rand.New(rand.NewPCG(s.opts.Seed, h.Sum64())),
+	}
+	if name != "" {
+		// The default sandbox is one, bounded by MaxStages; named ones are many, and what
+		// they hold beyond the seed shares one budget.
+		b.state = s.seed.CloneWithin(s.states)
 	}
 	b.settings.Store(&settings)
 	return b
@@ -106,6 +112,15 @@ func (s *Server) resetSandbox(b *sandbox) error {
 	return nil
 }
 
+// release gives back at once what the sandbox holds of the budgets all sandboxes share
+// (journals, fault rules, records): for a sandbox being dropped. A request still using it
+// may write to it, uncharged, until it ends.
+func (b *sandbox) release() {
+	b.journal.Clear()
+	b.faults.release()
+	b.state.Release()
+}
+
 var sandboxName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // sandboxes holds the named sandboxes, evicting the least recently used beyond a limit.
@@ -140,7 +155,7 @@ func (ss *sandboxes) get(name string, create func(string) *sandbox) (*sandbox, *
 		ss.recent.Remove(oldest)
 		gone := oldest.Value.(*sandbox)
 		delete(ss.byName, gone.name)
-		gone.journal.Clear() // give its share of the journals' budget back at once
+		gone.release()
 		ss.evicted++
 	}
 	return b, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
+	"github.com/oppstages/oppstages/internal/budget"
 	"github.com/oppstages/oppstages/internal/dashboard"
 	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/oauth"
@@ -24,20 +25,22 @@ import (
 
 // Server is one mock API: its seed state, its sandboxes and their settings.
 type Server struct {
-	opts      Options
-	validator *validation.Validator
-	responses *documented
-	errors    map[string]fixtures.ErrorResponse
-	cursors   query.Cursors
-	lenient   lenient      // the sloppy request forms the real API reads as canonical ones
-	seed      *store.Store // never written; every sandbox starts as a clone of it
-	creatorID int64        // the user who creates stages made through the API
-	initial   Settings
-	main      *sandbox // the default sandbox, used without X-Mock-Sandbox
-	named     *sandboxes
-	journals  *journal.Pool // the byte budget all sandboxes' journals share
-	limiter   *rateLimiter  // the rate-limit buckets all sandboxes share
-	oauth     *oauth.Server // issues the tokens /oauth/token answers with, and checks them
+	opts       Options
+	validator  *validation.Validator
+	responses  *documented
+	errors     map[string]fixtures.ErrorResponse
+	cursors    query.Cursors
+	lenient    lenient      // the sloppy request forms the real API reads as canonical ones
+	seed       *store.Store // never written; every sandbox starts as a clone of it
+	creatorID  int64        // the user who creates stages made through the API
+	initial    Settings
+	main       *sandbox // the default sandbox, used without X-Mock-Sandbox
+	named      *sandboxes
+	journals   *journal.Pool  // the byte budget all sandboxes' journals share
+	states     *budget.Budget // what named sandboxes' records hold beyond the seed, together
+	faultBytes *budget.Budget // what all sandboxes' fault rules hold together
+	limiter    *rateLimiter   // the rate-limit buckets all sandboxes share
+	oauth      *oauth.Server  // issues the tokens /oauth/token answers with, and checks them
 	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
 	// every such request, read only.
 	anyTokenScopes []oppstages.Scope
@@ -101,6 +104,8 @@ func New(opts Options) (*Server, error) {
 		initial:        opts.settings(),
 		named:          newSandboxes(opts.MaxSandboxes),
 		journals:       journal.NewPool(opts.MaxJournalBytesTotal),
+		states:         budget.New(opts.MaxStateBytesTotal),
+		faultBytes:     budget.New(opts.MaxFaultBytesTotal),
 		limiter:        newRateLimiter(maxRateBuckets),
 		anyTokenScopes: []oppstages.Scope{oppstages.ScopeAll},
 		oauth:          oauth.New(oauth.Config{Key: oauthKey(opts), TokenTTL: opts.TokenTTL, Clock: opts.Clock, GrantableScopes: grantableScopes(opts.Tokens)}),

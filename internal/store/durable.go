@@ -146,9 +146,11 @@ func (s *Store) put(st oppstages.Stage) {
 	s.own()
 	i, found := s.index(st.ID)
 	if found {
+		s.forceResize(s.size - stageSize(&s.stages[i]) + stageSize(&st))
 		s.indexRemove(i, false)
 		s.stages[i] = st
 	} else {
+		s.forceResize(s.size + stageSize(&st))
 		s.stages = slices.Insert(s.stages, i, st)
 		s.shiftIndexes(i)
 	}
@@ -159,6 +161,7 @@ func (s *Store) put(st oppstages.Stage) {
 func (s *Store) remove(id int64) {
 	s.own()
 	if i, found := s.index(id); found {
+		s.forceResize(s.size - stageSize(&s.stages[i]))
 		s.indexRemove(i, true)
 		s.stages = slices.Delete(s.stages, i, i+1)
 	}
@@ -177,12 +180,16 @@ func (s *Store) shiftIndexes(pos int) {
 }
 
 // ReplaceWith makes the store hold other's records in place of its own, and checkpoints
-// them to the log; other is not changed and stays independent.
+// them to the log; other is not changed and stays independent. When the store's budget
+// has no room for other's records, it is ErrOverBudget and nothing changes.
 func (s *Store) ReplaceWith(other *Store) error {
 	c := other.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_ = s.settle() // a failure is the checkpoint's to report
+	if err := s.resize(c.size); err != nil {
+		return err
+	}
 	// The writes in flight are replaced too: undoing one later would change other's records.
 	s.unsynced = slices.Delete(s.unsynced, 0, len(s.unsynced))
 	s.stages, s.users, s.nextID, s.shared = c.stages, c.users, c.nextID, true

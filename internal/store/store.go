@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/budget"
 	"github.com/oppstages/oppstages/internal/query"
 )
 
@@ -32,6 +33,13 @@ type Store struct {
 	unsynced []*unsynced
 	idxMu    sync.Mutex
 	idx      indexes
+
+	// size is what the records cost, as a budget counts them; what lies beyond allowance
+	// is charged to budget (nil: no budget), and charged is that charge.
+	size      int64
+	allowance int64
+	charged   int64
+	budget    *budget.Budget
 }
 
 // New returns a store holding copies of stages and users; the next id given out is one
@@ -40,6 +48,7 @@ func New(stages []oppstages.Stage, users []oppstages.User) *Store {
 	s := &Store{stages: slices.Clone(stages), users: slices.Clone(users)}
 	slices.SortFunc(s.stages, func(a, b oppstages.Stage) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(s.users, func(a, b oppstages.User) int { return cmp.Compare(a.ID, b.ID) })
+	s.size = recordsSize(s.stages, s.users)
 	s.nextID = 1
 	if n := len(s.stages); n > 0 {
 		s.nextID = s.stages[n-1].ID + 1
@@ -61,7 +70,7 @@ func (s *Store) Clone() *Store {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.shared = true
-	return &Store{stages: s.stages, users: s.users, nextID: s.nextID, shared: true}
+	return &Store{stages: s.stages, users: s.users, nextID: s.nextID, shared: true, size: s.size}
 }
 
 // own makes the stages slice private to s before a write; the caller holds the write lock.
@@ -104,8 +113,12 @@ func (s *Store) create(attrs oppstages.StageAttributes, creatorID int64, now tim
 	}
 	st := oppstages.Stage{ID: s.nextID, CreatorID: creatorID, CreatedAt: now, UpdatedAt: now}
 	attrs.Apply(&st)
+	if err := s.resize(s.size + stageSize(&st)); err != nil {
+		return oppstages.Stage{}, nil, err
+	}
 	wait, err := s.record(Change{Put: &st}, nil)
 	if err != nil {
+		s.forceResize(s.size - stageSize(&st))
 		return oppstages.Stage{}, nil, err
 	}
 	s.own()
@@ -149,8 +162,13 @@ func (s *Store) update(id int64, attrs oppstages.StageAttributes, now time.Time)
 	before, st := s.stages[i], s.stages[i]
 	attrs.Apply(&st)
 	st.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	sizeBefore := s.size
+	if err := s.resize(s.size - stageSize(&before) + stageSize(&st)); err != nil {
+		return oppstages.Stage{}, nil, err
+	}
 	wait, err := s.record(Change{Put: &st}, &before)
 	if err != nil {
+		s.forceResize(sizeBefore)
 		return oppstages.Stage{}, nil, err
 	}
 	s.own()
@@ -187,6 +205,7 @@ func (s *Store) delete(id int64) (func() error, error) {
 	s.own()
 	s.indexRemove(i, true)
 	s.stages = slices.Delete(s.stages, i, i+1)
+	s.forceResize(s.size - stageSize(&before))
 	return wait, nil
 }
 
