@@ -489,14 +489,18 @@ func TestOAuthPKCE(t *testing.T) {
 
 // basicAuth is an Authorization header with HTTP Basic client credentials, form-encoded
 // first as RFC 6749 asks.
+func authorization(value string) http.Header { return http.Header{"Authorization": {value}} }
+
+func noClientParams(p url.Values) { p.Del("client_id"); p.Del("client_secret") }
+
 func basicAuth(id, secret string) http.Header {
 	raw := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
 	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(raw))}}
 }
 
-// A client that authenticated with HTTP Basic and failed gets its 401 invalid_client with
-// a Basic challenge (RFC 6749 section 5.2); one that sent its credentials in the body gets
-// none, since it did not use the header.
+// A client that attempted HTTP Basic and failed, however malformed its header, gets its 401
+// invalid_client with a Basic challenge (RFC 6749 section 5.2); one that sent its
+// credentials in the body gets none, since it did not use the header.
 func TestOAuthInvalidClientChallenge(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -507,6 +511,11 @@ func TestOAuthInvalidClientChallenge(t *testing.T) {
 		{"Basic, another secret", basicAuth(appID, "guess"), func(p url.Values) { p.Del("client_id"); p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
 		{"Basic, no secret", basicAuth(appID, ""), func(p url.Values) { p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
 		{"Basic, no client_id", basicAuth("", appSecret), func(p url.Values) {}, `Basic realm="Doorkeeper"`},
+		{"Basic, not base64", authorization("Basic !!!notb64"), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Basic, no colon", authorization("Basic " + base64.StdEncoding.EncodeToString([]byte(appID))), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Basic, bare scheme", authorization("Basic"), noClientParams, `Basic realm="Doorkeeper"`},
+		{"basic in lower case, malformed", authorization("basic %%%"), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Bearer", authorization("Bearer abc"), noClientParams, ""},
 		{"body, another secret", nil, func(p url.Values) { p.Set("client_secret", "guess") }, ""},
 		{"body, no secret", nil, func(p url.Values) { p.Del("client_secret") }, ""},
 	}

@@ -328,7 +328,8 @@ type Token struct {
 
 // Token answers a token request: an authorization code or a refresh token is exchanged for
 // a new access token and a new refresh token. Codes and refresh tokens work once. A client
-// that authenticated with HTTP Basic and failed gets its invalid_client with a challenge.
+// that attempted HTTP Basic and failed gets its invalid_client with a challenge, also when
+// its Authorization header was malformed (RFC 6749 section 5.2).
 func (s *Server) Token(req TokenRequest) (Token, *Error) {
 	tok, err := s.token(req)
 	if err != nil && err.Code == ErrInvalidClient && req.Basic {

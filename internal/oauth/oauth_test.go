@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -543,5 +544,49 @@ func TestInvalidClientChallenge(t *testing.T) {
 		if err.Code != tt.code || err.WWWAuthenticate() != tt.challenge {
 			t.Errorf("%s: %v with challenge %q, want %s with %q", tt.name, err, err.WWWAuthenticate(), tt.code, tt.challenge)
 		}
+	}
+}
+
+// A client that attempted HTTP Basic gets the challenge with its invalid_client however
+// malformed its header; a client that did not attempt it gets none.
+func TestInvalidClientChallengeForAnyBasicHeader(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString
+	for _, tt := range []struct {
+		name, authorization, challenge string
+	}{
+		{"not base64", "Basic !!!notb64", basicChallenge},
+		{"no colon", "Basic " + b64([]byte("app")), basicChallenge},
+		{"bare scheme", "Basic", basicChallenge},
+		{"bare scheme and a space", "Basic ", basicChallenge},
+		{"lower case, wrong secret", "basic " + b64([]byte("app:guess")), basicChallenge},
+		{"upper case, malformed", "BASIC %%%", basicChallenge},
+		{"Bearer", "Bearer abc", ""},
+		{"a scheme that only starts like Basic", "Basicx " + b64([]byte("app:guess")), ""},
+		{"none", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()
+			r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tt.authorization != "" {
+				r.Header.Set("Authorization", tt.authorization)
+			}
+			req, perr := ParseTokenRequest(r)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			_, terr := s.Token(req)
+			if terr == nil || terr.Code != ErrInvalidClient || terr.Status() != http.StatusUnauthorized {
+				t.Fatalf("got %v, want a 401 invalid_client", terr)
+			}
+			if got := terr.WWWAuthenticate(); got != tt.challenge {
+				t.Errorf("challenge %q, want %q", got, tt.challenge)
+			}
+		})
 	}
 }

@@ -18,9 +18,13 @@ const MaxBodyBytes = 64 << 10
 // TokenRequest is a token request as sent: its parameters and, when the client
 // authenticated with HTTP Basic, the credentials from the header.
 type TokenRequest struct {
-	Params             url.Values
+	Params url.Values
+	// BasicID and BasicPass are the id and password of an Authorization header that
+	// decoded as HTTP Basic; empty when it did not.
 	BasicID, BasicPass string
-	Basic              bool
+	// Basic is whether the Authorization header named the Basic scheme (in any case),
+	// whether or not its credentials decoded: the client attempted HTTP Basic.
+	Basic bool
 }
 
 // client is the client's id and secret: from HTTP Basic when sent, else from the body.
@@ -55,12 +59,18 @@ func ParseTokenRequest(r *http.Request) (TokenRequest, *Error) {
 	for k, vs := range params {
 		params[k] = vs[len(vs)-1:] // the last value wins
 	}
-	req := TokenRequest{Params: params}
+	req := TokenRequest{Params: params, Basic: namesBasicScheme(r.Header.Get("Authorization"))}
 	if id, pass, ok := r.BasicAuth(); ok {
-		req.Basic = true
 		req.BasicID, req.BasicPass = formDecode(id), formDecode(pass)
 	}
 	return req, nil
+}
+
+// namesBasicScheme reports whether an Authorization header value uses the Basic scheme,
+// compared without regard to case (RFC 9110 section 11.1), whatever follows it.
+func namesBasicScheme(authorization string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(authorization), " ")
+	return strings.EqualFold(scheme, "Basic")
 }
 
 func readBody(r *http.Request) ([]byte, *Error) {
