@@ -310,6 +310,21 @@ func TestOAuthTokenRequestForms(t *testing.T) {
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
 				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, appSecret)})
 		}},
+		{"Basic beside other client parameters: Basic counts", func(c *apitest.Client, code string) *apitest.Response {
+			p := codeForm(code)
+			p.Set("client_id", "other-app")
+			p.Set("client_secret", "other-secret")
+			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, appSecret)})
+		}},
+		{"malformed Basic beside client parameters: they count", func(c *apitest.Client, code string) *apitest.Response {
+			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: authorization("Basic !!!notb64")})
+		}},
+		{"Basic without a secret beside client parameters: they count", func(c *apitest.Client, code string) *apitest.Response {
+			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, "")})
+		}},
 		{"query string, no body", func(c *apitest.Client, code string) *apitest.Response {
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token?" + codeForm(code).Encode(), Token: "-"})
 		}},
@@ -510,7 +525,7 @@ func TestOAuthInvalidClientChallenge(t *testing.T) {
 	}{
 		{"Basic, another secret", basicAuth(appID, "guess"), func(p url.Values) { p.Del("client_id"); p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
 		{"Basic, no secret", basicAuth(appID, ""), func(p url.Values) { p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
-		{"Basic, no client_id", basicAuth("", appSecret), func(p url.Values) {}, `Basic realm="Doorkeeper"`},
+		{"Basic, no client_id", basicAuth("", appSecret), noClientParams, `Basic realm="Doorkeeper"`},
 		{"Basic, not base64", authorization("Basic !!!notb64"), noClientParams, `Basic realm="Doorkeeper"`},
 		{"Basic, no colon", authorization("Basic " + base64.StdEncoding.EncodeToString([]byte(appID))), noClientParams, `Basic realm="Doorkeeper"`},
 		{"Basic, bare scheme", authorization("Basic"), noClientParams, `Basic realm="Doorkeeper"`},

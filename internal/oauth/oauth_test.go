@@ -590,3 +590,57 @@ func TestInvalidClientChallengeForAnyBasicHeader(t *testing.T) {
 		})
 	}
 }
+
+// The client's credentials are read as Doorkeeper reads them: HTTP Basic when its header
+// gives both id and secret, whatever the parameters say; else the parameters, also beside
+// a Basic header that is malformed or lacks a part.
+func TestTokenClientCredentials(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, tt := range []struct {
+		name, authorization string
+		id, secret          string // in the parameters; empty for none
+		want                string // the error code, empty for a token
+	}{
+		{"Basic only", "Basic " + b64("app:s"), "", "", ""},
+		{"parameters only", "", "app", "s", ""},
+		{"Basic right, parameters another client", "Basic " + b64("app:s"), "other", "x", ""},
+		{"Basic right, parameters another secret", "Basic " + b64("app:s"), "app", "guess", ""},
+		{"Basic wrong secret, parameters right", "Basic " + b64("app:guess"), "app", "s", ErrInvalidClient},
+		{"Basic another client, parameters right", "Basic " + b64("other:s"), "app", "s", ErrInvalidGrant},
+		{"Basic not base64, parameters right", "Basic !!!notb64", "app", "s", ""},
+		{"Basic without colon, parameters right", "Basic " + b64("app"), "app", "s", ""},
+		{"Basic without secret, parameters right", "Basic " + b64("app:"), "app", "s", ""},
+		{"Basic without id, parameters right", "Basic " + b64(":s"), "app", "s", ""},
+		{"bare Basic, parameters right", "Basic", "app", "s", ""},
+		{"Basic without secret, no parameters", "Basic " + b64("app:"), "", "", ErrInvalidClient},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+			if tt.id != "" {
+				params.Set("client_id", tt.id)
+				params.Set("client_secret", tt.secret)
+			}
+			r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(params.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tt.authorization != "" {
+				r.Header.Set("Authorization", tt.authorization)
+			}
+			req, perr := ParseTokenRequest(r)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			_, terr := s.Token(req)
+			switch {
+			case tt.want == "" && terr != nil:
+				t.Errorf("%v, want a token", terr)
+			case tt.want != "" && (terr == nil || terr.Code != tt.want):
+				t.Errorf("%v, want %s", terr, tt.want)
+			}
+		})
+	}
+}

@@ -27,9 +27,13 @@ type TokenRequest struct {
 	Basic bool
 }
 
-// client is the client's id and secret: from HTTP Basic when sent, else from the body.
+// client is the client's id and secret, taken as Doorkeeper takes them: from HTTP Basic
+// when the header gives both, else from the parameters. A request that sends credentials
+// both ways is answered with the header's, the parameters' left unread, as Doorkeeper
+// answers it; RFC 6749 section 2.3 forbids the client to send both but asks no server
+// to refuse them, and refusing would fail apps that work against the real API.
 func (t TokenRequest) client() (id, secret string) {
-	if t.Basic {
+	if t.BasicID != "" && t.BasicPass != "" {
 		return t.BasicID, t.BasicPass
 	}
 	return t.Params.Get("client_id"), t.Params.Get("client_secret")
