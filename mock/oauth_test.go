@@ -765,3 +765,36 @@ func TestOAuthStatePerServer(t *testing.T) {
 	wantOAuthError(t, postToken(b, codeForm(code)), http.StatusBadRequest, "invalid_grant")
 	decodeToken(t, postToken(a, codeForm(code)))
 }
+
+// A parameter of /oauth/authorize given more than once counts with its last value, as in
+// /oauth/token and in the Rails server behind the real API: a state put in front of the
+// app's own never reaches the app.
+func TestOAuthAuthorizeRepeatedParameters(t *testing.T) {
+	tests := []struct {
+		name, prefix, wantState string
+	}{
+		{"state", "state=EVIL&", "xyz 1"},
+		{"redirect_uri", "redirect_uri=" + url.QueryEscape("http://evil.test/cb") + "&", "xyz 1"},
+		{"state after the app's", "", "last"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c, _ := newServerClock(t, mock.Options{})
+			target := "/oauth/authorize?" + tt.prefix + authorizeParams("opportunityStages.read").Encode()
+			if tt.prefix == "" {
+				target += "&state=last"
+			}
+			r := c.Do(apitest.Request{Method: http.MethodGet, Target: target, Token: "-"})
+			if r.Status != http.StatusFound {
+				t.Fatalf("status %d, want 302\n%s", r.Status, r.Body)
+			}
+			loc, err := url.Parse(r.Header.Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := loc.Query()["state"]; loc.Host != "localhost:3000" || len(got) != 1 || got[0] != tt.wantState {
+				t.Errorf("redirected to %s, want the app's redirect_uri and the one state %q", loc, tt.wantState)
+			}
+		})
+	}
+}

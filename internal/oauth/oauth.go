@@ -125,8 +125,10 @@ func New(cfg Config) *Server {
 // Authorize answers an authorization request at once, as if the user had consented: the
 // redirect carries a code and the request's state. An error the client should see on its
 // redirect_uri comes back as a redirect too; an error that leaves nowhere to redirect to
-// (no client, no usable redirect_uri) is returned instead.
+// (no client, no usable redirect_uri) is returned instead. A parameter given more than
+// once counts with its last value, as for a token request.
 func (s *Server) Authorize(q url.Values) (location string, err *Error) {
+	q = lastValues(q)
 	clientID := q.Get("client_id")
 	switch {
 	case clientID == "":

@@ -644,3 +644,66 @@ func TestTokenClientCredentials(t *testing.T) {
 		})
 	}
 }
+
+// Every parameter of an authorization request given more than once counts with its last
+// value, as in a token request: the redirect carries the last state, never an earlier one
+// an attacker put in front of it.
+func TestAuthorizeTakesTheLastValue(t *testing.T) {
+	const good = "https://app.test/cb"
+	for _, tt := range []struct {
+		name   string
+		param  string
+		values []string
+		check  func(t *testing.T, s *Server, redirect *url.URL)
+	}{
+		{"state", "state", []string{"EVIL", "s"}, func(t *testing.T, _ *Server, u *url.URL) {
+			if got := u.Query()["state"]; len(got) != 1 || got[0] != "s" {
+				t.Errorf("state %q, want only the last value s", got)
+			}
+		}},
+		{"client_id", "client_id", []string{"evil", "app"}, func(t *testing.T, s *Server, u *url.URL) {
+			if _, err := exchange(s, "app", u.Query().Get("code")); err != nil {
+				t.Errorf("the code does not work for the last client_id: %v", err)
+			}
+		}},
+		{"redirect_uri", "redirect_uri", []string{"https://evil.test/cb", good}, func(t *testing.T, _ *Server, u *url.URL) {
+			if u.Host != "app.test" {
+				t.Errorf("redirected to %s, want the last redirect_uri", u)
+			}
+		}},
+		{"response_type", "response_type", []string{"code", "token"}, func(t *testing.T, _ *Server, u *url.URL) {
+			if u.Query().Get("error") != ErrUnsupportedResponseType {
+				t.Errorf("redirect %s, want %s for the last response_type", u, ErrUnsupportedResponseType)
+			}
+		}},
+		{"scope", "scope", []string{"opportunityStages.all", "opportunityStages.read"}, func(t *testing.T, s *Server, u *url.URL) {
+			tok, err := exchange(s, "app", u.Query().Get("code"))
+			if err != nil || tok.Scope != "opportunityStages.read" {
+				t.Errorf("scope %q (%v), want the last one, opportunityStages.read", tok.Scope, err)
+			}
+		}},
+		{"code_challenge_method", "code_challenge_method", []string{"S256", "S512"}, func(t *testing.T, _ *Server, u *url.URL) {
+			if u.Query().Get("error") != ErrInvalidCodeChallengeMethod {
+				t.Errorf("redirect %s, want %s for the last method", u, ErrInvalidCodeChallengeMethod)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			q := url.Values{"client_id": {"app"}, "redirect_uri": {good}, "response_type": {"code"}, "state": {"s"}}
+			if tt.param == "code_challenge_method" {
+				q.Set("code_challenge", strings.Repeat("c", 43))
+			}
+			q[tt.param] = tt.values
+			loc, err := s.Authorize(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, perr := url.Parse(loc)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			tt.check(t, s, u)
+		})
+	}
+}

@@ -60,14 +60,23 @@ func ParseTokenRequest(r *http.Request) (TokenRequest, *Error) {
 			params[k] = vs
 		}
 	}
-	for k, vs := range params {
-		params[k] = vs[len(vs)-1:] // the last value wins
-	}
-	req := TokenRequest{Params: params, Basic: namesBasicScheme(r.Header.Get("Authorization"))}
+	req := TokenRequest{Params: lastValues(params), Basic: namesBasicScheme(r.Header.Get("Authorization"))}
 	if id, pass, ok := r.BasicAuth(); ok {
 		req.BasicID, req.BasicPass = formDecode(id), formDecode(pass)
 	}
 	return req, nil
+}
+
+// lastValues is q with each parameter reduced to its last value, as Rack, and so the real
+// API, reads a parameter given more than once; q itself is not changed.
+func lastValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, vs := range q {
+		if len(vs) > 0 {
+			out[k] = vs[len(vs)-1:]
+		}
+	}
+	return out
 }
 
 // namesBasicScheme reports whether an Authorization header value uses the Basic scheme,
