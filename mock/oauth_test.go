@@ -310,6 +310,21 @@ func TestOAuthTokenRequestForms(t *testing.T) {
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
 				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, appSecret)})
 		}},
+		{"Basic beside other client parameters: Basic counts", func(c *apitest.Client, code string) *apitest.Response {
+			p := codeForm(code)
+			p.Set("client_id", "other-app")
+			p.Set("client_secret", "other-secret")
+			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: p.Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, appSecret)})
+		}},
+		{"malformed Basic beside client parameters: they count", func(c *apitest.Client, code string) *apitest.Response {
+			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: authorization("Basic !!!notb64")})
+		}},
+		{"Basic without a secret beside client parameters: they count", func(c *apitest.Client, code string) *apitest.Response {
+			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(),
+				ContentType: "application/x-www-form-urlencoded", Token: "-", Header: basicAuth(appID, "")})
+		}},
 		{"query string, no body", func(c *apitest.Client, code string) *apitest.Response {
 			return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token?" + codeForm(code).Encode(), Token: "-"})
 		}},
@@ -489,14 +504,18 @@ func TestOAuthPKCE(t *testing.T) {
 
 // basicAuth is an Authorization header with HTTP Basic client credentials, form-encoded
 // first as RFC 6749 asks.
+func authorization(value string) http.Header { return http.Header{"Authorization": {value}} }
+
+func noClientParams(p url.Values) { p.Del("client_id"); p.Del("client_secret") }
+
 func basicAuth(id, secret string) http.Header {
 	raw := url.QueryEscape(id) + ":" + url.QueryEscape(secret)
 	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(raw))}}
 }
 
-// A client that authenticated with HTTP Basic and failed gets its 401 invalid_client with
-// a Basic challenge (RFC 6749 section 5.2); one that sent its credentials in the body gets
-// none, since it did not use the header.
+// A client that attempted HTTP Basic and failed, however malformed its header, gets its 401
+// invalid_client with a Basic challenge (RFC 6749 section 5.2); one that sent its
+// credentials in the body gets none, since it did not use the header.
 func TestOAuthInvalidClientChallenge(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -506,7 +525,12 @@ func TestOAuthInvalidClientChallenge(t *testing.T) {
 	}{
 		{"Basic, another secret", basicAuth(appID, "guess"), func(p url.Values) { p.Del("client_id"); p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
 		{"Basic, no secret", basicAuth(appID, ""), func(p url.Values) { p.Del("client_secret") }, `Basic realm="Doorkeeper"`},
-		{"Basic, no client_id", basicAuth("", appSecret), func(p url.Values) {}, `Basic realm="Doorkeeper"`},
+		{"Basic, no client_id", basicAuth("", appSecret), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Basic, not base64", authorization("Basic !!!notb64"), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Basic, no colon", authorization("Basic " + base64.StdEncoding.EncodeToString([]byte(appID))), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Basic, bare scheme", authorization("Basic"), noClientParams, `Basic realm="Doorkeeper"`},
+		{"basic in lower case, malformed", authorization("basic %%%"), noClientParams, `Basic realm="Doorkeeper"`},
+		{"Bearer", authorization("Bearer abc"), noClientParams, ""},
 		{"body, another secret", nil, func(p url.Values) { p.Set("client_secret", "guess") }, ""},
 		{"body, no secret", nil, func(p url.Values) { p.Del("client_secret") }, ""},
 	}
@@ -740,4 +764,37 @@ func TestOAuthStatePerServer(t *testing.T) {
 	code := authorize(t, a, "opportunityStages.read")
 	wantOAuthError(t, postToken(b, codeForm(code)), http.StatusBadRequest, "invalid_grant")
 	decodeToken(t, postToken(a, codeForm(code)))
+}
+
+// A parameter of /oauth/authorize given more than once counts with its last value, as in
+// /oauth/token and in the Rails server behind the real API: a state put in front of the
+// app's own never reaches the app.
+func TestOAuthAuthorizeRepeatedParameters(t *testing.T) {
+	tests := []struct {
+		name, prefix, wantState string
+	}{
+		{"state", "state=EVIL&", "xyz 1"},
+		{"redirect_uri", "redirect_uri=" + url.QueryEscape("http://evil.test/cb") + "&", "xyz 1"},
+		{"state after the app's", "", "last"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c, _ := newServerClock(t, mock.Options{})
+			target := "/oauth/authorize?" + tt.prefix + authorizeParams("opportunityStages.read").Encode()
+			if tt.prefix == "" {
+				target += "&state=last"
+			}
+			r := c.Do(apitest.Request{Method: http.MethodGet, Target: target, Token: "-"})
+			if r.Status != http.StatusFound {
+				t.Fatalf("status %d, want 302\n%s", r.Status, r.Body)
+			}
+			loc, err := url.Parse(r.Header.Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := loc.Query()["state"]; loc.Host != "localhost:3000" || len(got) != 1 || got[0] != tt.wantState {
+				t.Errorf("redirected to %s, want the app's redirect_uri and the one state %q", loc, tt.wantState)
+			}
+		})
+	}
 }

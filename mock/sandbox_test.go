@@ -165,6 +165,61 @@ func TestStateExportImport(t *testing.T) {
 	}
 }
 
+// PUT /__admin/state takes only a document shaped as GET /__admin/state exports it:
+// anything else is a 400 that names what is wrong, and neither the sandbox nor the -state
+// file changes. An explicit empty data array is a state without stages, and empties it.
+func TestStateReplaceRefusesWhatIsNotAStateDocument(t *testing.T) {
+	const stage = `{"type":"opportunityStage","id":7,"attributes":{"name":"S","createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:00:00Z"}}`
+	tests := []struct {
+		name, body, says string
+	}{
+		{"null", `null`, `JSON object with a "data" array`},
+		{"an array", `[]`, `JSON object with a "data" array`},
+		{"a string", `"data"`, `JSON object with a "data" array`},
+		{"no data", `{}`, `no "data" member`},
+		{"meta only", `{"meta":{"nextId":5}}`, `no "data" member`},
+		{"data null", `{"data":null}`, `"data" must be an array`},
+		{"data an object", `{"data":` + stage + `}`, `"data" must be an array`},
+		{"data of numbers", `{"data":[1]}`, `"data" must be an array`},
+		{"a user in data", `{"data":[{"type":"user","id":5}]}`, `data[0] is of type "user"`},
+		{"a user after a stage in data", `{"data":[` + stage + `,{"type":"user","id":5}]}`, `data[1] is of type "user"`},
+		{"a stage in included", `{"data":[],"included":[` + stage + `]}`, `included[0] is of type "opportunityStage"`},
+		{"included null", `{"data":[],"included":null}`, `"included" must be an array`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			s, c := newServer(t, mock.Options{StateFile: path})
+			before := c.Get("/__admin/state").Body
+			r := c.Do(apitest.Request{Method: "PUT", Target: "/__admin/state", Body: tt.body})
+			if r.Status != 400 || !strings.Contains(string(r.Body), strings.ReplaceAll(tt.says, `"`, `\"`)) {
+				t.Errorf("%d %s, want 400 saying %s", r.Status, r.Body, tt.says)
+			}
+			if after := c.Get("/__admin/state").Body; string(before) != string(after) {
+				t.Error("a refused state changed the sandbox")
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, again := newServer(t, mock.Options{StateFile: path})
+			if after := again.Get("/__admin/state").Body; string(before) != string(after) {
+				t.Error("a refused state reached the state file")
+			}
+		})
+	}
+	t.Run("empty data", func(t *testing.T) {
+		_, c := newServer(t, mock.Options{})
+		r := c.Do(apitest.Request{Method: "PUT", Target: "/__admin/state", Body: `{"data":[]}`})
+		if r.Status != 200 || c.Get(stages).Status != 200 || len(c.Get(stages).JSON["data"].([]any)) != 0 {
+			t.Errorf("%d %s, want 200 and no stages left", r.Status, r.Body)
+		}
+		exported := c.Get("/__admin/state").Body
+		if r := c.Do(apitest.Request{Method: "PUT", Target: "/__admin/state", Body: string(exported)}); r.Status != 200 {
+			t.Errorf("the empty state's own export: %d %s, want 200", r.Status, r.Body)
+		}
+	})
+}
+
 func TestStateFileSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	s, c := newServer(t, mock.Options{StateFile: path})
@@ -183,6 +238,30 @@ func TestStateFileSurvivesRestart(t *testing.T) {
 	}
 	if r := again.Get(stages + "/2"); r.Status != 404 {
 		t.Errorf("deleted stage came back: %d", r.Status)
+	}
+}
+
+// A state file of another shape than an export, which would load as no stages at all,
+// stops start-up like a corrupt one and is kept as it is.
+func TestStateFileOfAnotherShapeStopsStartup(t *testing.T) {
+	for _, content := range []string{`null`, `{}`, `{"data":null}`, `{"data":[{"type":"user","id":5}]}`} {
+		t.Run(content, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := mock.New(mock.Options{StateFile: path})
+			if err == nil {
+				s.Close()
+				t.Fatal("started, want start-up refused")
+			}
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "not changed") {
+				t.Errorf("err = %v, want a message naming the file", err)
+			}
+			if got, _ := os.ReadFile(path); string(got) != content {
+				t.Errorf("the state file became %s", got)
+			}
+		})
 	}
 }
 

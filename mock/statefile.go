@@ -1,9 +1,13 @@
 package mock
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
+	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/atomicfile"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/store"
@@ -13,6 +17,9 @@ import (
 // every creator must be among the document's users, or among fallbackUsers when the
 // document has none.
 func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
+	if err := checkStateShape(doc); err != nil {
+		return nil, err
+	}
 	recs, err := jsonapi.DecodeRecords(doc)
 	if err != nil {
 		return nil, err
@@ -30,6 +37,46 @@ func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
 		}
 	}
 	return store.Restore(recs.Stages, recs.Users, recs.NextID), nil
+}
+
+// checkStateShape refuses a document that is not shaped as encodeState writes one: a JSON
+// object whose data is an array of opportunityStage resources and whose included, if any,
+// holds users. Without it null, {} or {"data":null} would read as no stages at all, and a
+// user in data would be taken for one, so that a malformed document wiped the sandbox.
+// {"data":[]} is a state with no stages, and empties it.
+func checkStateShape(doc []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil || top == nil {
+		return errors.New(`the state must be a JSON object with a "data" array of opportunityStage resources ({"data":[]} for none)`)
+	}
+	raw, ok := top["data"]
+	if !ok {
+		return errors.New(`the state has no "data" member; send {"data":[]} to remove every stage`)
+	}
+	if err := checkMembers("data", raw, oppstages.ResourceType, "users belong in included"); err != nil {
+		return err
+	}
+	if raw, ok := top["included"]; ok {
+		return checkMembers("included", raw, oppstages.UserType, "stages belong in data")
+	}
+	return nil
+}
+
+// checkMembers checks that raw, the document's member called name, is an array of
+// resources of type want; hint says where the others belong.
+func checkMembers(name string, raw json.RawMessage, want, hint string) error {
+	var resources []struct {
+		Type string `json:"type"`
+	}
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || trimmed[0] != '[' || json.Unmarshal(trimmed, &resources) != nil {
+		return fmt.Errorf("%q must be an array of %s resources", name, want)
+	}
+	for i, r := range resources {
+		if r.Type != want {
+			return fmt.Errorf("%s[%d] is of type %q; %q holds %s resources only (%s)", name, i, clip(r.Type), name, want, hint)
+		}
+	}
+	return nil
 }
 
 // encodeState writes a store as a state document.

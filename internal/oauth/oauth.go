@@ -125,8 +125,10 @@ func New(cfg Config) *Server {
 // Authorize answers an authorization request at once, as if the user had consented: the
 // redirect carries a code and the request's state. An error the client should see on its
 // redirect_uri comes back as a redirect too; an error that leaves nowhere to redirect to
-// (no client, no usable redirect_uri) is returned instead.
+// (no client, no usable redirect_uri) is returned instead. A parameter given more than
+// once counts with its last value, as for a token request.
 func (s *Server) Authorize(q url.Values) (location string, err *Error) {
+	q = lastValues(q)
 	clientID := q.Get("client_id")
 	switch {
 	case clientID == "":
@@ -328,7 +330,8 @@ type Token struct {
 
 // Token answers a token request: an authorization code or a refresh token is exchanged for
 // a new access token and a new refresh token. Codes and refresh tokens work once. A client
-// that authenticated with HTTP Basic and failed gets its invalid_client with a challenge.
+// that attempted HTTP Basic and failed gets its invalid_client with a challenge, also when
+// its Authorization header was malformed (RFC 6749 section 5.2).
 func (s *Server) Token(req TokenRequest) (Token, *Error) {
 	tok, err := s.token(req)
 	if err != nil && err.Code == ErrInvalidClient && req.Basic {

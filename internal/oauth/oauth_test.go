@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -543,5 +544,166 @@ func TestInvalidClientChallenge(t *testing.T) {
 		if err.Code != tt.code || err.WWWAuthenticate() != tt.challenge {
 			t.Errorf("%s: %v with challenge %q, want %s with %q", tt.name, err, err.WWWAuthenticate(), tt.code, tt.challenge)
 		}
+	}
+}
+
+// A client that attempted HTTP Basic gets the challenge with its invalid_client however
+// malformed its header; a client that did not attempt it gets none.
+func TestInvalidClientChallengeForAnyBasicHeader(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString
+	for _, tt := range []struct {
+		name, authorization, challenge string
+	}{
+		{"not base64", "Basic !!!notb64", basicChallenge},
+		{"no colon", "Basic " + b64([]byte("app")), basicChallenge},
+		{"bare scheme", "Basic", basicChallenge},
+		{"bare scheme and a space", "Basic ", basicChallenge},
+		{"lower case, wrong secret", "basic " + b64([]byte("app:guess")), basicChallenge},
+		{"upper case, malformed", "BASIC %%%", basicChallenge},
+		{"Bearer", "Bearer abc", ""},
+		{"a scheme that only starts like Basic", "Basicx " + b64([]byte("app:guess")), ""},
+		{"none", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()
+			r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tt.authorization != "" {
+				r.Header.Set("Authorization", tt.authorization)
+			}
+			req, perr := ParseTokenRequest(r)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			_, terr := s.Token(req)
+			if terr == nil || terr.Code != ErrInvalidClient || terr.Status() != http.StatusUnauthorized {
+				t.Fatalf("got %v, want a 401 invalid_client", terr)
+			}
+			if got := terr.WWWAuthenticate(); got != tt.challenge {
+				t.Errorf("challenge %q, want %q", got, tt.challenge)
+			}
+		})
+	}
+}
+
+// The client's credentials are read as Doorkeeper reads them: HTTP Basic when its header
+// gives both id and secret, whatever the parameters say; else the parameters, also beside
+// a Basic header that is malformed or lacks a part.
+func TestTokenClientCredentials(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, tt := range []struct {
+		name, authorization string
+		id, secret          string // in the parameters; empty for none
+		want                string // the error code, empty for a token
+	}{
+		{"Basic only", "Basic " + b64("app:s"), "", "", ""},
+		{"parameters only", "", "app", "s", ""},
+		{"Basic right, parameters another client", "Basic " + b64("app:s"), "other", "x", ""},
+		{"Basic right, parameters another secret", "Basic " + b64("app:s"), "app", "guess", ""},
+		{"Basic wrong secret, parameters right", "Basic " + b64("app:guess"), "app", "s", ErrInvalidClient},
+		{"Basic another client, parameters right", "Basic " + b64("other:s"), "app", "s", ErrInvalidGrant},
+		{"Basic not base64, parameters right", "Basic !!!notb64", "app", "s", ""},
+		{"Basic without colon, parameters right", "Basic " + b64("app"), "app", "s", ""},
+		{"Basic without secret, parameters right", "Basic " + b64("app:"), "app", "s", ""},
+		{"Basic without id, parameters right", "Basic " + b64(":s"), "app", "s", ""},
+		{"bare Basic, parameters right", "Basic", "app", "s", ""},
+		{"Basic without secret, no parameters", "Basic " + b64("app:"), "", "", ErrInvalidClient},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			tok, err := exchange(s, "app", codeFrom(t, s, "app"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+			if tt.id != "" {
+				params.Set("client_id", tt.id)
+				params.Set("client_secret", tt.secret)
+			}
+			r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(params.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tt.authorization != "" {
+				r.Header.Set("Authorization", tt.authorization)
+			}
+			req, perr := ParseTokenRequest(r)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			_, terr := s.Token(req)
+			switch {
+			case tt.want == "" && terr != nil:
+				t.Errorf("%v, want a token", terr)
+			case tt.want != "" && (terr == nil || terr.Code != tt.want):
+				t.Errorf("%v, want %s", terr, tt.want)
+			}
+		})
+	}
+}
+
+// Every parameter of an authorization request given more than once counts with its last
+// value, as in a token request: the redirect carries the last state, never an earlier one
+// an attacker put in front of it.
+func TestAuthorizeTakesTheLastValue(t *testing.T) {
+	const good = "https://app.test/cb"
+	for _, tt := range []struct {
+		name   string
+		param  string
+		values []string
+		check  func(t *testing.T, s *Server, redirect *url.URL)
+	}{
+		{"state", "state", []string{"EVIL", "s"}, func(t *testing.T, _ *Server, u *url.URL) {
+			if got := u.Query()["state"]; len(got) != 1 || got[0] != "s" {
+				t.Errorf("state %q, want only the last value s", got)
+			}
+		}},
+		{"client_id", "client_id", []string{"evil", "app"}, func(t *testing.T, s *Server, u *url.URL) {
+			if _, err := exchange(s, "app", u.Query().Get("code")); err != nil {
+				t.Errorf("the code does not work for the last client_id: %v", err)
+			}
+		}},
+		{"redirect_uri", "redirect_uri", []string{"https://evil.test/cb", good}, func(t *testing.T, _ *Server, u *url.URL) {
+			if u.Host != "app.test" {
+				t.Errorf("redirected to %s, want the last redirect_uri", u)
+			}
+		}},
+		{"response_type", "response_type", []string{"code", "token"}, func(t *testing.T, _ *Server, u *url.URL) {
+			if u.Query().Get("error") != ErrUnsupportedResponseType {
+				t.Errorf("redirect %s, want %s for the last response_type", u, ErrUnsupportedResponseType)
+			}
+		}},
+		{"scope", "scope", []string{"opportunityStages.all", "opportunityStages.read"}, func(t *testing.T, s *Server, u *url.URL) {
+			tok, err := exchange(s, "app", u.Query().Get("code"))
+			if err != nil || tok.Scope != "opportunityStages.read" {
+				t.Errorf("scope %q (%v), want the last one, opportunityStages.read", tok.Scope, err)
+			}
+		}},
+		{"code_challenge_method", "code_challenge_method", []string{"S256", "S512"}, func(t *testing.T, _ *Server, u *url.URL) {
+			if u.Query().Get("error") != ErrInvalidCodeChallengeMethod {
+				t.Errorf("redirect %s, want %s for the last method", u, ErrInvalidCodeChallengeMethod)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(Config{})
+			q := url.Values{"client_id": {"app"}, "redirect_uri": {good}, "response_type": {"code"}, "state": {"s"}}
+			if tt.param == "code_challenge_method" {
+				q.Set("code_challenge", strings.Repeat("c", 43))
+			}
+			q[tt.param] = tt.values
+			loc, err := s.Authorize(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, perr := url.Parse(loc)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			tt.check(t, s, u)
+		})
 	}
 }

@@ -18,14 +18,22 @@ const MaxBodyBytes = 64 << 10
 // TokenRequest is a token request as sent: its parameters and, when the client
 // authenticated with HTTP Basic, the credentials from the header.
 type TokenRequest struct {
-	Params             url.Values
+	Params url.Values
+	// BasicID and BasicPass are the id and password of an Authorization header that
+	// decoded as HTTP Basic; empty when it did not.
 	BasicID, BasicPass string
-	Basic              bool
+	// Basic is whether the Authorization header named the Basic scheme (in any case),
+	// whether or not its credentials decoded: the client attempted HTTP Basic.
+	Basic bool
 }
 
-// client is the client's id and secret: from HTTP Basic when sent, else from the body.
+// client is the client's id and secret, taken as Doorkeeper takes them: from HTTP Basic
+// when the header gives both, else from the parameters. A request that sends credentials
+// both ways is answered with the header's, the parameters' left unread, as Doorkeeper
+// answers it; RFC 6749 section 2.3 forbids the client to send both but asks no server
+// to refuse them, and refusing would fail apps that work against the real API.
 func (t TokenRequest) client() (id, secret string) {
-	if t.Basic {
+	if t.BasicID != "" && t.BasicPass != "" {
 		return t.BasicID, t.BasicPass
 	}
 	return t.Params.Get("client_id"), t.Params.Get("client_secret")
@@ -52,15 +60,30 @@ func ParseTokenRequest(r *http.Request) (TokenRequest, *Error) {
 			params[k] = vs
 		}
 	}
-	for k, vs := range params {
-		params[k] = vs[len(vs)-1:] // the last value wins
-	}
-	req := TokenRequest{Params: params}
+	req := TokenRequest{Params: lastValues(params), Basic: namesBasicScheme(r.Header.Get("Authorization"))}
 	if id, pass, ok := r.BasicAuth(); ok {
-		req.Basic = true
 		req.BasicID, req.BasicPass = formDecode(id), formDecode(pass)
 	}
 	return req, nil
+}
+
+// lastValues is q with each parameter reduced to its last value, as Rack, and so the real
+// API, reads a parameter given more than once; q itself is not changed.
+func lastValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, vs := range q {
+		if len(vs) > 0 {
+			out[k] = vs[len(vs)-1:]
+		}
+	}
+	return out
+}
+
+// namesBasicScheme reports whether an Authorization header value uses the Basic scheme,
+// compared without regard to case (RFC 9110 section 11.1), whatever follows it.
+func namesBasicScheme(authorization string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(authorization), " ")
+	return strings.EqualFold(scheme, "Basic")
 }
 
 func readBody(r *http.Request) ([]byte, *Error) {
