@@ -498,23 +498,31 @@ func inclusiveCursor(h http.Handler) http.Handler {
 	})
 }
 
+// runPlanted runs the check named check, in full mode, against a mock of 28 stages with
+// wrap around its handler, and returns the report and the mock.
+func runPlanted(t *testing.T, wrap func(http.Handler) http.Handler, check string) (contract.Report, *mock.Server) {
+	t.Helper()
+	m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(wrap(m.Handler()))
+	t.Cleanup(srv.Close)
+	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+		Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(check) + "$"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report, m
+}
+
 // TestPropertiesCatchTheirBugs plants one list or protocol bug at a time; the property
 // check named for it must fail, naming the property, a request and the seed.
 func TestPropertiesCatchTheirBugs(t *testing.T) {
 	for _, bug := range propertyBugs {
 		t.Run(bug.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(bug.wrap(m.Handler()))
-			defer srv.Close()
-			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
-				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(bug.check) + "$"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			report, _ := runPlanted(t, bug.wrap, bug.check)
 			if len(report.Results) != 1 {
 				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
 			}
@@ -744,17 +752,7 @@ func TestLenientChecksPassWhatTheInferenceLeavesOpen(t *testing.T) {
 	for _, v := range lenientVariants {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(v.wrap(m.Handler()))
-			defer srv.Close()
-			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
-				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(v.check) + "$"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			report, _ := runPlanted(t, v.wrap, v.check)
 			if len(report.Results) != 1 || !report.Results[0].Passed || report.Results[0].Skipped {
 				for _, r := range report.Results {
 					t.Errorf("%s", contract.Line(r))
@@ -787,17 +785,7 @@ func TestLenientChecksCatchTheirBugs(t *testing.T) {
 	for _, bug := range lenientBugs {
 		t.Run(bug.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(bug.wrap(m.Handler()))
-			defer srv.Close()
-			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
-				Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(bug.check) + "$"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			report, m := runPlanted(t, bug.wrap, bug.check)
 			if len(report.Results) != 1 {
 				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
 			}

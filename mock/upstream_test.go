@@ -342,19 +342,7 @@ func TestTheMockForwardsOnlyToItsUpstream(t *testing.T) {
 	}
 	for name, raw := range requests {
 		t.Run(name, func(t *testing.T) {
-			conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(conn, raw)
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, body := rawRequest(t, ts.URL, raw)
 			if strings.Contains(string(body), "elsewhere") || evil.hits.Load() != 0 {
 				t.Fatalf("the request reached another host: %d %s", resp.StatusCode, body)
 			}
@@ -367,6 +355,26 @@ func TestTheMockForwardsOnlyToItsUpstream(t *testing.T) {
 	}
 }
 
+// rawRequest writes raw, a whole request as bytes, to the server at baseURL on a connection
+// of its own, and reads the answer: for request lines no client library would send.
+func rawRequest(t *testing.T, baseURL, raw string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, raw)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, body
+}
+
 // TestARequestTargetThatIsNoPathIsRefused: an absolute URL with nothing but an opaque part
 // after its scheme (http:http://host/x, mailto:x) names no path to answer, and forwarded it
 // would become the upstream's whole request line, naming another host or a path above
@@ -376,19 +384,7 @@ func TestARequestTargetThatIsNoPathIsRefused(t *testing.T) {
 	_, ts := newDropIn(t, mock.Options{Upstream: up.URL + "/api/v2"})
 	for _, target := range []string{"http:http://127.0.0.1:1/__admin/faults", "mailto:foo", "x:%2F.."} {
 		t.Run(target, func(t *testing.T) {
-			conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(conn, "POST "+target+" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, body := rawRequest(t, ts.URL, "POST "+target+" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "must be a path") {
 				t.Errorf("%d %s, want 400 saying the target must be a path", resp.StatusCode, body)
 			}
@@ -407,18 +403,7 @@ func TestPassThroughStaysUnderTheUpstreamPath(t *testing.T) {
 	_, ts := newDropIn(t, mock.Options{Upstream: up.URL + "/tenant-a"})
 	for _, target := range []string{"/../echo/x", "/api/v2/../../../echo/x", "/%2e%2e/echo/x", "/api/v2/accounts/%2E%2E/%2e%2e/../echo/x"} {
 		t.Run(target, func(t *testing.T) {
-			conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp, _ := rawRequest(t, ts.URL, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t\r\n\r\n")
 			if up.hits.Load() == 0 {
 				t.Fatalf("answered %d without the upstream", resp.StatusCode)
 			}
