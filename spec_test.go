@@ -291,6 +291,23 @@ func TestErrorExamplesHaveTheVendorShape(t *testing.T) {
 }
 
 func TestInferredFactsGiveAReason(t *testing.T) {
+	found := 0
+	eachSpecObject(t, func(path string, v map[string]any) {
+		if v["x-inferred"] == true {
+			found++
+			if reason, _ := v["x-inferred-reason"].(string); len(reason) < 20 || strings.Contains(reason, "\n") {
+				t.Errorf("%s: x-inferred needs a one-line x-inferred-reason, got %q", path, reason)
+			}
+		}
+	})
+	if found < 5 {
+		t.Errorf("found %d x-inferred marks; the spec should mark its guesses", found)
+	}
+}
+
+// eachSpecObject calls visit with every JSON object of openapi.yaml and its JSON pointer.
+func eachSpecObject(t *testing.T, visit func(path string, obj map[string]any)) {
+	t.Helper()
 	raw, err := json.Marshal(mustSpec(t))
 	if err != nil {
 		t.Fatal(err)
@@ -299,17 +316,11 @@ func TestInferredFactsGiveAReason(t *testing.T) {
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		t.Fatal(err)
 	}
-	found := 0
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch v := v.(type) {
 		case map[string]any:
-			if v["x-inferred"] == true {
-				found++
-				if reason, _ := v["x-inferred-reason"].(string); len(reason) < 20 || strings.Contains(reason, "\n") {
-					t.Errorf("%s: x-inferred needs a one-line x-inferred-reason, got %q", path, reason)
-				}
-			}
+			visit(path, v)
 			for k, child := range v {
 				walk(path+"/"+k, child)
 			}
@@ -320,9 +331,6 @@ func TestInferredFactsGiveAReason(t *testing.T) {
 		}
 	}
 	walk("", tree)
-	if found < 5 {
-		t.Errorf("found %d x-inferred marks; the spec should mark its guesses", found)
-	}
 }
 
 func loadVendorSpec(t *testing.T) *openapi3.T {

@@ -667,41 +667,21 @@ var citedNote = regexp.MustCompile(`outreach-api\.md §(\d+) \[C\]`)
 // a node is either cited or inferred (so a failure there is labelled one way), and a
 // citation of the vendor notes names a section of them that holds confirmed facts.
 func TestSourcesCiteAFact(t *testing.T) {
-	raw, err := json.Marshal(mustSpec(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		t.Fatal(err)
-	}
 	notes := vendorNotes(t)
 	found := 0
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if x, ok := v["x-inferred"]; ok && x != true {
-				t.Errorf("%s: x-inferred is %v; leave it out or set it to true", path, x)
-			}
-			if _, ok := v["x-source"]; ok {
-				found++
-				source, _ := v["x-source"].(string)
-				checkSource(t, path, source, notes)
-				if v["x-inferred"] == true {
-					t.Errorf("%s: both x-source and x-inferred; a node is either cited or inferred", path)
-				}
-			}
-			for k, child := range v {
-				walk(path+"/"+k, child)
-			}
-		case []any:
-			for i, child := range v {
-				walk(fmt.Sprintf("%s/%d", path, i), child)
+	eachSpecObject(t, func(path string, v map[string]any) {
+		if x, ok := v["x-inferred"]; ok && x != true {
+			t.Errorf("%s: x-inferred is %v; leave it out or set it to true", path, x)
+		}
+		if _, ok := v["x-source"]; ok {
+			found++
+			source, _ := v["x-source"].(string)
+			checkSource(t, path, source, notes)
+			if v["x-inferred"] == true {
+				t.Errorf("%s: both x-source and x-inferred; a node is either cited or inferred", path)
 			}
 		}
-	}
-	walk("", tree)
+	})
 	if found < 10 {
 		t.Errorf("found %d x-source marks; the spec should cite what its stricter constraints rest on", found)
 	}
