@@ -621,7 +621,7 @@ func TestVendorComparisonFindsUnexplainedDifferences(t *testing.T) {
 			unmark(ours.Paths.Find("/users/{id}").Get.Extensions)
 		}, "getUser: an operation the vendor does not publish"},
 		{"a longer string than the vendor allows", func(t *testing.T, _, vendor *openapi3.T) {
-			schemaNamed(t, vendor, "opportunityStage", "name").MaxLength = openapi3.Uint64Ptr(10)
+			schemaNamed(t, vendor, "opportunityStage", "name").MaxLength = openapi3.Ptr[uint64](10)
 		}, "getOpportunityStage 200 application/vnd.api+json #/components/schemas/OpportunityStageAttributes/name: maxLength 255, vendor 10 (openapi.yaml is looser)"},
 		{"a member the vendor requires", func(t *testing.T, _, vendor *openapi3.T) {
 			schemaNamed(t, vendor, "opportunityStage").Required = []string{"name"}
@@ -636,7 +636,7 @@ func TestVendorComparisonFindsUnexplainedDifferences(t *testing.T) {
 			schemaNamed(t, vendor, "opportunityStage").Properties["probability"] = openapi3.NewIntegerSchema().NewRef()
 		}, "getOpportunityStage 200 application/vnd.api+json #/components/schemas/OpportunityStageAttributes/probability: type (any) allows"},
 		{"a keyword the comparison does not read", func(t *testing.T, _, vendor *openapi3.T) {
-			schemaNamed(t, vendor, "opportunityStage", "order").MultipleOf = openapi3.Float64Ptr(2)
+			schemaNamed(t, vendor, "opportunityStage", "order").MultipleOf = openapi3.Ptr[float64](2)
 		}, "#/components/schemas/OpportunityStageAttributes/order: keyword multipleOf is not compared"},
 	}
 	for _, tt := range tests {

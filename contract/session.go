@@ -249,11 +249,6 @@ type found []Problem
 
 func (f found) Error() string { return failure(f, "") }
 
-// guessed is err as a problem that rests only on a guess of the spec, with its reason.
-func guessed(err error, reason string) found {
-	return found{{Message: err.Error(), Inferred: true, InferredReason: reason}}
-}
-
 // preflight makes sure the target answers at all.
 func (s *session) preflight(ctx context.Context) error {
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api+"/opportunityStages?page%5Bsize%5D=1", nil)
