@@ -15,6 +15,7 @@ import (
 
 	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/query"
 )
 
 // maxAdminBody bounds admin request bodies (state imports are the largest).
@@ -79,7 +80,11 @@ func (s *Server) admin(r *http.Request) response {
 		}
 		return adminJSON(http.StatusOK, map[string]any{"status": "saved", "file": s.opts.StateFile, "stages": s.Stages()})
 	case "GET /__admin/requests":
-		f, err := journal.ParseFilter(r.URL.Query())
+		q, qerr := query.ParseQuery(r.URL.RawQuery) // a filter url.Query would drop (method=PATCH;x) must not widen the answer
+		if qerr != nil {
+			return adminError(http.StatusBadRequest, qerr.Detail)
+		}
+		f, err := journal.ParseFilter(q)
 		if err != nil {
 			return adminFailure(inputError(err))
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/oppstages/oppstages/internal/budget"
 	"github.com/oppstages/oppstages/internal/headerfield"
 	"github.com/oppstages/oppstages/internal/pathpattern"
+	"github.com/oppstages/oppstages/internal/validation"
 )
 
 // FaultRule makes matching requests fail or slow down: it answers with a status (and a
@@ -169,9 +170,11 @@ func (r FaultRule) clone() FaultRule {
 	return r
 }
 
+// matches reports whether the rule applies to a request; path is canonical, and so is the
+// rule's pattern once read as a path (/api/v2 is the root, a trailing slash dropped).
 func (r *FaultRule) matches(method string, path *pathpattern.Path, operationID string) bool {
 	return (r.Method == "" || r.Method == method) &&
-		(r.Path == "" || path.Match(r.Path)) &&
+		(r.Path == "" || path.Match(r.Path) || path.Match(validation.CanonicalPath(r.Path))) &&
 		(r.OperationID == "" || r.OperationID == operationID) &&
 		(r.Times == nil || *r.Times > 0)
 }

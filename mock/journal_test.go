@@ -674,6 +674,18 @@ func TestRequestLogOverHTTPIsRequestsEncoded(t *testing.T) {
 	}
 }
 
+// A journal filter that url.Query would drop (method=PATCH;x, status=%) is refused, not
+// left out: an answer with the whole journal would read as "no PATCH was sent" in reverse.
+func TestJournalFilterIsReadWhole(t *testing.T) {
+	_, c := newServer(t, mock.Options{})
+	c.Get(stages + "/1")
+	for _, q := range []string{"method=PATCH;x", "status=404;", "status=%", "after=%zz"} {
+		if r := c.Get("/__admin/requests?" + q); r.Status != http.StatusBadRequest {
+			t.Errorf("GET /__admin/requests?%s: %d %s, want 400", q, r.Status, r.Body)
+		}
+	}
+}
+
 // The request log masks what the request carried wherever its path or query repeats it,
 // as the journal does: a token, a key header's value, a Basic password.
 func TestRequestLogMasksWhatTheRequestCarried(t *testing.T) {

@@ -234,3 +234,25 @@ func TestOAuthTakesATrailingSlash(t *testing.T) {
 		}
 	}
 }
+
+// A fault rule names a path in either form: /api/v2 fires for the API root, whichever way
+// the client writes it, and a rule written with the trailing slash a client sends fires too.
+func TestFaultRulesNameEitherForm(t *testing.T) {
+	cases := []struct{ pattern, target string }{
+		{"/api/v2", "/api/v2"},
+		{"/api/v2", "/api/v2/"},
+		{"/api/v2/", "/api/v2"},
+		{"/api/v2/opportunityStages/", stages + "/"},
+		{"/api/v2/opportunityStages", stages + "/"},
+	}
+	for _, c := range cases {
+		_, client := newServer(t, mock.Options{})
+		rule := `{"path":"` + c.pattern + `","status":503}`
+		if r := client.Do(apitest.Request{Method: http.MethodPost, Target: "/__admin/faults", Body: rule, ContentType: "application/json"}); r.Status != http.StatusCreated {
+			t.Fatalf("POST rule %s: %d %s", rule, r.Status, r.Body)
+		}
+		if r := client.Get(c.target); r.Status != http.StatusServiceUnavailable {
+			t.Errorf("rule on %s, GET %s: %d, want the rule's 503", c.pattern, c.target, r.Status)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/oauth"
+	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/validation"
 )
 
@@ -101,7 +102,11 @@ type readCloser struct {
 }
 
 func (s *Server) authorizeResponse(r *http.Request) response {
-	location, err := s.oauth.Authorize(r.URL.Query())
+	q, qerr := query.ParseQuery(r.URL.RawQuery) // a pair url.Query would drop (scope=x;y, %zz) must not widen the grant
+	if qerr != nil {
+		return oauthError(oauth.InvalidRequest(qerr.Detail))
+	}
+	location, err := s.oauth.Authorize(q)
 	if err != nil {
 		return oauthError(err)
 	}

@@ -798,3 +798,27 @@ func TestOAuthAuthorizeRepeatedParameters(t *testing.T) {
 		})
 	}
 }
+
+// A parameter of /oauth/authorize that url.Query would drop is read or refused, never left
+// out: a scope with a semicolon is a scope the mock cannot grant, not the default
+// opportunityStages.all, and a malformed escape is a 400.
+func TestOAuthAuthorizeReadsEveryParameter(t *testing.T) {
+	_, c, _ := newServerClock(t, mock.Options{})
+	base := "/oauth/authorize?client_id=app&redirect_uri=" + url.QueryEscape("http://localhost:3000/callback") + "&response_type=code&state=s1&"
+	r := c.Do(apitest.Request{Method: http.MethodGet, Target: base + "scope=opportunityStages.read;x", Token: "-"})
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	if r.Status != http.StatusFound || loc.Query().Get("error") != "invalid_scope" || loc.Query().Get("code") != "" {
+		t.Errorf("scope=opportunityStages.read;x: %d Location %q, want a redirect with invalid_scope and no code", r.Status, r.Header.Get("Location"))
+	}
+	for _, bad := range []string{"scope=opportunityStages.read%", "scope=%zz", "state=%"} {
+		r := c.Do(apitest.Request{Method: http.MethodGet, Target: base + bad, Token: "-"})
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "invalid_request") {
+			t.Errorf("%s: %d %s, want 400 invalid_request", bad, r.Status, r.Body)
+		}
+	}
+	r = c.Do(apitest.Request{Method: http.MethodGet, Target: base + "scope=opportunityStages.read&state=abc;def", Token: "-"})
+	loc, _ = url.Parse(r.Header.Get("Location"))
+	if got := loc.Query()["state"]; r.Status != http.StatusFound || len(got) != 1 || got[0] != "abc;def" {
+		t.Errorf("state=abc;def: %d Location %q, want the state as sent", r.Status, r.Header.Get("Location"))
+	}
+}

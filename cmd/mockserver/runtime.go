@@ -9,11 +9,21 @@ import "runtime/debug"
 // the server's CPU under load. GOGC or GOMEMLIMIT bound the heap more tightly.
 const servingGCPercent = 400
 
-// collectLessOften sets servingGCPercent, unless GOGC is set. main calls it once the
-// server is serving, so that start-up (which makes the most garbage, e.g. with -generate)
-// runs at the runtime's default.
+// servingMemoryLimit is the soft limit on the heap mockserver sets while it serves: above
+// it the collector runs as often as it must, whatever servingGCPercent allows. What the
+// mock holds is bounded (journals 64 MiB, fault rules 64 MiB, named sandboxes' records
+// 256 MiB beyond the seed, all together), but a heap five times that would not be, and
+// a 64 MiB state import makes garbage several times its size.
+const servingMemoryLimit = 1 << 30
+
+// collectLessOften sets servingGCPercent, unless GOGC is set, and servingMemoryLimit,
+// unless GOMEMLIMIT is set. main calls it once the server is serving, so that start-up
+// (which makes the most garbage, e.g. with -generate) runs at the runtime's default.
 func collectLessOften(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(servingGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(servingMemoryLimit)
 	}
 }

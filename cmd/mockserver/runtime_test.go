@@ -34,3 +34,24 @@ func TestCollectLessOftenUnlessGOGCIsSet(t *testing.T) {
 		}
 	}
 }
+
+// The soft memory limit bounds the heap GOGC=400 would let grow: mockserver sets one once
+// serving, and leaves it to GOMEMLIMIT when that is set.
+func TestMemoryLimitUnlessGOMEMLIMITIsSet(t *testing.T) {
+	const unset = int64(1<<63 - 1) // the runtime's "no limit"
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(unset))
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, c := range []struct {
+		gomemlimit string
+		want       int64
+	}{
+		{"", servingMemoryLimit},
+		{"512MiB", unset}, // the runtime read GOMEMLIMIT itself; mockserver leaves it
+	} {
+		debug.SetMemoryLimit(unset)
+		collectLessOften(env("GOMEMLIMIT", c.gomemlimit))
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("GOMEMLIMIT=%q: memory limit %d, want %d", c.gomemlimit, got, c.want)
+		}
+	}
+}

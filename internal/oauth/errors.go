@@ -78,3 +78,9 @@ func TokenMethodNotAllowed(method string) *Error {
 	return errorf(ErrInvalidRequest, http.StatusMethodNotAllowed,
 		"The token endpoint answers POST only, not %s.", clip(method))
 }
+
+// InvalidRequest is the invalid_request error (400) with description: a request the
+// server cannot read, such as a query with a malformed escape.
+func InvalidRequest(description string) *Error {
+	return errorf(ErrInvalidRequest, http.StatusBadRequest, "%s", description)
+}

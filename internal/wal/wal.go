@@ -184,6 +184,10 @@ func setAside(damage *DamagedError, rest []byte) (string, error) {
 	const maxNames = 100
 	name := damage.Aside()
 	for n := 1; ; n++ {
+		if info, err := os.Lstat(name); err == nil && !info.Mode().IsRegular() {
+			// Reading a FIFO would wait forever; a link or a device is no file of ours.
+			return "", fmt.Errorf("set the damaged part aside: %s exists and is not a regular file (%s)", name, info.Mode().Type())
+		}
 		old, err := os.ReadFile(name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
