@@ -144,7 +144,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", journal.RedactPath(r.URL.Path), "status", status, "violations", x.violations)
 		}
 		box.journal.Add(x.journalExchange(arrived, elapsed, status, resp, w.Header()))
-		s.logRequest(sent, status, start, elapsed, x.fault)
+		s.logExchange(sent, x.requestSecrets, status, start, elapsed, x.fault)
 		s.validator.Release(x.match) // last: nothing reads the match after this
 		x.match = nil
 		if resp.drop {
@@ -185,6 +185,12 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
 // the answer was done, start plus elapsed, and carries no caller position: logging asks
 // neither the clock nor the stack, and allocates nothing in the common case.
 func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapsed time.Duration, fault string) {
+	s.logExchange(r, nil, status, start, elapsed, fault)
+}
+
+// logExchange is logRequest for a request whose credentials are known already (secrets,
+// from exchange.requestSecrets); nil works them out, only when the line is logged.
+func (s *Server) logExchange(r *http.Request, secrets func() []string, status int, start time.Time, elapsed time.Duration, fault string) {
 	ctx := r.Context()
 	h := s.opts.Logger.Handler()
 	if !h.Enabled(ctx, slog.LevelInfo) {
@@ -192,12 +198,15 @@ func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapse
 	}
 	// Credentials are redacted by name, and whatever the request carried elsewhere (its
 	// token, a key header) is masked where the path or the query repeats it, as in the journal.
-	secrets := journal.RequestSecrets(r, nil)
+	if secrets == nil {
+		secrets = func() []string { return journal.RequestSecrets(r, nil) }
+	}
+	carried := secrets()
 	rec := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
-	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", journal.MaskString(journal.RedactPath(r.URL.Path), secrets)),
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", journal.MaskString(journal.RedactPath(r.URL.Path), carried)),
 		slog.Int("status", status), slog.Duration("duration", elapsed))
 	if r.URL.RawQuery != "" {
-		rec.AddAttrs(slog.String("query", journal.MaskString(journal.RedactQuery(r.URL.RawQuery), secrets)))
+		rec.AddAttrs(slog.String("query", journal.MaskString(journal.RedactQuery(r.URL.RawQuery), carried)))
 	}
 	if name := r.Header.Get("X-Mock-Sandbox"); name != "" {
 		rec.AddAttrs(slog.String("sandbox", name))

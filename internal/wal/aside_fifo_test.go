@@ -18,14 +18,7 @@ import (
 func TestRepairRefusesAnAsideThatIsNoFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.log")
-	write(t, path, "kept", "damaged", "after")
-	whole, _ := os.ReadFile(path)
-	starts := recordStarts(t, whole)
-	damaged := bytes.Clone(whole)
-	damaged[starts[1]+frameSize] ^= 0x20
-	if err := os.WriteFile(path, damaged, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	_, damaged, starts := damageSecondRecord(t, path, "kept", "damaged", "after")
 	if err := syscall.Mkfifo(fmt.Sprintf("%s.damaged-%d", path, starts[1]), 0o600); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}

@@ -268,14 +268,7 @@ func recordAfter(starts []int, offset int) int {
 func TestRepairSetsTheRestAside(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.log")
-	write(t, path, "kept", "damaged", "after", "last")
-	whole, _ := os.ReadFile(path)
-	starts := recordStarts(t, whole)
-	damaged := bytes.Clone(whole)
-	damaged[starts[1]+frameSize] ^= 0x20
-	if err := os.WriteFile(path, damaged, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	whole, damaged, starts := damageSecondRecord(t, path, "kept", "damaged", "after", "last")
 
 	l, rec, err := OpenRepair(path)
 	if err != nil {
@@ -305,28 +298,16 @@ func TestRepairSetsTheRestAside(t *testing.T) {
 
 	// The same damage again, at the same offset, with other bytes after it.
 	again := append(bytes.Clone(damaged), whole[starts[2]:]...)
-	os.WriteFile(path, again, 0o600)
-	l, rec, err = OpenRepair(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	if rec.AsideFile != wantAside+".1" {
-		t.Errorf("second repair set aside in %s, want %s.1 beside the first", rec.AsideFile, wantAside)
+	if aside := repairFrom(t, path, again); aside != wantAside+".1" {
+		t.Errorf("second repair set aside in %s, want %s.1 beside the first", aside, wantAside)
 	}
 	if aside, _ := os.ReadFile(wantAside); !bytes.Equal(aside, damaged[starts[1]:]) {
 		t.Error("the second repair overwrote the first one's file")
 	}
 
 	// A repair that wrote its file and stopped before cutting the log.
-	os.WriteFile(path, again, 0o600)
-	l, rec, err = OpenRepair(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	if rec.AsideFile != wantAside+".1" {
-		t.Errorf("a repair done again set aside in %s, want %s.1 again", rec.AsideFile, wantAside)
+	if aside := repairFrom(t, path, again); aside != wantAside+".1" {
+		t.Errorf("a repair done again set aside in %s, want %s.1 again", aside, wantAside)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
 		t.Errorf("%d files, want the log and the two set aside: %v", len(entries), entries)
@@ -613,4 +594,33 @@ func openWithReadOnlyTwin(t *testing.T) (l *Log, writable, readOnly *os.File) {
 	}
 	t.Cleanup(func() { readOnly.Close() })
 	return l, l.f, readOnly
+}
+
+// damageSecondRecord writes a log of records at path and flips a bit in the second one's
+// payload; it returns the log before and after, and where each record starts.
+func damageSecondRecord(t *testing.T, path string, records ...string) (whole, damaged []byte, starts []int) {
+	t.Helper()
+	write(t, path, records...)
+	whole, _ = os.ReadFile(path)
+	starts = recordStarts(t, whole)
+	damaged = bytes.Clone(whole)
+	damaged[starts[1]+frameSize] ^= 0x20
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return whole, damaged, starts
+}
+
+// repairFrom writes log to path, repairs it, and returns where the damage was set aside.
+func repairFrom(t *testing.T, path string, log []byte) string {
+	t.Helper()
+	if err := os.WriteFile(path, log, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, rec, err := OpenRepair(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	return rec.AsideFile
 }
