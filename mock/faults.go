@@ -174,9 +174,16 @@ func (r FaultRule) clone() FaultRule {
 // rule's pattern once read as a path (/api/v2 is the root, a trailing slash dropped).
 func (r *FaultRule) matches(method string, path *pathpattern.Path, operationID string) bool {
 	return (r.Method == "" || r.Method == method) &&
-		(r.Path == "" || path.Match(r.Path) || path.Match(validation.CanonicalPath(r.Path))) &&
+		(r.Path == "" || path.Match(r.Path) || matchesCanonical(path, r.Path)) &&
 		(r.OperationID == "" || r.OperationID == operationID) &&
 		(r.Times == nil || *r.Times > 0)
+}
+
+// matchesCanonical matches path against pattern's canonical form, when that differs from
+// pattern (a canonical pattern, the usual case, is not matched twice).
+func matchesCanonical(path *pathpattern.Path, pattern string) bool {
+	canonical := validation.CanonicalPath(pattern)
+	return canonical != pattern && path.Match(canonical)
 }
 
 // faultRuleOverhead is what a rule costs besides the bytes of its members: the struct,

@@ -28,9 +28,6 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 // takes the bodies as they are: neither is changed once the answer is sent.
 func (x *exchange) journalExchange(arrived time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Exchange {
 	r, sent := x.r, x.sent
-	if sent == nil {
-		sent = r
-	}
 	e := journal.Exchange{
 		Time:               arrived,
 		Sandbox:            x.box.name,

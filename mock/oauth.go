@@ -62,7 +62,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		box = s.main
 	}
-	x := &exchange{r: r, box: box}
+	x := &exchange{r: r, sent: r, box: box}
 	x.match, _ = s.validator.Route(r)
 	var sent capture // what the client sent, as far as the token endpoint read it
 	if r.Body != nil {

@@ -24,7 +24,7 @@ import (
 // exchange is one request on its way through the server.
 type exchange struct {
 	r         *http.Request
-	sent      *http.Request // r as it came, before lenient made it canonical
+	sent      *http.Request // r as it came, before lenient made it canonical; never nil
 	arrived   time.Time     // by the server's clock
 	box       *sandbox
 	match     *validation.Match // nil when openapi.yaml knows no such route
@@ -144,7 +144,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 			s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", journal.RedactPath(r.URL.Path), "status", status, "violations", x.violations)
 		}
 		box.journal.Add(x.journalExchange(arrived, elapsed, status, resp, w.Header()))
-		s.logExchange(sent, x.requestSecrets, status, start, elapsed, x.fault)
+		s.logRequest(sent, status, start, elapsed, x.fault)
 		s.validator.Release(x.match) // last: nothing reads the match after this
 		x.match = nil
 		if resp.drop {
@@ -185,23 +185,15 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, resp response) {
 // the answer was done, start plus elapsed, and carries no caller position: logging asks
 // neither the clock nor the stack, and allocates nothing in the common case.
 func (s *Server) logRequest(r *http.Request, status int, start time.Time, elapsed time.Duration, fault string) {
-	s.logExchange(r, nil, status, start, elapsed, fault)
-}
-
-// logExchange is logRequest for a request whose credentials are known already (secrets,
-// from exchange.requestSecrets); nil works them out, only when the line is logged.
-func (s *Server) logExchange(r *http.Request, secrets func() []string, status int, start time.Time, elapsed time.Duration, fault string) {
 	ctx := r.Context()
 	h := s.opts.Logger.Handler()
 	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	// Credentials are redacted by name, and whatever the request carried elsewhere (its
-	// token, a key header) is masked where the path or the query repeats it, as in the journal.
-	if secrets == nil {
-		secrets = func() []string { return journal.RequestSecrets(r, nil) }
-	}
-	carried := secrets()
+	// Credentials are redacted by name, and whatever the request's headers and URL carried
+	// (its token, a key header) is masked where the path or the query repeats it, as in the
+	// journal. The body is not read for this: only the path and the query are logged.
+	carried := journal.RequestSecrets(r, nil)
 	rec := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
 	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", journal.MaskString(journal.RedactPath(r.URL.Path), carried)),
 		slog.Int("status", status), slog.Duration("duration", elapsed))

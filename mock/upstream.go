@@ -167,11 +167,8 @@ func (s *Server) forward(x *exchange, w http.ResponseWriter, inspect func(*upstr
 	if inspect != nil {
 		keep = func(a *upstream.Answer) { inspect(a); answer = a }
 	}
-	sent := x.sent // as the client sent it: the upstream reads sloppy forms its own way
-	if sent == nil {
-		sent = x.r
-	}
-	status, err := s.upstream.Forward(w, sent, x.body, keep)
+	// As the client sent it: the upstream reads sloppy forms its own way.
+	status, err := s.upstream.Forward(w, x.sent, x.body, keep)
 	if err == nil {
 		resp := response{status: status, sent: true}
 		if answer != nil {

@@ -71,6 +71,9 @@ type span struct {
 // so that an end of b that starts a secret is masked too. It reports whether it changed
 // anything; b itself comes back when not.
 func mask(b []byte, secrets []string, inJSON, cut bool) (masked []byte, changed bool) {
+	if len(secrets) == 0 {
+		return b, false // no scan of b for escapes that could hide nothing
+	}
 	var spans []span
 	escapes := bytes.ContainsAny(b, `\%+`)
 	for _, s := range secrets {

@@ -147,6 +147,9 @@ func ParseTarget(raw string) (*url.URL, error) {
 // slash within a segment) are kept as sent. A trailing slash stays.
 func cleanPath(u *url.URL) {
 	escaped := u.EscapedPath()
+	if strings.HasPrefix(escaped, "/") && !strings.ContainsAny(escaped, `.%\`) && !strings.Contains(escaped, "//") {
+		return // nearly every path: no dot, escape or empty segment, so nothing to resolve
+	}
 	dotted := replaceFold(escaped, "%2e", ".")
 	if slashed := replaceFold(replaceFold(strings.ReplaceAll(dotted, `\`, "/"), "%2f", "/"), "%5c", "/"); hasDotDot(slashed) {
 		dotted = slashed // ..%2F.. climbs on a server that decodes %2F (or reads \ as /): resolve it as such
@@ -168,7 +171,7 @@ func cleanPath(u *url.URL) {
 
 // hasDotDot reports whether a path has a ".." segment.
 func hasDotDot(p string) bool {
-	for _, seg := range strings.Split(p, "/") {
+	for seg := range strings.SplitSeq(p, "/") {
 		if seg == ".." {
 			return true
 		}
@@ -178,19 +181,20 @@ func hasDotDot(p string) bool {
 
 // replaceFold replaces every ASCII-case-insensitive occurrence of old in s with new.
 func replaceFold(s, old, new string) string {
+	lower := strings.ToLower(s) // the same length: escaped paths are ASCII
+	if len(lower) != len(s) || !strings.Contains(lower, old) {
+		return s
+	}
 	var b strings.Builder
 	for {
-		i := strings.Index(strings.ToLower(s), old)
+		i := strings.Index(lower, old)
 		if i < 0 {
-			if b.Len() == 0 {
-				return s
-			}
 			b.WriteString(s)
 			return b.String()
 		}
 		b.WriteString(s[:i])
 		b.WriteString(new)
-		s = s[i+len(old):]
+		s, lower = s[i+len(old):], lower[i+len(old):]
 	}
 }
 
