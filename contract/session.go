@@ -150,10 +150,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 func (s *session) route(r *http.Request) *validation.Match {
 	check := r.Clone(context.Background())
 	check.Body = http.NoBody
-	if p := validation.CanonicalPath(check.URL.Path); p != check.URL.Path {
-		check.URL.Path, check.URL.RawPath = p, ""
-	}
-	match, rerr := s.validator.Route(check)
+	match, rerr := s.validator.Route(validation.CanonicalRequest(check))
 	if rerr != nil {
 		return nil
 	}

@@ -88,12 +88,12 @@ func (s *Server) chain() ([]control, answerer) {
 func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 	start := time.Now()
 	if sent.URL.Opaque != "" || sent.URL.Path != "" && sent.URL.Path[0] != '/' { // http:x, mailto:x: no path to answer or forward
-		s.badTarget(w, sent)
+		s.badTarget(w, sent, start)
 		return
 	}
 	r := s.lenient.canonical(sent) // the journal and the log keep the request as sent
 	if headerBytes(r) > s.opts.MaxHeaderBytes && (s.opts.NoOAuth || !isOAuthEndpoint(r)) {
-		s.headersTooLarge(w, r)
+		s.headersTooLarge(w, sent, start)
 		return
 	}
 	if r.URL.Path == "/__admin/ui" || strings.HasPrefix(r.URL.Path, dashboard.Prefix) {
@@ -114,10 +114,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 	}
 	box, berr := s.sandboxFor(r)
 	if berr != nil {
-		resp := fail(berr)
-		s.countEarly(r).setHeaders(w.Header()) // every answer carries the rate-limit headers
-		resp.write(w)
-		s.logRequest(sent, resp.status, start, time.Since(start), "")
+		s.refuseEarly(w, sent, berr, start)
 		return
 	}
 	arrived := s.arrival(start)

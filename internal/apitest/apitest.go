@@ -123,12 +123,7 @@ func (c *Client) Do(req Request) *Response {
 // operation must get a JSON:API error: 404, 429, or 400 for a bad mock control header;
 // or, on an authorization server path, a 405 (see methodNotAllowed).
 func (c *Client) Validate(r *http.Request, resp *Response) error {
-	if p := validation.CanonicalPath(r.URL.Path); p != r.URL.Path { // answered as the path openapi.yaml names
-		u := *r.URL
-		u.Path, u.RawPath = p, ""
-		r = r.Clone(r.Context())
-		r.URL = &u
-	}
+	r = validation.CanonicalRequest(r) // answered as the path openapi.yaml names
 	match, rerr := c.validator.Route(r)
 	if rerr != nil && resp.Status == http.StatusMethodNotAllowed {
 		return c.methodNotAllowed(r, resp)

@@ -154,3 +154,20 @@ func CanonicalPath(path string) string {
 	}
 	return path[:len(path)-1]
 }
+
+// CanonicalRequest is r with its path made canonical (CanonicalPath), for routing: r
+// itself when the path is canonical already, else a shallow copy with its own URL.
+func CanonicalRequest(r *http.Request) *http.Request {
+	p := CanonicalPath(r.URL.Path)
+	if p == r.URL.Path {
+		return r
+	}
+	u := *r.URL
+	u.Path = p
+	if u.RawPath != "" {
+		u.RawPath = CanonicalPath(u.RawPath)
+	}
+	c := *r
+	c.URL = &u
+	return &c
+}
