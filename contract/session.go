@@ -183,10 +183,11 @@ func (s *session) runCheck(ctx context.Context, c check) (res Result) {
 	s.current, s.faults = &res, nil
 	defer func() {
 		if p := recover(); p != nil {
-			res.Verdict, res.Passed, res.Skipped, res.SkipReason = Fail, false, false, ""
+			res.Verdict, res.SkipReason = Fail, ""
 			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("check panicked: %v\n%s", p, debug.Stack())})
 			res.Failure = failure(res.Problems, "")
 		}
+		res.Passed, res.Skipped = res.Verdict == Pass, res.Verdict == Skip // the flags older readers of the report take
 		res.Requests = s.current.Requests
 		res.Duration = time.Since(start)
 		s.current = nil
@@ -207,11 +208,11 @@ func (s *session) runCheck(ctx context.Context, c check) (res Result) {
 	res.Problems = append(res.Problems, s.faults...)
 	switch {
 	case len(res.Problems) == 0 && note != "":
-		res.Verdict, res.Skipped, res.SkipReason = Skip, true, note
+		res.Verdict, res.SkipReason = Skip, note
 	case len(res.Problems) == 0 && len(res.Requests) == 0:
-		res.Verdict, res.Skipped, res.SkipReason = Skip, true, "the check judged no exchange"
+		res.Verdict, res.SkipReason = Skip, "the check judged no exchange"
 	case len(res.Problems) == 0:
-		res.Verdict, res.Passed = Pass, true
+		res.Verdict = Pass
 	default:
 		res.Verdict = Inferred
 		for _, p := range res.Problems {

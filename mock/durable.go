@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -55,11 +54,6 @@ func openDurableState(opts Options, seed *store.Store) (*store.Store, *durableSt
 	path, err := atomicfile.Resolve(opts.StateFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("state file: %w", err)
-	}
-	for _, file := range []string{path, logPath(path)} {
-		if info, err := os.Stat(file); err == nil && !info.Mode().IsRegular() {
-			return nil, nil, fmt.Errorf("state file: %s is not a regular file (%s); reading it could wait forever", file, info.Mode().Type())
-		}
 	}
 	st, err := loadStateFile(path)
 	switch {

@@ -95,6 +95,9 @@ const stateBaseURL = "http://127.0.0.1:8080"
 // loadStateFile reads a state file. A file that exists but cannot be read or decoded is an
 // error that says so, and the file is left as it is.
 func loadStateFile(path string) (*store.Store, error) {
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() { // a FIFO would block the read forever
+		return nil, fmt.Errorf("state file: %s is not a regular file (%s); reading it could wait forever", path, info.Mode().Type())
+	}
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read state file: %w", err)

@@ -99,8 +99,11 @@ func Open(path string) (*Log, Recovered, error) { return open(path, false) }
 func OpenRepair(path string) (*Log, Recovered, error) { return open(path, true) }
 
 func open(path string, repair bool) (*Log, Recovered, error) {
-	_, err := os.Stat(path)
+	info, err := os.Stat(path)
 	created := errors.Is(err, fs.ErrNotExist)
+	if err == nil && !info.Mode().IsRegular() { // a FIFO would block the first read forever
+		return nil, Recovered{}, fmt.Errorf("%s is not a regular file (%s); reading it could wait forever", path, info.Mode().Type())
+	}
 	// The log holds the same records as the state file, which only its owner may read.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
