@@ -37,10 +37,11 @@ func connBound(maxConns int, fileLimit uint64) int {
 // client opening keep-alive connections by the thousand cannot run the process out of
 // file descriptors and starve everyone else.
 //
-// At the bound, a new connection first takes the place of the connection that has been
-// idle longest (it is closed, as the idle timeout would close it later); when none is
-// idle, Accept waits until one closes, and the kernel's backlog holds the newcomer
-// meanwhile. A slow client cannot hold its place for long either: the server's header
+// At the bound, a new connection takes the place of the connection that has been idle
+// longest (it is closed, as the idle timeout would close it later); when none is idle,
+// the newcomer waits, accepted but unread, until one closes or goes idle, and the kernel's
+// backlog holds the clients behind it. So the process holds at most the bound plus that
+// one newcomer. A slow client cannot hold its place for long either: the server's header
 // and read timeouts close it.
 //
 // Wrap the listener with Listener and pass ConnState to the http.Server.
@@ -50,6 +51,8 @@ type connLimiter struct {
 
 	mu   sync.Mutex
 	idle map[*limitedConn]time.Time // connections between requests, and since when
+
+	wentIdle chan struct{} // signalled when a connection goes idle, for a waiting newcomer
 }
 
 func newConnLimiter(max int) *connLimiter {
@@ -57,6 +60,8 @@ func newConnLimiter(max int) *connLimiter {
 		slots: make(chan struct{}, max),
 		done:  make(chan struct{}),
 		idle:  map[*limitedConn]time.Time{},
+
+		wentIdle: make(chan struct{}, 1),
 	}
 }
 
@@ -73,30 +78,38 @@ func (l *connLimiter) ConnState(c net.Conn, state http.ConnState) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if state == http.StateIdle {
-		l.idle[lc] = time.Now()
-	} else {
+	if state != http.StateIdle {
 		delete(l.idle, lc)
+		return
+	}
+	l.idle[lc] = time.Now()
+	select {
+	case l.wentIdle <- struct{}{}:
+	default:
 	}
 }
 
 // open counts the connections held now.
 func (l *connLimiter) open() int { return len(l.slots) }
 
-// acquire takes a slot for a new connection, making room by closing the connection idle
-// longest when every slot is taken. It reports false once the listener is closed.
+// acquire takes a slot for a connection just accepted, making room by closing the
+// connection idle longest when every slot is taken, and waiting for one to close or go
+// idle when none is. It reports false once the listener is closed.
 func (l *connLimiter) acquire() bool {
-	select {
-	case l.slots <- struct{}{}:
-		return true
-	default:
-	}
-	l.closeOldestIdle()
-	select {
-	case l.slots <- struct{}{}:
-		return true
-	case <-l.done:
-		return false
+	for {
+		select {
+		case l.slots <- struct{}{}:
+			return true
+		default:
+		}
+		l.closeOldestIdle()
+		select {
+		case l.slots <- struct{}{}:
+			return true
+		case <-l.wentIdle:
+		case <-l.done:
+			return false
+		}
 	}
 }
 
@@ -129,14 +142,16 @@ type limitedListener struct {
 	closeOnce sync.Once
 }
 
+// Accept takes a slot only once a client has arrived: taking it ahead would close an idle
+// connection at the bound with no newcomer to make room for.
 func (ln *limitedListener) Accept() (net.Conn, error) {
-	if !ln.limiter.acquire() {
-		return nil, net.ErrClosed
-	}
 	c, err := ln.Listener.Accept()
 	if err != nil {
-		<-ln.limiter.slots
 		return nil, err
+	}
+	if !ln.limiter.acquire() {
+		c.Close()
+		return nil, net.ErrClosed
 	}
 	return &limitedConn{Conn: c, limiter: ln.limiter}, nil
 }

@@ -74,6 +74,21 @@ func closedByServer(c net.Conn, r *bufio.Reader) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || isReset(err)
 }
 
+// waitIdle waits (at most 10 s, a guard against a hang) until the limiter counts n idle
+// connections.
+func waitIdle(t *testing.T, l *connLimiter, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		l.mu.Lock()
+		idle := len(l.idle)
+		l.mu.Unlock()
+		if idle == n {
+			return
+		}
+	}
+	t.Fatalf("the server never marked %d connections idle", n)
+}
+
 func isReset(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && !op.Timeout()
@@ -81,9 +96,13 @@ func isReset(err error) bool {
 
 func TestConnLimiterMakesRoomByClosingTheLongestIdle(t *testing.T) {
 	addr, limiter := serveLimited(t, 3, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	// The client reads its answer before the server marks the connection idle: wait for
+	// each mark, so that "idle longest" means the first connection opened.
 	oldest, oldestReader := keepAlive(t, addr)
-	for range 2 {
+	waitIdle(t, limiter, 1)
+	for i := range 2 {
 		keepAlive(t, addr)
+		waitIdle(t, limiter, i+2)
 	}
 	if n := limiter.open(); n != 3 {
 		t.Fatalf("%d connections open, want 3", n)
