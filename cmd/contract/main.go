@@ -8,6 +8,12 @@
 // every check passes or is skipped, 1 when any fails (on inferred facts too) or a created
 // record could not be deleted, and 2 when the target cannot be reached or the flags are
 // wrong.
+//
+//	contract compat OLD NEW
+//
+// compares two versions of an OpenAPI document (files, or - for stdin): a line per change,
+// breaking ones first, then "N breaking, N other". It exits 1 when any change breaks
+// clients, 0 when none does, and 2 on unreadable or invalid input.
 package main
 
 import (
@@ -26,10 +32,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "compat" {
+		return runCompat(args[1:], stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg contract.Config

@@ -24,7 +24,7 @@ func TestRunAgainstTheMock(t *testing.T) {
 	dir := t.TempDir()
 	junit, js := filepath.Join(dir, "report.xml"), filepath.Join(dir, "report.json")
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-target", srv.URL, "-token", "t", "-mode", "full", "-junit", junit, "-json", js}, &stdout, &stderr)
+	code := run(context.Background(), []string{"-target", srv.URL, "-token", "t", "-mode", "full", "-junit", junit, "-json", js}, nil, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
@@ -66,7 +66,7 @@ func TestExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := run(context.Background(), tt.args, &stdout, &stderr); code != tt.code {
+			if code := run(context.Background(), tt.args, nil, &stdout, &stderr); code != tt.code {
 				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, stdout.String(), stderr.String())
 			}
 			if tt.code == 1 && !strings.HasSuffix(strings.TrimSpace(stdout.String()), "0 passed, 1 failed") {
@@ -94,7 +94,7 @@ func TestSpecFlagNamesTheFile(t *testing.T) {
 	clean := httptest.NewServer(m.Handler())
 	defer clean.Close()
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"-target", clean.URL, "-token", "t", "-spec", path, "-run", "^list/conforms$"}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"-target", clean.URL, "-token", "t", "-spec", path, "-run", "^list/conforms$"}, nil, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	noHeaders := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +110,7 @@ func TestSpecFlagNamesTheFile(t *testing.T) {
 	}))
 	defer noHeaders.Close()
 	stdout.Reset()
-	if code := run(context.Background(), []string{"-target", noHeaders.URL, "-token", "t", "-spec", path, "-run", "^list/conforms$"}, &stdout, &stderr); code != 1 {
+	if code := run(context.Background(), []string{"-target", noHeaders.URL, "-token", "t", "-spec", path, "-run", "^list/conforms$"}, nil, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
 	}
 	if out := stdout.String(); !strings.Contains(out, "breaks "+path+": header X-RateLimit-Limit is missing") || strings.Contains(out, "openapi.yaml") {
