@@ -88,6 +88,9 @@ func mountOnServers(doc *openapi3.T) error {
 		if err != nil {
 			return fmt.Errorf("servers of %s: %w", path, err)
 		}
+		if mounted.Value(base+path) != nil {
+			return fmt.Errorf("two paths are served at %s", base+path)
+		}
 		mounted.Set(base+path, item)
 	}
 	doc.Paths = mounted

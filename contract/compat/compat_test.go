@@ -3,6 +3,7 @@ package compat
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -73,6 +74,24 @@ func TestParsePutsPathsUnderTheirServers(t *testing.T) {
 		if !slices.Contains(paths, want) {
 			t.Errorf("no path %s in %v", want, paths)
 		}
+	}
+}
+
+// Two paths a client cannot tell apart make no document to compare.
+func TestParseRefusesTwoPathsServedAtOnePlace(t *testing.T) {
+	doc := `openapi: 3.0.3
+info: {title: t, version: "1"}
+servers: [{url: /api}]
+paths:
+  /v2/stages:
+    get: {responses: {'200': {description: Stages.}}}
+  /api/v2/stages:
+    servers: [{url: /}]
+    get: {responses: {'200': {description: Stages.}}}
+`
+	_, err := Parse("twice.yaml", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "two paths are served at /api/v2/stages") {
+		t.Errorf("Parse: %v", err)
 	}
 }
 
