@@ -18,6 +18,7 @@ import (
 	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
+	"github.com/oppstages/oppstages/internal/statefile"
 	"github.com/oppstages/oppstages/internal/store"
 	"github.com/oppstages/oppstages/internal/upstream"
 	"github.com/oppstages/oppstages/internal/validation"
@@ -44,7 +45,7 @@ type Server struct {
 	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
 	// every such request, read only.
 	anyTokenScopes []oppstages.Scope
-	durable        *durableState // the default sandbox on disk, when there is a state file
+	durable        *statefile.File // the default sandbox on disk, when there is a state file
 	dashboard      http.Handler
 	handler        http.Handler
 
@@ -196,7 +197,7 @@ func (s *Server) Close() error {
 	if s.durable == nil {
 		return nil
 	}
-	return s.durable.close()
+	return s.durable.Close()
 }
 
 // sandboxFor picks the sandbox a request names with X-Mock-Sandbox.

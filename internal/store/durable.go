@@ -11,8 +11,12 @@ import (
 // Log makes a store's writes durable. The store appends each change with its write lock
 // held, before it applies the change, so the log's order is the store's; it waits for the
 // change to be durable after releasing the lock, so that writers waiting at once can share
-// one sync. A change the log loses is undone, so that memory never holds a write the disk
-// does not.
+// one sync. It checkpoints with the write lock held too, so that the State it hands over
+// holds every change appended before. A change the log loses is undone, so that memory
+// never holds a write the disk does not.
+//
+// The store's lock orders what the store hands over and guards nothing of the Log's: a
+// Log's methods are safe for concurrent use on their own.
 type Log interface {
 	// Append records one change and returns its sequence number. An error means the change
 	// was not recorded; the store does not apply it.
