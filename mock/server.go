@@ -90,6 +90,9 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if data, err = seedData(data, opts, v); err != nil {
+		return nil, err
+	}
 	data = fixtures.Generate(data, opts.Generate, opts.Seed)
 	seed := store.New(data.Stages, data.Users)
 	s := &Server{
@@ -174,9 +177,6 @@ func cursorKey(seed uint64) []byte {
 
 // Handler serves the API under /api/v2 and the admin API under /__admin/.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Stages is the number of stages in the default sandbox.
-func (s *Server) Stages() int { return s.main.store().Len() }
 
 // Reset puts the default sandbox back to the seed state; with a state file, durably.
 func (s *Server) Reset() error { return s.resetSandbox(s.main) }

@@ -271,7 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    1 << 20, // the mock answers a JSON:API 431 past its own 64 KiB; net/http's plain one only past this
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed)
+	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Len(), c.seed)
 	if adminOpen {
 		line += "; the admin API is open to the network (-admin-open without -admin-token)"
 	}
@@ -298,7 +298,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := srv.Close(); err != nil {
 			return err
 		}
-		logger.Info("state saved", "file", c.state, "stages", srv.Stages())
+		logger.Info("state saved", "file", c.state, "stages", srv.Len())
 	}
 	logger.Info("mockserver stopped")
 	return nil

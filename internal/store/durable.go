@@ -147,18 +147,25 @@ func (s *Store) Apply(c Change) {
 // put stores st in place of the stage with its id, or inserts it in id order. The caller
 // holds the write lock.
 func (s *Store) put(st oppstages.Stage) {
+	s.forceResize(s.size + s.place(st))
+}
+
+// place is put without the size: it returns how much the records grew, for the caller,
+// who holds the write lock, to account for.
+func (s *Store) place(st oppstages.Stage) (grown int64) {
 	s.own()
 	i, found := s.index(st.ID)
 	if found {
-		s.forceResize(s.size - stageSize(&s.stages[i]) + stageSize(&st))
+		grown = stageSize(&st) - stageSize(&s.stages[i])
 		s.indexRemove(i, false)
 		s.stages[i] = st
 	} else {
-		s.forceResize(s.size + stageSize(&st))
+		grown = stageSize(&st)
 		s.stages = slices.Insert(s.stages, i, st)
 		s.shiftIndexes(i)
 	}
 	s.indexInsert(i)
+	return grown
 }
 
 // remove takes out the stage with the id, if it is there. The caller holds the write lock.
