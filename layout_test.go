@@ -95,3 +95,45 @@ func modulePackages(t *testing.T, module string) map[string]*build.Package {
 	}
 	return pkgs
 }
+
+// TestREADMELayoutNamesEveryPackage: the README's layout table names every package of the
+// module, and nothing that is not one, so that it stays the map a newcomer reads first.
+func TestREADMELayoutNamesEveryPackage(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "\n| path | what it is |\n")
+	if !ok {
+		t.Fatal("README.md has no layout table (| path | what it is |)")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	named := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for _, field := range strings.Split(cells[1], ",") {
+			name := strings.Trim(strings.TrimSpace(field), "`")
+			named[strings.TrimSuffix(name, "/")] = true
+		}
+	}
+	module := modulePath(t)
+	dirs := map[string]bool{}
+	for pkg := range modulePackages(t, module) {
+		dir := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
+		if dir == "" {
+			continue // the root package, named by its files
+		}
+		dirs[dir] = true
+		if !named[dir] {
+			t.Errorf("the README's layout table does not name %s", dir)
+		}
+	}
+	for name := range named {
+		if (strings.HasPrefix(name, "internal/") || strings.HasPrefix(name, "cmd/")) && !dirs[name] {
+			t.Errorf("the README's layout table names %s, which is no package", name)
+		}
+	}
+}
