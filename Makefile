@@ -40,17 +40,17 @@ contract:
 # pinned, against fresh mocks on free loopback ports. Needs Node (npx) and Java 17; not part
 # of make test.
 interop:
-	$(GO) run ./internal/interop $(ARGS)
+	$(GO) run ./cmd/interop $(ARGS)
 
 # Go benchmarks through the full handler chain, then a load run over loopback beside a
 # bare net/http handler: first with wrk when it is installed (compare.sh's measure), then
 # with loadbench's Go client. Reports numbers; never fails on them.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./internal/loadbench
+	$(GO) run ./cmd/loadbench
 
 load:
-	$(GO) run ./internal/loadbench $(ARGS)
+	$(GO) run ./cmd/loadbench $(ARGS)
 
 # Every fuzz target for FUZZTIME each. Inputs that fail land in testdata/fuzz and then
 # run in make test.

@@ -1,6 +1,3 @@
-// Package oppstages holds the shared vocabulary of the oppstages mock server and contract
-// suite: the embedded OpenAPI contract, the Stage and User records, and the error codes the
-// vendor answers with.
 package oppstages
 
 import (

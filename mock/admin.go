@@ -59,7 +59,7 @@ func (s *Server) admin(r *http.Request) response {
 		if err := box.Reset(); err != nil {
 			return s.adminWriteFailed(err)
 		}
-		return adminJSON(http.StatusOK, map[string]any{"status": "reset", "stages": box.Stages()})
+		return adminJSON(http.StatusOK, map[string]any{"status": "reset", "stages": box.Len()})
 	case "GET /__admin/state":
 		return response{status: http.StatusOK, contentType: jsonapi.MediaType, body: box.exportState(s.baseURL(r))}
 	case "PUT /__admin/state":
@@ -69,7 +69,7 @@ func (s *Server) admin(r *http.Request) response {
 			} else if err != nil {
 				return s.adminWriteFailed(err)
 			}
-			return adminJSON(http.StatusOK, map[string]any{"status": "replaced", "stages": box.Stages()})
+			return adminJSON(http.StatusOK, map[string]any{"status": "replaced", "stages": box.Len()})
 		})
 	case "POST /__admin/snapshot":
 		if err := s.SaveState(); err != nil {
@@ -78,7 +78,7 @@ func (s *Server) admin(r *http.Request) response {
 			}
 			return adminFailure(err)
 		}
-		return adminJSON(http.StatusOK, map[string]any{"status": "saved", "file": s.opts.StateFile, "stages": s.Stages()})
+		return adminJSON(http.StatusOK, map[string]any{"status": "saved", "file": s.opts.StateFile, "stages": s.Len()})
 	case "GET /__admin/requests":
 		q, qerr := query.ParseQuery(r.URL.RawQuery) // a filter url.Query would drop (method=PATCH;x) must not widen the answer
 		if qerr != nil {

@@ -62,8 +62,8 @@ func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
 			create.Header.Set("Authorization", "Bearer any")
 			create.Header.Set("Content-Type", "application/vnd.api+json")
 			srv.Handler().ServeHTTP(httptest.NewRecorder(), create)
-			if srv.Stages() != 9 {
-				t.Fatalf("setup: %d stages, want 9", srv.Stages())
+			if srv.Len() != 9 {
+				t.Fatalf("setup: %d stages, want 9", srv.Len())
 			}
 			target := "/__admin/requests"
 			if c.method == "POST" {
@@ -85,8 +85,8 @@ func TestAdminRefusesOtherOriginsAndReboundNames(t *testing.T) {
 			if c.wantError != "" && !strings.Contains(rec.Body.String(), c.wantError) {
 				t.Errorf("body %s does not say %q", rec.Body, c.wantError)
 			}
-			if rec.Code == http.StatusForbidden && srv.Stages() != 9 {
-				t.Errorf("a refused reset still reset the sandbox: %d stages", srv.Stages())
+			if rec.Code == http.StatusForbidden && srv.Len() != 9 {
+				t.Errorf("a refused reset still reset the sandbox: %d stages", srv.Len())
 			}
 		})
 	}

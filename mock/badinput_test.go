@@ -128,8 +128,8 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 	if diff := cmp.Diff(string(before), string(after)); diff != "" {
 		t.Errorf("rejected requests changed the state (-before +after):\n%s", diff)
 	}
-	if s.Stages() != 8 {
-		t.Errorf("%d stages after rejected requests, want 8", s.Stages())
+	if s.Len() != 8 {
+		t.Errorf("%d stages after rejected requests, want 8", s.Len())
 	}
 }
 

@@ -11,4 +11,9 @@
 // rules, the request journal (what a client sent and got, filtered), settings, state and
 // reset. The admin HTTP handlers call the same methods, so a Go test and a curl call get
 // the same answers under the same rules.
+//
+// A Go test can also seed a server with typed records (Options.Stages and Options.Users
+// in place of the fixtures) and read and write a sandbox's stages as oppstages.Stage
+// values: Sandbox.Put (create or replace, checked as the API checks a create),
+// Sandbox.Stage, Sandbox.List and Sandbox.Len.
 package mock

@@ -15,7 +15,7 @@ import (
 
 	"github.com/oppstages/oppstages/internal/apitest"
 	"github.com/oppstages/oppstages/internal/jsonapi"
-	"github.com/oppstages/oppstages/internal/wal"
+	"github.com/oppstages/oppstages/internal/statefile"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -69,13 +69,13 @@ func TestSnapshotIsAPlainDocumentAPersonCanEdit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	s, c := newServer(t, mock.Options{StateFile: path})
 	mustStatus(t, c.Send("POST", stages, fmt.Sprintf(stageBody, "Logged", 4)), 201)
-	if info, err := os.Stat(path + ".log"); err != nil || info.Size() <= int64(len(wal.Header)) {
+	if info, err := os.Stat(path + ".log"); err != nil || info.Size() <= int64(len(statefile.LogHeader)) {
 		t.Fatalf("the write is not in the log: %v %v", info, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if info, _ := os.Stat(path + ".log"); info.Size() != int64(len(wal.Header)) {
+	if info, _ := os.Stat(path + ".log"); info.Size() != int64(len(statefile.LogHeader)) {
 		t.Errorf("the log holds %d bytes after a clean close, want only its header", info.Size())
 	}
 	doc, err := os.ReadFile(path)
@@ -107,7 +107,7 @@ func TestTornLogRecordIsDroppedAtStart(t *testing.T) {
 	mustStatus(t, c.Send("PATCH", stages+"/9", `{"data":{"type":"opportunityStage","id":9,"attributes":{"name":"Torn"}}}`), 200)
 	snapshot, _ := os.ReadFile(path)
 	log, _ := os.ReadFile(path + ".log")
-	lastStart := len(wal.Header)
+	lastStart := len(statefile.LogHeader)
 	for rest := log[lastStart:]; ; {
 		n := 8 + int(binary.LittleEndian.Uint32(rest))
 		if n >= len(rest) {
@@ -165,23 +165,6 @@ func TestSandboxesStayInMemory(t *testing.T) {
 	}
 	if n := len(decodeList(t, again.Get(stages)).Data); n != 8 {
 		t.Errorf("the default sandbox has %d stages, want 8: a sandbox's write reached it", n)
-	}
-}
-
-func TestUnreplayableLogStopsStartup(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	l, _, err := wal.Open(path + ".log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	seq, _ := l.Append([]byte(`{"put":{"type":"account","id":1}}`))
-	if err := l.Sync(seq); err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	_, err = mock.New(mock.Options{StateFile: path})
-	if err == nil || !strings.Contains(err.Error(), path+".log") || !strings.Contains(err.Error(), "record 1") {
-		t.Fatalf("err = %v, want one naming the log and the record", err)
 	}
 }
 
@@ -297,7 +280,7 @@ func TestDamagedStateLogStopsStartup(t *testing.T) {
 // logRecordStarts returns where each record of a state log starts.
 func logRecordStarts(log []byte) []int {
 	var starts []int
-	for at := len(wal.Header); at+8 <= len(log); at += 8 + int(binary.LittleEndian.Uint32(log[at:])) {
+	for at := len(statefile.LogHeader); at+8 <= len(log); at += 8 + int(binary.LittleEndian.Uint32(log[at:])) {
 		starts = append(starts, at)
 	}
 	return starts

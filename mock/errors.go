@@ -5,15 +5,15 @@ import "errors"
 // Errors from the Sandbox methods (and so from the admin API, which calls them). Check
 // them with errors.Is; an *InputError also says which field was wrong.
 var (
-	// ErrInvalid is the input being wrong: a bad fault rule, filter, setting or state
-	// document. The admin API answers 400.
+	// ErrInvalid is the input being wrong: a bad fault rule, filter, setting, state
+	// document or stage. The admin API answers 400.
 	ErrInvalid = errors.New("invalid input")
-	// ErrNotFound is a fault rule id that the sandbox does not hold. The admin API
-	// answers 404.
+	// ErrNotFound is a fault rule id, or a stage id, that the sandbox does not hold. The
+	// admin API answers 404.
 	ErrNotFound = errors.New("not found")
-	// ErrLimit is a limit reached: a sandbox already holding MaxFaults fault rules, or a
-	// rule or state that MaxFaultBytesTotal or MaxStateBytesTotal has no room for. The
-	// admin API answers 400.
+	// ErrLimit is a limit reached: a sandbox already holding MaxFaults fault rules, stages
+	// past MaxStages, or a rule, state or stages that MaxFaultBytesTotal or
+	// MaxStateBytesTotal has no room for. The admin API answers 400.
 	ErrLimit = errors.New("limit reached")
 	// ErrNoStateFile is SaveState on a server started without a state file. The admin
 	// API answers 409.

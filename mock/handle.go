@@ -100,9 +100,6 @@ func (h *Sandbox) Health() Health {
 		Violations: box.violations.Load()}
 }
 
-// Stages is the number of stages the sandbox holds.
-func (h *Sandbox) Stages() int { return h.box().store().Len() }
-
 // Reset puts the sandbox back to the seed state and clears its journal, fault rules,
 // rate limits and settings. It fails only when a state file is set and the reset could
 // not be made durable.

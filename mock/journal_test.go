@@ -488,7 +488,7 @@ func TestAdminParity(t *testing.T) {
 		{"replace state", apitest.Request{Method: "PUT", Target: "/__admin/state", Body: stateDoc},
 			func(_ *mock.Server, b *mock.Sandbox) (int, any) {
 				err := b.ReplaceState([]byte(stateDoc))
-				return ok(200, map[string]any{"status": "replaced", "stages": b.Stages()})(err)
+				return ok(200, map[string]any{"status": "replaced", "stages": b.Len()})(err)
 			}},
 		{"replace bad state", apitest.Request{Method: "PUT", Target: "/__admin/state", Body: `{"data":[{"type":"user"}]}`},
 			func(_ *mock.Server, b *mock.Sandbox) (int, any) {
@@ -497,7 +497,7 @@ func TestAdminParity(t *testing.T) {
 		{"reset", apitest.Request{Method: "POST", Target: "/__admin/reset"},
 			func(_ *mock.Server, b *mock.Sandbox) (int, any) {
 				b.Reset()
-				return 200, map[string]any{"status": "reset", "stages": b.Stages()}
+				return 200, map[string]any{"status": "reset", "stages": b.Len()}
 			}},
 		{"snapshot without a state file", apitest.Request{Method: "POST", Target: "/__admin/snapshot"},
 			func(s *mock.Server, _ *mock.Sandbox) (int, any) { return 409, errorBody(s.SaveState()) }},

@@ -18,6 +18,13 @@ type Options struct {
 	Generate int
 	// Fixtures holds stages.json and users.json; nil means the embedded defaults.
 	Fixtures fs.FS
+	// Stages, when not nil, are the seed's stages in place of the fixtures' (an empty slice
+	// for none), checked as Sandbox.Put checks them; Generate adds to them.
+	Stages []oppstages.Stage
+	// Users, when not nil, are the seed's users in place of the fixtures': the creators
+	// that stages may name; the one with the lowest id creates the stages made through
+	// the API.
+	Users []oppstages.User
 	// BaseURL is the public root used in links, e.g. "http://127.0.0.1:8080". Empty means
 	// "http://" plus the request's Host.
 	BaseURL string

@@ -28,8 +28,8 @@ func fixtureFS(t *testing.T, stagesJSON string) fstest.MapFS {
 func TestFixturesDirectory(t *testing.T) {
 	fsys := fixtureFS(t, `{"data":[{"type":"opportunityStage","id":40,"attributes":{"name":"Only","order":1,"isClosed":false,"color":"#000000","createdAt":"2024-01-01T00:00:00.000Z","updatedAt":"2024-01-01T00:00:00.000Z"},"relationships":{"creator":{"data":{"type":"user","id":2}}}}]}`)
 	s, c := newServer(t, mock.Options{Fixtures: fsys})
-	if s.Stages() != 1 {
-		t.Fatalf("%d stages, want 1", s.Stages())
+	if s.Len() != 1 {
+		t.Fatalf("%d stages, want 1", s.Len())
 	}
 	var st stage
 	c.Send("POST", stages, `{"data":{"type":"opportunityStage","attributes":{"name":"Next"}}}`).Data(t, &st)

@@ -407,8 +407,8 @@ func TestStateFileSurvivesKill(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: the state file does not load after a kill: %v", round, err)
 		}
-		if s.Stages() != 3008 {
-			t.Fatalf("round %d: %d stages loaded, want 3008", round, s.Stages())
+		if s.Len() != 3008 {
+			t.Fatalf("round %d: %d stages loaded, want 3008", round, s.Len())
 		}
 		if err := s.Close(); err != nil { // let the next round's child take the state file
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
+	"github.com/oppstages/oppstages/internal/statefile"
 	"github.com/oppstages/oppstages/internal/store"
 	"github.com/oppstages/oppstages/internal/upstream"
 	"github.com/oppstages/oppstages/internal/validation"
@@ -44,7 +45,7 @@ type Server struct {
 	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
 	// every such request, read only.
 	anyTokenScopes []oppstages.Scope
-	durable        *durableState // the default sandbox on disk, when there is a state file
+	durable        *statefile.File // the default sandbox on disk, when there is a state file
 	dashboard      http.Handler
 	handler        http.Handler
 
@@ -87,6 +88,9 @@ func New(opts Options) (*Server, error) {
 	}
 	data, errorFixtures, err := loadFixtures(opts.Fixtures)
 	if err != nil {
+		return nil, err
+	}
+	if data, err = seedData(data, opts, v); err != nil {
 		return nil, err
 	}
 	data = fixtures.Generate(data, opts.Generate, opts.Seed)
@@ -174,9 +178,6 @@ func cursorKey(seed uint64) []byte {
 // Handler serves the API under /api/v2 and the admin API under /__admin/.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Stages is the number of stages in the default sandbox.
-func (s *Server) Stages() int { return s.main.store().Len() }
-
 // Reset puts the default sandbox back to the seed state; with a state file, durably.
 func (s *Server) Reset() error { return s.resetSandbox(s.main) }
 
@@ -196,7 +197,7 @@ func (s *Server) Close() error {
 	if s.durable == nil {
 		return nil
 	}
-	return s.durable.close()
+	return s.durable.Close()
 }
 
 // sandboxFor picks the sandbox a request names with X-Mock-Sandbox.

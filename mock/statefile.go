@@ -1,119 +1,71 @@
 package mock
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
-	"github.com/oppstages/oppstages"
-	"github.com/oppstages/oppstages/internal/atomicfile"
-	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/statefile"
 	"github.com/oppstages/oppstages/internal/store"
 )
 
-// decodeState reads a state document (the format of GET /__admin/state) into a store;
-// every creator must be among the document's users, or among fallbackUsers when the
-// document has none.
+// Errors from New about Options.StateFile. Check them with errors.Is.
+var (
+	// ErrStateFile is matched by every error New returns because of StateFile: a place
+	// that cannot hold the file, a file or log that cannot be read or replayed, and the
+	// two below.
+	ErrStateFile = errors.New("state file")
+	// ErrStateInUse is a state file another server holds (in this process or another).
+	ErrStateInUse = errors.New("state file in use")
+	// ErrStateDamaged is a write log damaged before its end, which no crash leaves:
+	// StateRepair starts from the writes before the damage.
+	ErrStateDamaged = errors.New("state log damaged")
+)
+
+// stateFileError is an error of New caused by StateFile; it reads as the error it wraps.
+type stateFileError struct{ err error }
+
+func (e *stateFileError) Error() string { return e.err.Error() }
+func (e *stateFileError) Unwrap() error { return e.err }
+
+// Is makes errors.Is match ErrStateFile always, ErrStateInUse and ErrStateDamaged when
+// they are the cause.
+func (e *stateFileError) Is(target error) bool {
+	switch target {
+	case ErrStateFile:
+		return true
+	case ErrStateInUse:
+		return errors.Is(e.err, statefile.ErrInUse)
+	case ErrStateDamaged:
+		_, damaged := errors.AsType[*statefile.DamagedError](e.err)
+		return damaged
+	}
+	return false
+}
+
+// openDurableState opens the state file for the default sandbox (see statefile.Open),
+// starting from seed when there is no file yet.
+func openDurableState(opts Options, seed *store.Store) (*store.Store, *statefile.File, error) {
+	st, file, err := statefile.Open(opts.StateFile, seed, statefile.Options{
+		Repair: opts.StateRepair,
+		MaxLog: opts.MaxStateLogBytes,
+		Logger: opts.Logger,
+	})
+	if damage, ok := errors.AsType[*statefile.DamagedError](err); ok {
+		err = fmt.Errorf("%w. StateRepair (-state-repair) starts anyway: it keeps the writes before byte %d and moves the rest to %s", err, damage.Offset, damage.Aside())
+	}
+	if err != nil {
+		return nil, nil, &stateFileError{err}
+	}
+	return st, file, nil
+}
+
+// The state document is also what GET and PUT /__admin/state carry.
+
+func encodeState(st *store.Store, baseURL string) []byte { return statefile.Encode(st, baseURL) }
+
 func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
-	if err := checkStateShape(doc); err != nil {
-		return nil, err
-	}
-	recs, err := jsonapi.DecodeRecords(doc)
-	if err != nil {
-		return nil, err
-	}
-	if len(recs.Users) == 0 && fallback != nil {
-		_, recs.Users, _ = fallback.Snapshot()
-	}
-	known := map[int64]bool{}
-	for _, u := range recs.Users {
-		known[u.ID] = true
-	}
-	for _, st := range recs.Stages {
-		if st.CreatorID != 0 && !known[st.CreatorID] {
-			return nil, fmt.Errorf("opportunityStage %d names creator %d, who is not among the users", st.ID, st.CreatorID)
-		}
-	}
-	return store.Restore(recs.Stages, recs.Users, recs.NextID), nil
+	return statefile.Decode(doc, fallback)
 }
 
-// checkStateShape refuses a document that is not shaped as encodeState writes one: a JSON
-// object whose data is an array of opportunityStage resources and whose included, if any,
-// holds users. Without it null, {} or {"data":null} would read as no stages at all, and a
-// user in data would be taken for one, so that a malformed document wiped the sandbox.
-// {"data":[]} is a state with no stages, and empties it.
-func checkStateShape(doc []byte) error {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &top); err != nil || top == nil {
-		return errors.New(`the state must be a JSON object with a "data" array of opportunityStage resources ({"data":[]} for none)`)
-	}
-	raw, ok := top["data"]
-	if !ok {
-		return errors.New(`the state has no "data" member; send {"data":[]} to remove every stage`)
-	}
-	if err := checkMembers("data", raw, oppstages.ResourceType, "users belong in included"); err != nil {
-		return err
-	}
-	if raw, ok := top["included"]; ok {
-		return checkMembers("included", raw, oppstages.UserType, "stages belong in data")
-	}
-	return nil
-}
-
-// checkMembers checks that raw, the document's member called name, is an array of
-// resources of type want; hint says where the others belong.
-func checkMembers(name string, raw json.RawMessage, want, hint string) error {
-	var resources []struct {
-		Type string `json:"type"`
-	}
-	if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || trimmed[0] != '[' || json.Unmarshal(trimmed, &resources) != nil {
-		return fmt.Errorf("%q must be an array of %s resources", name, want)
-	}
-	for i, r := range resources {
-		if r.Type != want {
-			return fmt.Errorf("%s[%d] is of type %q; %q holds %s resources only (%s)", name, i, clip(r.Type), name, want, hint)
-		}
-	}
-	return nil
-}
-
-// encodeState writes a store as a state document.
-func encodeState(st *store.Store, baseURL string) []byte {
-	stages, users, next := st.Snapshot()
-	return encodeRecords(store.State{Stages: stages, Users: users, NextID: next}, baseURL)
-}
-
-func encodeRecords(st store.State, baseURL string) []byte {
-	return jsonapi.AppendRecords(nil, baseURL, jsonapi.Records{Stages: st.Stages, Users: st.Users, NextID: st.NextID})
-}
-
-// stateBaseURL is the base of links written into state files; links are ignored on load.
-const stateBaseURL = "http://127.0.0.1:8080"
-
-// loadStateFile reads a state file. A file that exists but cannot be read or decoded is an
-// error that says so, and the file is left as it is.
-func loadStateFile(path string) (*store.Store, error) {
-	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() { // a FIFO would block the read forever
-		return nil, fmt.Errorf("state file: %s is not a regular file (%s); reading it could wait forever", path, info.Mode().Type())
-	}
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read state file: %w", err)
-	}
-	st, err := decodeState(doc, nil)
-	if err != nil {
-		return nil, fmt.Errorf("state file %s is not a valid state document (%w); fix or remove it, it was not changed", path, err)
-	}
-	return st, nil
-}
-
-// saveStateFile replaces the state file atomically, so a crash at any point leaves either
-// the old file or the new one, whole.
-func saveStateFile(path string, st store.State) error {
-	if err := atomicfile.Write(path, encodeRecords(st, stateBaseURL)); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
-}
+// stateBaseURL is the base of links in state documents when Options.BaseURL is empty.
+const stateBaseURL = statefile.LinkBase

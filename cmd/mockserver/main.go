@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages"
-	"github.com/oppstages/oppstages/internal/upstream"
-	"github.com/oppstages/oppstages/internal/wal"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -135,9 +133,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if c.errorRate < 0 || c.errorRate > 1 {
 		return config{}, fmt.Errorf("-error-rate must be between 0 and 1")
 	}
-	if err := checkDropIn(c); err != nil {
-		return config{}, err
-	}
 	if c.tokenTTL < time.Second {
 		return config{}, fmt.Errorf("-token-ttl must be at least 1s, not %s", c.tokenTTL)
 	}
@@ -160,21 +155,6 @@ func readAdminToken(path string) (string, error) {
 		return "", fmt.Errorf("-admin-token-file %s: the first line is empty; it must hold the token", path)
 	}
 	return token, nil
-}
-
-// checkDropIn checks that the drop-in flags go together.
-func checkDropIn(c config) error {
-	switch {
-	case c.proxy && c.upstream == "":
-		return fmt.Errorf("-proxy needs -upstream, the API to forward to")
-	case c.record != "" && (c.upstream == "" || !c.proxy):
-		return fmt.Errorf("-record needs -upstream and -proxy: without -proxy nothing on the stages API reaches the upstream")
-	case c.upstream != "":
-		if _, err := upstream.ParseTarget(c.upstream); err != nil {
-			return fmt.Errorf("-upstream: %w", err)
-		}
-	}
-	return nil
 }
 
 // dropInLine says at start-up what goes to the upstream.
@@ -208,9 +188,6 @@ func loadTokens(path string) (map[string][]oppstages.Scope, error) {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
 	c, err := parseFlags(args, getenv, stderr)
 	if err != nil {
-		return err
-	}
-	if err := checkStateLocation(c.state); err != nil {
 		return err
 	}
 	if err := checkFixtures(c.fixtures); err != nil {
@@ -273,11 +250,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opts.Fixtures = os.DirFS(c.fixtures)
 	}
 	srv, err := mock.New(opts)
-	if errors.Is(err, wal.ErrInUse) {
+	if errors.Is(err, mock.ErrStateFile) {
 		return fmt.Errorf("-state %s: %w", c.state, err)
-	}
-	if damage, ok := errors.AsType[*wal.DamagedError](err); ok {
-		return fmt.Errorf("-state %s: %w. -state-repair starts anyway: it keeps the writes before byte %d and moves the rest to %s", c.state, err, damage.Offset, damage.Aside())
 	}
 	if err != nil {
 		return err
@@ -297,7 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    1 << 20, // the mock answers a JSON:API 431 past its own 64 KiB; net/http's plain one only past this
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed)
+	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Len(), c.seed)
 	if adminOpen {
 		line += "; the admin API is open to the network (-admin-open without -admin-token)"
 	}
@@ -324,7 +298,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := srv.Close(); err != nil {
 			return err
 		}
-		logger.Info("state saved", "file", c.state, "stages", srv.Stages())
+		logger.Info("state saved", "file", c.state, "stages", srv.Len())
 	}
 	logger.Info("mockserver stopped")
 	return nil

@@ -7,48 +7,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-
-	"github.com/oppstages/oppstages/internal/atomicfile"
 )
 
 // The checks below run before the server serves anything, so that a mistake in the flags
-// stops start-up with one line naming the flag, instead of surfacing later (a state file
-// that cannot be saved at shutdown, an admin API reachable from the network).
-
-// checkStateLocation fails unless a state file can be written at path: its directory
-// exists and takes new files. For a symbolic link that is the directory of the file it
-// points to, which the snapshot replaces.
-func checkStateLocation(path string) error {
-	if path == "" {
-		return nil
-	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("-state %s: is a directory; name a file in it", path)
-	}
-	target, err := atomicfile.Resolve(path)
-	if err != nil {
-		if info, lerr := os.Lstat(path); lerr == nil && info.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("-state %s: a symbolic link that cannot be followed to a file: %v", path, err)
-		}
-		target = path // the checks below say what is missing
-	}
-	dir := filepath.Dir(target)
-	info, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("-state %s: directory %s does not exist", path, dir)
-	case err != nil:
-		return fmt.Errorf("-state %s: %v", path, cause(err))
-	case !info.IsDir():
-		return fmt.Errorf("-state %s: %s is not a directory", path, dir)
-	}
-	probe, err := os.CreateTemp(dir, ".mockserver-probe-*")
-	if err != nil {
-		return fmt.Errorf("-state %s: directory %s is not writable: %v", path, dir, cause(err))
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
-}
+// stops start-up with one line naming the flag, instead of surfacing later (an admin API
+// reachable from the network). mock.New checks the rest, the state file's place among
+// them.
 
 // checkFixtures fails unless dir is a directory that can be read and holds the two files
 // every fixtures directory has.

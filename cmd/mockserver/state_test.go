@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oppstages/oppstages/internal/apitest"
-	"github.com/oppstages/oppstages/internal/wal"
+	"github.com/oppstages/oppstages/internal/statefile"
 )
 
 // A state log damaged before its end (a flipped byte with whole records after it) stops
@@ -29,7 +29,7 @@ func TestDamagedStateLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var starts []int
-	for at := len(wal.Header); at+8 <= len(log); at += 8 + int(binary.LittleEndian.Uint32(log[at:])) {
+	for at := len(statefile.LogHeader); at+8 <= len(log); at += 8 + int(binary.LittleEndian.Uint32(log[at:])) {
 		starts = append(starts, at)
 	}
 	if len(starts) != creates {

@@ -11,8 +11,12 @@ import (
 // Log makes a store's writes durable. The store appends each change with its write lock
 // held, before it applies the change, so the log's order is the store's; it waits for the
 // change to be durable after releasing the lock, so that writers waiting at once can share
-// one sync. A change the log loses is undone, so that memory never holds a write the disk
-// does not.
+// one sync. It checkpoints with the write lock held too, so that the State it hands over
+// holds every change appended before. A change the log loses is undone, so that memory
+// never holds a write the disk does not.
+//
+// The store's lock orders what the store hands over and guards nothing of the Log's: a
+// Log's methods are safe for concurrent use on their own.
 type Log interface {
 	// Append records one change and returns its sequence number. An error means the change
 	// was not recorded; the store does not apply it.
@@ -143,18 +147,25 @@ func (s *Store) Apply(c Change) {
 // put stores st in place of the stage with its id, or inserts it in id order. The caller
 // holds the write lock.
 func (s *Store) put(st oppstages.Stage) {
+	s.forceResize(s.size + s.place(st))
+}
+
+// place is put without the size: it returns how much the records grew, for the caller,
+// who holds the write lock, to account for.
+func (s *Store) place(st oppstages.Stage) (grown int64) {
 	s.own()
 	i, found := s.index(st.ID)
 	if found {
-		s.forceResize(s.size - stageSize(&s.stages[i]) + stageSize(&st))
+		grown = stageSize(&st) - stageSize(&s.stages[i])
 		s.indexRemove(i, false)
 		s.stages[i] = st
 	} else {
-		s.forceResize(s.size + stageSize(&st))
+		grown = stageSize(&st)
 		s.stages = slices.Insert(s.stages, i, st)
 		s.shiftIndexes(i)
 	}
 	s.indexInsert(i)
+	return grown
 }
 
 // remove takes out the stage with the id, if it is there. The caller holds the write lock.

@@ -209,6 +209,78 @@ func (s *Store) delete(id int64) (func() error, error) {
 	return wait, nil
 }
 
+// Put stores each stage as given, in order, in place of the stage with its id or as a new
+// one (of two stages with one id, the later stays), and keeps their ids from being given
+// out again; it returns once the writes are durable. The caller checks the stages: any id
+// from 1 to oppstages.MaxID, a creator among the users. When the budget has no room for
+// them all (ErrOverBudget), none is stored.
+func (s *Store) Put(stages ...oppstages.Stage) error {
+	wait, err := s.putAll(stages)
+	if wait != nil {
+		if werr := wait(); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// putAll stores the stages and returns what waits for them to be durable. When the log
+// refuses one, the ones before it are stored, and the wait returned with the error waits
+// for them.
+func (s *Store) putAll(stages []oppstages.Stage) (func() error, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.settle(); err != nil {
+		return nil, err
+	}
+	if err := s.resize(s.size + s.growth(stages)); err != nil {
+		return nil, err
+	}
+	waits := make([]func() error, 0, len(stages))
+	waitAll := func() error {
+		for _, wait := range waits {
+			if err := wait(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for k := range stages {
+		st := stages[k]
+		var before *oppstages.Stage
+		if i, found := s.index(st.ID); found {
+			b := s.stages[i]
+			before = &b
+		}
+		wait, err := s.record(Change{Put: &st}, before)
+		if err != nil {
+			s.forceResize(s.size - s.growth(stages[k:])) // the room of the stages not stored
+			return waitAll, err
+		}
+		waits = append(waits, wait)
+		s.place(st)
+		s.nextID = max(s.nextID, st.ID+1)
+	}
+	return waitAll, nil
+}
+
+// growth is how much storing stages, in order, would grow the records' size. The caller
+// holds the write lock.
+func (s *Store) growth(stages []oppstages.Stage) int64 {
+	size := make(map[int64]int64, len(stages)) // what each id's stage costs, as the stages before it leave it
+	var n int64
+	for i := range stages {
+		id := stages[i].ID
+		old, seen := size[id]
+		if j, found := s.index(id); !seen && found {
+			old = stageSize(&s.stages[j])
+		}
+		size[id] = stageSize(&stages[i])
+		n += size[id] - old
+	}
+	return n
+}
+
 // User returns the user with the id.
 func (s *Store) User(id int64) (oppstages.User, error) {
 	s.mu.RLock()

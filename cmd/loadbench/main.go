@@ -8,7 +8,7 @@
 // and the bare handler on a get by id, a list of 50 and a create, with the settings of
 // the project's compare.sh, and prints the ratios.
 //
-//	go run ./internal/loadbench [-conns 32] [-duration 5s] [-wrk auto|on|off] [-rounds 3]
+//	go run ./cmd/loadbench [-conns 32] [-duration 5s] [-wrk auto|on|off] [-rounds 3]
 package main
 
 import (

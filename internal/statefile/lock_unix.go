@@ -1,6 +1,6 @@
 //go:build unix
 
-package wal
+package statefile
 
 import (
 	"errors"

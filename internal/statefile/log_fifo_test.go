@@ -1,6 +1,6 @@
 //go:build unix
 
-package wal
+package statefile
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func TestRepairRefusesAnAsideThatIsNoFile(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		l, _, err := OpenRepair(path)
+		l, _, err := openLog(path, true)
 		if err == nil {
 			l.Close()
 		}
@@ -33,10 +33,10 @@ func TestRepairRefusesAnAsideThatIsNoFile(t *testing.T) {
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Errorf("OpenRepair: %v, want a refusal naming the FIFO", err)
+			t.Errorf("openLog with repair: %v, want a refusal naming the FIFO", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("OpenRepair still waits on the FIFO after 10 s")
+		t.Fatal("openLog with repair still waits on the FIFO after 10 s")
 	}
 	if now, _ := os.ReadFile(path); !bytes.Equal(now, damaged) {
 		t.Error("a refused repair changed the log")

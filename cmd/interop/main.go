@@ -13,7 +13,7 @@
 // exits 1 when any tool fails. It needs Node (npx), Java 17 for Specmatic, and network
 // access to the npm registry and the Go module proxy the first time.
 //
-//	go run ./internal/interop [-spec openapi.yaml] [-run REGEX] [-v]
+//	go run ./cmd/interop [-spec openapi.yaml] [-run REGEX] [-v]
 package main
 
 import (

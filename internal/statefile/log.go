@@ -1,15 +1,17 @@
-// Package wal is an append-only log of records that survive a crash. Each record is framed
-// with its length and a CRC-32C; appends are made durable in groups (one fsync covers every
-// record that arrived while the previous fsync ran); and a torn final record, as a power
-// loss or a kill in the middle of a write leaves, is detected and dropped when the log is
-// opened, while every record before it is kept.
+package statefile
+
+// The write log: an append-only file of records that survive a crash. Each record is
+// framed with its length and a CRC-32C; appends are made durable in groups (one fsync
+// covers every record that arrived while the previous fsync ran); and a torn final
+// record, as a power loss or a kill in the middle of a write leaves, is detected and
+// dropped when the log is opened, while every record before it is kept.
 //
-// The file starts with a header line naming the format; each record after it is
+// The file starts with a header line naming the format (LogHeader); each record after
+// it is
 //
-//	length  uint32, little endian: the payload's size, 1 to MaxRecord
+//	length  uint32, little endian: the payload's size, 1 to maxRecord
 //	crc     uint32, little endian: CRC-32C (Castagnoli) of the length bytes and the payload
 //	payload length bytes
-package wal
 
 import (
 	"bytes"
@@ -26,18 +28,19 @@ import (
 	"github.com/oppstages/oppstages/internal/atomicfile"
 )
 
-// Header is the first line of every log file.
-const Header = "oppstages write log v1\n"
+// LogHeader is the first line of every log file.
+const LogHeader = "oppstages write log v1\n"
 
-// MaxRecord is the largest payload a record may hold.
-const MaxRecord = 16 << 20
+// maxRecord is the largest payload a record may hold.
+const maxRecord = 16 << 20
 
 const frameSize = 8 // length and crc
 
-// ErrInUse is returned by Open when another open Log holds the file.
+// ErrInUse is the write log held by another server (another open File on the same
+// state file, in this process or another).
 var ErrInUse = errors.New("in use by another server")
 
-// DamagedError is returned by Open for a log damaged before its end: a record that is
+// DamagedError is a write log damaged before its end: a record that is
 // short, oversized or fails its CRC, with a whole record after it.
 type DamagedError struct {
 	Path   string // the log
@@ -51,14 +54,14 @@ func (e *DamagedError) Error() string {
 		"the file was left as it is", e.Path, e.Offset, e.Next)
 }
 
-// Aside is the file OpenRepair moves the bytes from the damage on to, unless an earlier
+// Aside is the file a repair moves the bytes from the damage on to, unless an earlier
 // repair left different bytes under that name (then it adds a number).
 func (e *DamagedError) Aside() string { return fmt.Sprintf("%s.damaged-%d", e.Path, e.Offset) }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Log is an open log file. Its methods are safe for concurrent use.
-type Log struct {
+// writeLog is an open log file. Its methods are safe for concurrent use.
+type writeLog struct {
 	path string
 	f    *os.File
 
@@ -73,77 +76,73 @@ type Log struct {
 	err      error  // a failed write; sticky until Reset succeeds
 }
 
-// Recovered is what Open found in an existing log.
-type Recovered struct {
+// recovered is what openLog found in an existing log.
+type recovered struct {
 	// Records are the payloads of the whole records, in the order they were appended.
 	Records [][]byte
 	// TornBytes counts the bytes after the last whole record that were dropped (a record
 	// torn by a crash while it was written); 0 when the log ended cleanly.
 	TornBytes int64
-	// Repaired describes the damage OpenRepair found before the end of the log, and
+	// Repaired describes the damage a repair found before the end of the log, and
 	// AsideFile where it moved the bytes from the damage on; nil and "" when there was none.
 	Repaired  *DamagedError
 	AsideFile string
 }
 
-// Open opens the log at path, creating it when it does not exist, and returns the records
-// it holds. A torn tail is cut off the file, so that later records follow whole ones. A
-// log damaged before its end is refused with a *DamagedError and not changed. Where the
-// system has advisory locks, one Log at a time holds the file: a second Open fails until
-// the first is closed or its process dies.
-func Open(path string) (*Log, Recovered, error) { return open(path, false) }
-
-// OpenRepair is Open, except that a log damaged before its end is opened too: the records
-// before the damage are kept, and the bytes from the damage to the end are moved to a new
-// file beside the log (see DamagedError.Aside), written and synced before the log is cut.
-func OpenRepair(path string) (*Log, Recovered, error) { return open(path, true) }
-
-func open(path string, repair bool) (*Log, Recovered, error) {
+// openLog opens the log at path, creating it when it does not exist, and returns the
+// records it holds. A torn tail is cut off the file, so that later records follow whole
+// ones. A log damaged before its end is refused with a *DamagedError and not changed,
+// unless repair is set: then the records before the damage are kept, and the bytes from
+// the damage to the end are moved to a new file beside the log (see DamagedError.Aside),
+// written and synced before the log is cut. Where the system has advisory locks, one
+// writeLog at a time holds the file: a second openLog fails with ErrInUse until the first
+// is closed or its process dies.
+func openLog(path string, repair bool) (*writeLog, recovered, error) {
 	info, err := os.Stat(path)
 	created := errors.Is(err, fs.ErrNotExist)
 	if err == nil && !info.Mode().IsRegular() { // a FIFO would block the first read forever
-		return nil, Recovered{}, fmt.Errorf("%s is not a regular file (%s); reading it could wait forever", path, info.Mode().Type())
+		return nil, recovered{}, fmt.Errorf("%s is not a regular file (%s); reading it could wait forever", path, info.Mode().Type())
 	}
 	// The log holds the same records as the state file, which only its owner may read.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, Recovered{}, fmt.Errorf("open log: %w", err)
+		return nil, recovered{}, fmt.Errorf("open log: %w", err)
 	}
 	if err := lock(f); err != nil {
 		f.Close()
 		if errors.Is(err, ErrInUse) {
-			return nil, Recovered{}, fmt.Errorf("%s is %w (another mockserver with the same -state?); two writers would overwrite each other's records", path, ErrInUse)
+			return nil, recovered{}, fmt.Errorf("%s is %w (another mockserver with the same -state?); two writers would overwrite each other's records", path, ErrInUse)
 		}
-		return nil, Recovered{}, fmt.Errorf("lock log %s: %w", path, err)
+		return nil, recovered{}, fmt.Errorf("lock log %s: %w", path, err)
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
 		f.Close()
-		return nil, Recovered{}, fmt.Errorf("read log: %w", err)
+		return nil, recovered{}, fmt.Errorf("read log: %w", err)
 	}
-	if len(data) > 0 && !bytes.HasPrefix(data, []byte(Header)) && !bytes.HasPrefix([]byte(Header), data) {
+	if len(data) > 0 && !bytes.HasPrefix(data, []byte(LogHeader)) && !bytes.HasPrefix([]byte(LogHeader), data) {
 		f.Close()
-		return nil, Recovered{}, fmt.Errorf("%s is not an oppstages write log (it does not start with %q)", path, Header[:len(Header)-1])
+		return nil, recovered{}, fmt.Errorf("%s is not an oppstages write log (it does not start with %q)", path, LogHeader[:len(LogHeader)-1])
 	}
-	l := &Log{path: path, f: f}
+	l := &writeLog{path: path, f: f}
 	l.cond.L = &l.mu
-	var rec Recovered
-	if len(data) < len(Header) {
+	var rec recovered
+	if len(data) < len(LogHeader) {
 		// New, or torn while its header was written: start it afresh.
 		err = l.writeHeader()
 		if err == nil && created {
 			err = syncDir(filepath.Dir(path))
 		}
 	} else {
-		body := data[len(Header):]
+		body := data[len(LogHeader):]
 		var end int
 		rec.Records, end = scan(body)
-		l.size = int64(len(Header) + end)
+		l.size = int64(len(LogHeader) + end)
 		if next, found := resync(body, end); found {
-			damage := &DamagedError{Path: path, Offset: l.size, Next: int64(len(Header) + next)}
+			damage := &DamagedError{Path: path, Offset: l.size, Next: int64(len(LogHeader) + next)}
 			if !repair {
 				f.Close()
-				return nil, Recovered{}, damage
+				return nil, recovered{}, damage
 			}
 			rec.Repaired = damage
 			rec.AsideFile, err = setAside(damage, body[end:])
@@ -158,7 +157,7 @@ func open(path string, repair bool) (*Log, Recovered, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, Recovered{}, fmt.Errorf("prepare log %s: %w", path, err)
+		return nil, recovered{}, fmt.Errorf("prepare log %s: %w", path, err)
 	}
 	return l, rec, nil
 }
@@ -168,7 +167,7 @@ func open(path string, repair bool) (*Log, Recovered, error) {
 // offset of the first one; found is false when the bytes from from on hold none, as after
 // a record torn by a crash. A random match needs a length that fits and a CRC-32C that
 // agrees; a payload that is text cannot even give the length (its fourth byte would make
-// it larger than MaxRecord), so for the mock's JSON records what resync finds is a record
+// it larger than maxRecord), so for the mock's JSON records what resync finds is a record
 // appended after the damaged one.
 func resync(data []byte, from int) (next int, found bool) {
 	for at := from + 1; at+frameSize < len(data); at++ {
@@ -209,14 +208,14 @@ func setAside(damage *DamagedError, rest []byte) (string, error) {
 	}
 }
 
-func (l *Log) writeHeader() error {
+func (l *writeLog) writeHeader() error {
 	if err := l.f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := l.f.WriteAt([]byte(Header), 0); err != nil {
+	if _, err := l.f.WriteAt([]byte(LogHeader), 0); err != nil {
 		return err
 	}
-	l.size = int64(len(Header))
+	l.size = int64(len(LogHeader))
 	return l.f.Sync()
 }
 
@@ -234,13 +233,13 @@ func scan(data []byte) (records [][]byte, end int) {
 }
 
 // record returns the payload of the record data starts with; ok is false unless it is
-// whole: its length from 1 to MaxRecord, all of it there, and its CRC right.
+// whole: its length from 1 to maxRecord, all of it there, and its CRC right.
 func record(data []byte) (payload []byte, ok bool) {
 	if len(data) < frameSize {
 		return nil, false
 	}
 	n := binary.LittleEndian.Uint32(data)
-	if n == 0 || n > MaxRecord || int(n) > len(data)-frameSize {
+	if n == 0 || n > maxRecord || int(n) > len(data)-frameSize {
 		return nil, false
 	}
 	payload = data[frameSize : frameSize+n]
@@ -258,9 +257,9 @@ func checksum(length, payload []byte) uint32 {
 // is not durable until Sync returns; records are written in the order they are appended.
 // After a failed write Append refuses every record, with that failure, until a Reset
 // succeeds: nothing appended then could become durable.
-func (l *Log) Append(payload []byte) (uint64, error) {
-	if len(payload) == 0 || len(payload) > MaxRecord {
-		return 0, fmt.Errorf("a log record holds 1 to %d bytes, not %d", MaxRecord, len(payload))
+func (l *writeLog) Append(payload []byte) (uint64, error) {
+	if len(payload) == 0 || len(payload) > maxRecord {
+		return 0, fmt.Errorf("a log record holds 1 to %d bytes, not %d", maxRecord, len(payload))
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -278,7 +277,7 @@ func (l *Log) Append(payload []byte) (uint64, error) {
 // Sync returns once the record with sequence number seq, and every record before it, is on
 // disk. One caller writes and syncs everything appended so far while the others wait for
 // it, so concurrent writers share each fsync.
-func (l *Log) Sync(seq uint64) error {
+func (l *writeLog) Sync(seq uint64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for l.durable < seq {
@@ -296,7 +295,7 @@ func (l *Log) Sync(seq uint64) error {
 
 // flush writes the pending records and syncs the file. It is called with the lock held and
 // releases it while it writes.
-func (l *Log) flush() {
+func (l *writeLog) flush() {
 	batch, last, at := l.pending, l.appended, l.size
 	l.pending = l.spare[:0]
 	l.flushing = true
@@ -325,7 +324,7 @@ func (l *Log) flush() {
 // Reset empties the log once its records are safe elsewhere (in a snapshot written by the
 // caller): every record appended so far counts as durable, even when the log itself could
 // not be emptied, and a failed write is forgotten when the reset succeeds.
-func (l *Log) Reset() error {
+func (l *writeLog) Reset() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for l.flushing {
@@ -345,24 +344,24 @@ func (l *Log) Reset() error {
 // Durable returns the sequence number of the last durable record and, once a write has
 // failed (until a Reset succeeds), that failure: the records appended after that one
 // are lost.
-func (l *Log) Durable() (uint64, error) {
+func (l *writeLog) Durable() (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.durable, l.err
 }
 
 // Size is the number of bytes on disk, the header included.
-func (l *Log) Size() int64 {
+func (l *writeLog) Size() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.size
 }
 
 // Path is the file the log is kept in.
-func (l *Log) Path() string { return l.path }
+func (l *writeLog) Path() string { return l.path }
 
 // Close makes every appended record durable and closes the file.
-func (l *Log) Close() error {
+func (l *writeLog) Close() error {
 	l.mu.Lock()
 	last := l.appended
 	l.mu.Unlock()

@@ -1,4 +1,4 @@
-package wal
+package statefile
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // write appends and syncs each payload, then closes the log.
 func write(t *testing.T, path string, payloads ...string) {
 	t.Helper()
-	l, _, err := Open(path)
+	l, _, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,9 +38,9 @@ func write(t *testing.T, path string, payloads ...string) {
 }
 
 // reopen opens the log and returns its records as strings.
-func reopen(t *testing.T, path string) ([]string, Recovered) {
+func reopen(t *testing.T, path string) ([]string, recovered) {
 	t.Helper()
-	l, rec, err := Open(path)
+	l, rec, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestDamagedLastRecordIsDropped(t *testing.T) {
 func recordStarts(t *testing.T, data []byte) []int {
 	t.Helper()
 	var starts []int
-	for at := len(Header); at < len(data); {
+	for at := len(LogHeader); at < len(data); {
 		payload, ok := record(data[at:])
 		if !ok {
 			t.Fatalf("no whole record at %d", at)
@@ -148,7 +148,7 @@ func recordStarts(t *testing.T, data []byte) []int {
 }
 
 // A byte flipped anywhere in a record that whole records follow is damage, not a torn
-// tail: Open refuses the log, naming where the damaged record and the next whole one start,
+// tail: openLog refuses the log, naming where the damaged record and the next whole one start,
 // and leaves the file, and the directory, as they were. The same flip in the last record is
 // a torn tail: that record is dropped and the others kept.
 func TestDamageBeforeTheEndIsRefused(t *testing.T) {
@@ -170,7 +170,7 @@ func TestDamageBeforeTheEndIsRefused(t *testing.T) {
 				if err := os.WriteFile(path, damaged, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				l, rec, err := Open(path)
+				l, rec, err := openLog(path, false)
 				if i == len(payloads)-1 {
 					if err != nil {
 						t.Fatalf("last record, byte %d ^ %#x: %v, want a torn tail", at, flip, err)
@@ -186,7 +186,7 @@ func TestDamageBeforeTheEndIsRefused(t *testing.T) {
 					if l != nil {
 						l.Close()
 					}
-					t.Fatalf("record %d, byte %d ^ %#x: Open = %d records, %v; want a *DamagedError", i, at, flip, len(rec.Records), err)
+					t.Fatalf("record %d, byte %d ^ %#x: openLog = %d records, %v; want a *DamagedError", i, at, flip, len(rec.Records), err)
 				}
 				want := DamagedError{Path: path, Offset: int64(starts[i]), Next: int64(starts[i+1])}
 				if *damage != want {
@@ -222,7 +222,7 @@ func TestWideDamageIsFound(t *testing.T) {
 		firstWhole int // the record whose start Next is
 	}{
 		{"zeroed sector", func(b []byte) { clear(b[512:1024]) }, recordAt(starts, 512), recordAfter(starts, 1024)},
-		{"length past the end", func(b []byte) { binary.LittleEndian.PutUint32(b[starts[3]:], MaxRecord) }, starts[3], starts[4]},
+		{"length past the end", func(b []byte) { binary.LittleEndian.PutUint32(b[starts[3]:], maxRecord) }, starts[3], starts[4]},
 		{"length of zero", func(b []byte) { binary.LittleEndian.PutUint32(b[starts[3]:], 0) }, starts[3], starts[4]},
 		{"length one short", func(b []byte) { b[starts[3]]-- }, starts[3], starts[4]},
 	}
@@ -234,10 +234,10 @@ func TestWideDamageIsFound(t *testing.T) {
 			if err := os.WriteFile(path, damaged, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err := Open(path)
+			_, _, err := openLog(path, false)
 			damage, ok := errors.AsType[*DamagedError](err)
 			if !ok || damage.Offset != int64(tt.offset) || damage.Next != int64(tt.firstWhole) {
-				t.Fatalf("Open: %v, want damage at %d with whole records from %d", err, tt.offset, tt.firstWhole)
+				t.Fatalf("openLog: %v, want damage at %d with whole records from %d", err, tt.offset, tt.firstWhole)
 			}
 			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fmt.Sprintf("byte %d", tt.offset)) {
 				t.Errorf("%q does not name the file and the offset", err)
@@ -261,7 +261,7 @@ func recordAfter(starts []int, offset int) int {
 	return starts[i]
 }
 
-// OpenRepair keeps the records before the damage and moves every byte from it on to a file
+// A repair keeps the records before the damage and moves every byte from it on to a file
 // beside the log; the log then takes new records after the kept ones. A second repair at the
 // same offset keeps the first one's file; a repair cut short after it wrote the file uses
 // that file again.
@@ -270,13 +270,13 @@ func TestRepairSetsTheRestAside(t *testing.T) {
 	path := filepath.Join(dir, "state.log")
 	whole, damaged, starts := damageSecondRecord(t, path, "kept", "damaged", "after", "last")
 
-	l, rec, err := OpenRepair(path)
+	l, rec, err := openLog(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantAside := fmt.Sprintf("%s.damaged-%d", path, starts[1])
 	if rec.Repaired == nil || rec.Repaired.Offset != int64(starts[1]) || rec.AsideFile != wantAside || rec.TornBytes != 0 {
-		t.Errorf("Recovered = %+v, want the damage at %d set aside in %s", rec, starts[1], wantAside)
+		t.Errorf("recovered = %+v, want the damage at %d set aside in %s", rec, starts[1], wantAside)
 	}
 	if got := stringsOf(rec.Records); !cmp.Equal([]string{"kept"}, got) {
 		t.Errorf("records %q, want only the one before the damage", got)
@@ -314,7 +314,7 @@ func TestRepairSetsTheRestAside(t *testing.T) {
 	}
 
 	// Nothing to repair: nothing set aside.
-	l, rec, err = OpenRepair(path)
+	l, rec, err = openLog(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,9 +334,9 @@ func stringsOf(records [][]byte) []string {
 
 func TestTornHeaderStartsAfresh(t *testing.T) {
 	dir := t.TempDir()
-	for cut := range len(Header) {
+	for cut := range len(LogHeader) {
 		path := filepath.Join(dir, fmt.Sprintf("h%d.log", cut))
-		if err := os.WriteFile(path, []byte(Header[:cut]), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(LogHeader[:cut]), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		write(t, path, "x")
@@ -348,12 +348,12 @@ func TestTornHeaderStartsAfresh(t *testing.T) {
 
 func TestOneWriterAtATime(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
+	l, _, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Open(path); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second Open: %v, want it refused while the first is open", err)
+	if _, _, err := openLog(path, false); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second openLog: %v, want it refused while the first is open", err)
 	}
 	l.Close()
 	write(t, path, "after the first closed")
@@ -365,7 +365,7 @@ func TestNotALog(t *testing.T) {
 	if err := os.WriteFile(path, content, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Open(path); err == nil || !strings.Contains(err.Error(), "not an oppstages write log") {
+	if _, _, err := openLog(path, false); err == nil || !strings.Contains(err.Error(), "not an oppstages write log") {
 		t.Fatalf("err = %v", err)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, content) {
@@ -376,7 +376,7 @@ func TestNotALog(t *testing.T) {
 // Concurrent writers each see their own record durable; all of them are there on reopen.
 func TestConcurrentWritersShareSyncs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
+	l, _, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +463,7 @@ func TestFailedWriteIsStickyUntilReset(t *testing.T) {
 
 func TestResetEmptiesTheLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
+	l, _, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +474,7 @@ func TestResetEmptiesTheLog(t *testing.T) {
 	if err := l.Sync(seq); err != nil {
 		t.Errorf("Sync after Reset: %v", err)
 	}
-	if l.Size() != int64(len(Header)) {
+	if l.Size() != int64(len(LogHeader)) {
 		t.Errorf("size %d after reset", l.Size())
 	}
 	l.Close()
@@ -484,12 +484,12 @@ func TestResetEmptiesTheLog(t *testing.T) {
 }
 
 func TestAppendRefusesEmptyAndOversized(t *testing.T) {
-	l, _, err := Open(filepath.Join(t.TempDir(), "state.log"))
+	l, _, err := openLog(filepath.Join(t.TempDir(), "state.log"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	for _, n := range []int{0, MaxRecord + 1} {
+	for _, n := range []int{0, maxRecord + 1} {
 		if _, err := l.Append(make([]byte, n)); err == nil {
 			t.Errorf("a %d-byte record was accepted", n)
 		}
@@ -501,7 +501,7 @@ func TestAppendRefusesEmptyAndOversized(t *testing.T) {
 func FuzzScan(f *testing.F) {
 	var framed bytes.Buffer
 	for _, p := range []string{"a", "hello", `{"delete":3}`} {
-		l := &Log{}
+		l := &writeLog{}
 		l.cond.L = &l.mu
 		l.Append([]byte(p))
 		framed.Write(l.pending)
@@ -519,7 +519,7 @@ func FuzzScan(f *testing.F) {
 				t.Fatalf("resync from %d found %d, which is not a whole record after it", end, next)
 			}
 		}
-		l := &Log{}
+		l := &writeLog{}
 		l.cond.L = &l.mu
 		for _, r := range records {
 			if _, err := l.Append(r); err != nil {
@@ -539,7 +539,7 @@ func TestNewLogIsPrivate(t *testing.T) {
 		t.Skip("Windows files have no Unix permission bits")
 	}
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
+	l, _, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,10 +580,10 @@ func TestFailedResetKeepsTheSnapshotsRecordsDurable(t *testing.T) {
 
 // openWithReadOnlyTwin opens a fresh log and a read-only handle on its file, so that a
 // test can swap l.f to make the next write or reset fail, and swap it back.
-func openWithReadOnlyTwin(t *testing.T) (l *Log, writable, readOnly *os.File) {
+func openWithReadOnlyTwin(t *testing.T) (l *writeLog, writable, readOnly *os.File) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, err := Open(path)
+	l, _, err := openLog(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -617,7 +617,7 @@ func repairFrom(t *testing.T, path string, log []byte) string {
 	if err := os.WriteFile(path, log, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, rec, err := OpenRepair(path)
+	l, rec, err := openLog(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
