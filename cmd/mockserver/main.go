@@ -58,6 +58,9 @@ type config struct {
 	// Drop-in for the real API.
 	upstream, record, cors string
 	proxy                  bool
+
+	// https.
+	tlsCert, tlsKey, tlsGenerate string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -90,6 +93,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.proxy, "proxy", false, "with -upstream: forward the stages API too, checking requests and answers against openapi.yaml")
 	fs.StringVar(&c.record, "record", "", "with -upstream and -proxy: directory to record the upstream's answers into, as fixtures")
 	fs.StringVar(&c.cors, "cors", "", "browser origins allowed to call the API, a comma list or *")
+	addTLSFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -136,6 +140,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return config{}, fmt.Errorf("-error-rate must be between 0 and 1")
 	}
 	if err := checkDropIn(c); err != nil {
+		return config{}, err
+	}
+	if err := checkTLSFlags(c); err != nil {
 		return config{}, err
 	}
 	if c.tokenTTL < time.Second {
@@ -220,6 +227,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	tlsConf, tlsLine, err := serverTLS(c, time.Now())
+	if err != nil {
+		return err
+	}
 	ln, err := listen(c.addr)
 	if err != nil {
 		return err
@@ -285,6 +296,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	url := c.baseURL
 	if url == "" {
 		url = "http://" + ln.Addr().String()
+		if tlsConf != nil {
+			url = "https://" + ln.Addr().String()
+		}
 	}
 	conns := newConnLimiter(connBound(c.maxConns, openFileLimit()))
 	httpServer := &http.Server{
@@ -296,12 +310,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20, // the mock answers a JSON:API 431 past its own 64 KiB; net/http's plain one only past this
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		Protocols:         http1Only(),
+		TLSConfig:         tlsConf,
 	}
 	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Stages(), c.seed)
 	if adminOpen {
 		line += "; the admin API is open to the network (-admin-open without -admin-token)"
 	}
 	logger.Info(line)
+	if tlsLine != "" {
+		logger.Info(tlsLine)
+	}
 	if c.upstream != "" {
 		logger.Info(dropInLine(c))
 	}
@@ -309,7 +328,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ready <- ln.Addr().String()
 	}
 	served := make(chan error, 1)
-	go func() { served <- httpServer.Serve(conns.Listener(ln)) }()
+	go func() {
+		if tlsConf != nil {
+			served <- httpServer.ServeTLS(conns.Listener(ln), "", "")
+			return
+		}
+		served <- httpServer.Serve(conns.Listener(ln))
+	}()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
