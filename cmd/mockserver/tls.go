@@ -69,7 +69,7 @@ func tlsHosts(c config) []string {
 	if host, _, err := net.SplitHostPort(c.addr); err == nil {
 		hosts = append(hosts, host)
 	}
-	if u, err := url.Parse(c.baseURL); err == nil {
+	if u, err := url.Parse(c.baseURL); err == nil && c.baseURL != "" {
 		hosts = append(hosts, u.Hostname())
 	}
 	return hosts

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,25 @@ func TestTLSFlagMistakes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A generated certificate covers the hosts -addr and -base-url name, besides loopback.
+func TestTLSHosts(t *testing.T) {
+	tests := []struct {
+		addr, baseURL string
+		want          []string
+	}{
+		{"127.0.0.1:8080", "", []string{"127.0.0.1"}},
+		{"stages.test:8443", "", []string{"stages.test"}},
+		{"0.0.0.0:8080", "https://mock.example.test:8443/", []string{"0.0.0.0", "mock.example.test"}},
+		{"[::1]:0", "http://[fd00::7]:80", []string{"::1", "fd00::7"}},
+		{":8080", "", []string{""}},
+	}
+	for _, tt := range tests {
+		got := tlsHosts(config{addr: tt.addr, baseURL: tt.baseURL})
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("tlsHosts(-addr %q -base-url %q) = %q, want %q", tt.addr, tt.baseURL, got, tt.want)
+		}
 	}
 }
