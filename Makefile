@@ -12,10 +12,12 @@ KILLS       ?= 500
 
 # make image: the first of podman and docker whose `info` answers (a docker client without
 # a daemon does not); CONTAINER_FLAGS go before its build command, e.g.
-# CONTAINER_FLAGS='--runtime runc' for a podman whose default runtime cannot run here.
+# CONTAINER_FLAGS='--runtime runc' for a podman whose default runtime cannot run here, and
+# BUILD_FLAGS after it.
 IMAGE           ?= oppstages/mockserver:dev
 CONTAINER       ?= $(shell for c in podman docker; do command -v $$c >/dev/null 2>&1 && $$c info >/dev/null 2>&1 && { echo $$c; break; }; done)
 CONTAINER_FLAGS ?=
+BUILD_FLAGS     ?=
 CA_CERTS        ?= /etc/ssl/certs/ca-certificates.crt
 IMAGE_CONTEXT   ?= bin/image
 IMAGE_ARCH      ?= $(shell $(GO) env GOARCH)
@@ -92,4 +94,4 @@ image:
 	mkdir -p $(IMAGE_CONTEXT)/data
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags '-s -w' -o $(IMAGE_CONTEXT)/mockserver ./cmd/mockserver
 	cp $(CA_CERTS) $(IMAGE_CONTEXT)/ca-certificates.crt
-	$(CONTAINER) $(CONTAINER_FLAGS) build -f Containerfile -t $(IMAGE) $(IMAGE_CONTEXT)
+	$(CONTAINER) $(CONTAINER_FLAGS) build $(BUILD_FLAGS) -f Containerfile -t $(IMAGE) $(IMAGE_CONTEXT)

@@ -49,7 +49,12 @@ func TestContainerImage(t *testing.T) {
 	c := &containers{runtime: rt, global: strings.Fields(os.Getenv("CONTAINER_FLAGS")), prefix: fmt.Sprintf("oppstages-test-%d-", os.Getpid())}
 	t.Cleanup(c.removeAll)
 
-	build := exec.Command("make", "image", "IMAGE="+image, "CONTAINER="+rt, "CONTAINER_FLAGS="+os.Getenv("CONTAINER_FLAGS"), "IMAGE_CONTEXT="+t.TempDir())
+	buildFlags := ""
+	if rt == "podman" {
+		buildFlags = "--layers=false" // no cached layer images left behind for each test run
+	}
+	build := exec.Command("make", "image", "IMAGE="+image, "CONTAINER="+rt, "CONTAINER_FLAGS="+os.Getenv("CONTAINER_FLAGS"),
+		"BUILD_FLAGS="+buildFlags, "IMAGE_CONTEXT="+t.TempDir())
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("make image: %v\n%s", err, out)
 	}
