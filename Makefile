@@ -10,7 +10,19 @@ FUZZTIME    ?= 1m
 SOAKTIME    ?= 10m
 KILLS       ?= 500
 
-.PHONY: run test lint lint-spec contract interop bench load fuzz soak crash fmt
+# make image: the first of podman and docker whose `info` answers (a docker client without
+# a daemon does not); CONTAINER_FLAGS go before its build command, e.g.
+# CONTAINER_FLAGS='--runtime runc' for a podman whose default runtime cannot run here, and
+# BUILD_FLAGS after it.
+IMAGE           ?= oppstages/mockserver:dev
+CONTAINER       ?= $(shell for c in podman docker; do command -v $$c >/dev/null 2>&1 && $$c info >/dev/null 2>&1 && { echo $$c; break; }; done)
+CONTAINER_FLAGS ?=
+BUILD_FLAGS     ?=
+CA_CERTS        ?= /etc/ssl/certs/ca-certificates.crt
+IMAGE_CONTEXT   ?= bin/image
+IMAGE_ARCH      ?= $(shell $(GO) env GOARCH)
+
+.PHONY: run test lint lint-spec contract interop bench load fuzz soak crash fmt image
 
 run:
 	$(GO) run ./cmd/mockserver $(ARGS)
@@ -72,3 +84,14 @@ crash:
 
 fmt:
 	gofmt -w .
+
+# The container image IMAGE, offline: a static linux binary built here and the build
+# host's CA certificates, copied into an image FROM scratch (see Containerfile).
+image:
+	@[ -n "$(CONTAINER)" ] || { echo "make image: neither podman nor docker answers 'info': install one, or start the docker daemon"; exit 1; }
+	@[ -r "$(CA_CERTS)" ] || { echo "make image: no CA certificates at $(CA_CERTS); set CA_CERTS to a PEM bundle"; exit 1; }
+	rm -rf $(IMAGE_CONTEXT)
+	mkdir -p $(IMAGE_CONTEXT)/data
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags '-s -w' -o $(IMAGE_CONTEXT)/mockserver ./cmd/mockserver
+	cp $(CA_CERTS) $(IMAGE_CONTEXT)/ca-certificates.crt
+	$(CONTAINER) $(CONTAINER_FLAGS) build $(BUILD_FLAGS) -f Containerfile -t $(IMAGE) $(IMAGE_CONTEXT)

@@ -26,7 +26,7 @@ type Options struct {
 	// the API.
 	Users []oppstages.User
 	// BaseURL is the public root used in links, e.g. "http://127.0.0.1:8080". Empty means
-	// "http://" plus the request's Host.
+	// the request's scheme (https when it came over TLS) and Host.
 	BaseURL string
 	// Tokens maps bearer tokens to their scopes. Nil accepts any bearer token with
 	// opportunityStages.all; otherwise unknown tokens get 401.

@@ -213,6 +213,9 @@ func (s *Server) baseURL(r *http.Request) string {
 	if s.opts.BaseURL != "" {
 		return strings.TrimSuffix(s.opts.BaseURL, "/")
 	}
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
 	return "http://" + r.Host
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -70,8 +71,12 @@ func (l *connLimiter) Listener(ln net.Listener) net.Listener {
 	return &limitedListener{Listener: ln, limiter: l}
 }
 
-// ConnState keeps track of which connections are idle; it is the http.Server's hook.
+// ConnState keeps track of which connections are idle; it is the http.Server's hook. Over
+// https the server hands it the TLS connection around the one Listener made.
 func (l *connLimiter) ConnState(c net.Conn, state http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	lc, ok := c.(*limitedConn)
 	if !ok {
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -172,5 +173,25 @@ func TestRunBoundsConnections(t *testing.T) {
 	}
 	if !closedByServer(first, firstReader) {
 		t.Error("the first idle connection is still held past -max-conns")
+	}
+}
+
+// A connection counts as idle whether it speaks plain HTTP or TLS, which the server hands
+// to ConnState around the connection the limiter made.
+func TestConnLimiterSeesIdleTLSConnections(t *testing.T) {
+	for _, name := range []string{"plain", "tls"} {
+		t.Run(name, func(t *testing.T) {
+			limiter := newConnLimiter(2)
+			server, client := net.Pipe()
+			defer client.Close()
+			var c net.Conn = &limitedConn{Conn: server, limiter: limiter}
+			if name == "tls" {
+				c = tls.Server(c, &tls.Config{})
+			}
+			limiter.ConnState(c, http.StateIdle)
+			waitIdle(t, limiter, 1)
+			limiter.ConnState(c, http.StateActive)
+			waitIdle(t, limiter, 0)
+		})
 	}
 }

@@ -33,10 +33,10 @@ func main() {
 		collectLessOften(os.Getenv) // once serving: start-up, which makes the most garbage, runs at the default
 	}()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, ready); err != nil {
-		fmt.Fprintln(os.Stderr, "mockserver:", err)
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
+			os.Exit(0) // -h printed the usage
 		}
+		fmt.Fprintln(os.Stderr, "mockserver:", err)
 		os.Exit(2)
 	}
 }
@@ -56,14 +56,18 @@ type config struct {
 	// Drop-in for the real API.
 	upstream, record, cors string
 	proxy                  bool
+
+	// https.
+	tlsCert, tlsKey, tlsGenerate string
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+// parseFlags reads the command line and the environment; -h prints the usage to stdout.
+func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a mistake is one line, which main prints
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&c.baseURL, "base-url", "", "public URL used in links (default http://<addr>)")
+	fs.StringVar(&c.baseURL, "base-url", "", "public URL used in links (default: the scheme and Host of each request)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed for fake data and cursors; same seed, same data")
 	fs.IntVar(&c.generate, "generate", 0, "fake stages to add on top of the fixtures")
 	fs.StringVar(&c.fixtures, "fixtures", "", "directory with stages.json and users.json (default: embedded)")
@@ -88,8 +92,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.proxy, "proxy", false, "with -upstream: forward the stages API too, checking requests and answers against openapi.yaml")
 	fs.StringVar(&c.record, "record", "", "with -upstream and -proxy: directory to record the upstream's answers into, as fixtures")
 	fs.StringVar(&c.cors, "cors", "", "browser origins allowed to call the API, a comma list or *")
-	if err := fs.Parse(args); err != nil {
+	addTLSFlags(fs, &c)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		usage(fs, stdout)
 		return config{}, err
+	} else if err != nil {
+		return config{}, fmt.Errorf("%w (mockserver -h lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -132,6 +140,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.errorRate < 0 || c.errorRate > 1 {
 		return config{}, fmt.Errorf("-error-rate must be between 0 and 1")
+	}
+	if err := checkTLSFlags(c); err != nil {
+		return config{}, err
 	}
 	if c.tokenTTL < time.Second {
 		return config{}, fmt.Errorf("-token-ttl must be at least 1s, not %s", c.tokenTTL)
@@ -186,7 +197,7 @@ func loadTokens(path string) (map[string][]oppstages.Scope, error) {
 // run starts the server and blocks until ctx is done, then drains requests and returns.
 // When ready is not nil it receives the listening address once the server accepts.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
-	c, err := parseFlags(args, getenv, stderr)
+	c, err := parseFlags(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -194,6 +205,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	tokens, err := loadTokens(c.tokens)
+	if err != nil {
+		return err
+	}
+	tlsConf, tlsLine, err := serverTLS(c, time.Now())
 	if err != nil {
 		return err
 	}
@@ -256,9 +271,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	url := c.baseURL
-	if url == "" {
-		url = "http://" + ln.Addr().String()
+	listenURL := "http://" + ln.Addr().String()
+	if tlsConf != nil {
+		listenURL = "https://" + ln.Addr().String()
 	}
 	conns := newConnLimiter(connBound(c.maxConns, openFileLimit()))
 	httpServer := &http.Server{
@@ -270,12 +285,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20, // the mock answers a JSON:API 431 past its own 64 KiB; net/http's plain one only past this
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		Protocols:         http1Only(),
+		TLSConfig:         tlsConf,
 	}
-	line := fmt.Sprintf("mockserver listening on %s with %d stages (seed %d)", url, srv.Len(), c.seed)
-	if adminOpen {
-		line += "; the admin API is open to the network (-admin-open without -admin-token)"
+	logger.Info(startupLine(listenURL, c.baseURL, srv.Len(), c.seed, adminAccess(c, adminOpen)))
+	if tlsLine != "" {
+		logger.Info(tlsLine)
 	}
-	logger.Info(line)
 	if c.upstream != "" {
 		logger.Info(dropInLine(c))
 	}
@@ -283,7 +299,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ready <- ln.Addr().String()
 	}
 	served := make(chan error, 1)
-	go func() { served <- httpServer.Serve(conns.Listener(ln)) }()
+	go func() {
+		if tlsConf != nil {
+			served <- httpServer.ServeTLS(conns.Listener(ln), "", "")
+			return
+		}
+		served <- httpServer.Serve(conns.Listener(ln))
+	}()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
