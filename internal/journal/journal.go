@@ -10,6 +10,7 @@ import (
 // dropped. It is safe for concurrent use.
 type Journal struct {
 	pool    *Pool // nil: the journal's own budget only
+	keys    *keys // the pool's, when it has one
 	mu      sync.Mutex
 	limit   int
 	budget  int
@@ -21,7 +22,13 @@ type Journal struct {
 
 // New returns a journal that holds at most limit entries and budget bytes.
 func New(limit, budget int) *Journal {
-	return &Journal{limit: max(limit, 1), budget: max(budget, 1)}
+	return &Journal{limit: max(limit, 1), budget: max(budget, 1), keys: newKeys()}
+}
+
+// CredentialHash is the keyed hash the journal's entries show for a credential (as
+// Entry.Credential, Grant and Issued): "" for "". Journals of one Pool share their key.
+func (j *Journal) CredentialHash(credential string) string {
+	return j.keys.hasher().hash(credential)
 }
 
 // Add stores what the journal keeps of x as a new entry, numbering it, drops the oldest
@@ -75,7 +82,7 @@ func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 	matched, evicted := j.match(f)
 	entries = make([]Entry, len(matched))
 	for i := range matched {
-		entries[i] = matched[i].read()
+		entries[i] = matched[i].read(j.keys)
 	}
 	return entries, evicted
 }
@@ -89,7 +96,7 @@ func (j *Journal) Entries(f Filter) (entries iter.Seq[Entry], evicted int) {
 	matched, evicted := j.match(f)
 	return func(yield func(Entry) bool) {
 		for i := range matched {
-			e := matched[i].read()
+			e := matched[i].read(j.keys)
 			matched[i] = record{} // read: its bodies may go, should the journal drop them
 			if !yield(e) {
 				return
