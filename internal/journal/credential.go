@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"hash"
@@ -31,30 +32,46 @@ func newKeys() *keys {
 	return &keys{key: k}
 }
 
-// hasher hashes values one after another with one HMAC, for one entry's read.
+// hasher hashes values one after another with one HMAC, for the entries of one read. It
+// is not safe for concurrent use.
 type hasher struct {
 	mac hash.Hash
+	buf []byte // the message being hashed: each part length-prefixed
 	sum []byte
 }
 
 func (k *keys) hasher() *hasher { return &hasher{mac: hmac.New(sha256.New, k.key)} }
 
-// hash is the keyed hash of the parts, each length-prefixed so that no two lists of parts
-// hash alike; "" for no parts or one empty part (nothing was presented).
-func (h *hasher) hash(parts ...string) string {
-	if len(parts) == 0 || len(parts) == 1 && parts[0] == "" {
+// hash is the keyed hash of one value; "" for "" (nothing was presented).
+func (h *hasher) hash(v string) string {
+	if v == "" {
 		return ""
 	}
+	h.buf = appendPart(h.buf[:0], v)
+	return h.done()
+}
+
+// hashRequest is the keyed hash of a request's parts.
+func (h *hasher) hashRequest(method, path, rawQuery string, body []byte, credential string) string {
+	b := appendPart(h.buf[:0], method)
+	b = appendPart(b, path)
+	b = appendPart(b, rawQuery)
+	b = appendPart(b, body)
+	h.buf = appendPart(b, credential)
+	return h.done()
+}
+
+// appendPart appends a part, prefixed with its length so that no two lists of parts
+// make the same message.
+func appendPart[S string | []byte](b []byte, part S) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
+	return append(b, part...)
+}
+
+// done hashes the message in buf, in hex, cut to hashLen digits.
+func (h *hasher) done() string {
 	h.mac.Reset()
-	var n [8]byte
-	for _, p := range parts {
-		l := len(p)
-		for i := range n {
-			n[i] = byte(l >> (8 * i))
-		}
-		h.mac.Write(n[:])
-		h.mac.Write([]byte(p))
-	}
+	h.mac.Write(h.buf)
 	h.sum = h.mac.Sum(h.sum[:0])
 	return hex.EncodeToString(h.sum[:hashLen/2])
 }

@@ -198,10 +198,10 @@ func (rec *record) dropBodies() {
 
 // read makes the entry a caller sees: credentials redacted wherever a name says what they
 // are, every credential the request carried masked wherever the entry repeats it, the
-// values kept as hashes hashed with k, bodies shaped, nothing shared with the journal.
-func (rec *record) read(k *keys) Entry {
+// values kept as hashes hashed with h, bodies shaped, nothing shared with the journal.
+func (rec *record) read(h *hasher) Entry {
 	e := rec.entry
-	rec.hashInto(&e, k)
+	rec.hashInto(&e, h)
 	requestHeader := unflatten(rec.requestHeader)
 	var secrets secretSet
 	secrets.add(rec.grant)
@@ -246,8 +246,7 @@ func (rec *record) read(k *keys) Entry {
 // hashInto sets the entry's keyed hashes: of the credential, the grant, the tokens issued,
 // the cursors sent and issued, and of the request as a whole unless its body was not kept
 // whole.
-func (rec *record) hashInto(e *Entry, k *keys) {
-	h := k.hasher()
+func (rec *record) hashInto(e *Entry, h *hasher) {
 	e.Credential = h.hash(rec.credential)
 	e.Grant = h.hash(rec.grant)
 	e.Issued = h.hashAll(rec.issued)
@@ -258,7 +257,7 @@ func (rec *record) hashInto(e *Entry, k *keys) {
 		if path == "" {
 			path = rec.entry.Path
 		}
-		e.Fingerprint = h.hash(rec.entry.Method, path, rec.rawQuery, string(rec.requestBody), rec.credential)
+		e.Fingerprint = h.hashRequest(rec.entry.Method, path, rec.rawQuery, rec.requestBody, rec.credential)
 	}
 }
 

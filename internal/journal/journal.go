@@ -81,8 +81,9 @@ func (j *Journal) dropOldest() {
 func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 	matched, evicted := j.match(f)
 	entries = make([]Entry, len(matched))
+	h := j.keys.hasher()
 	for i := range matched {
-		entries[i] = matched[i].read(j.keys)
+		entries[i] = matched[i].read(h)
 	}
 	return entries, evicted
 }
@@ -95,8 +96,9 @@ func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 func (j *Journal) Entries(f Filter) (entries iter.Seq[Entry], evicted int) {
 	matched, evicted := j.match(f)
 	return func(yield func(Entry) bool) {
+		h := j.keys.hasher()
 		for i := range matched {
-			e := matched[i].read(j.keys)
+			e := matched[i].read(h)
 			matched[i] = record{} // read: its bodies may go, should the journal drop them
 			if !yield(e) {
 				return
@@ -110,6 +112,13 @@ func (j *Journal) Entries(f Filter) (entries iter.Seq[Entry], evicted int) {
 func (j *Journal) match(f Filter) (matched []record, evicted int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	n := 0 // counted first: records are large, and a slice grown by appending copies them over and over
+	for i := range j.records.len() {
+		if f.Match(&j.records.at(i).entry) {
+			n++
+		}
+	}
+	matched = make([]record, 0, n)
 	for i := range j.records.len() {
 		if rec := j.records.at(i); f.Match(&rec.entry) {
 			matched = append(matched, *rec)
