@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/oppstages/oppstages/contract"
+	"github.com/oppstages/oppstages/internal/junit"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -170,18 +171,23 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 }
 
 func TestReportFormats(t *testing.T) {
-	report := contract.Report{Target: "http://x", Mode: contract.Full, Passed: 1, Failed: 1, Results: []contract.Result{
+	report := contract.Report{Target: "http://x", Mode: contract.Full, Passed: 1, Failed: 1, Skipped: 1, Results: []contract.Result{
 		{Name: "a/ok", Passed: true},
 		{Name: "b/bad", Failure: "mismatch (-want +got):\n- 1\n+ 2"},
+		{Name: "c/later", Skipped: true, SkipReason: "readonly mode"},
 	}}
-	var junit, js bytes.Buffer
-	if err := contract.WriteJUnit(&junit, report); err != nil {
+	var xml, js bytes.Buffer
+	if err := contract.WriteJUnit(&xml, report); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`<testsuite name="contract http://x" tests="2" failures="1"`, `<testcase name="b/bad"`, `<failure message="mismatch (-want +got):">`} {
-		if !strings.Contains(junit.String(), want) {
-			t.Errorf("JUnit lacks %q:\n%s", want, junit.String())
+	for _, want := range []string{`<testsuite name="contract http://x" tests="3" failures="1" skipped="1"`, `<testcase name="b/bad"`,
+		`<failure message="mismatch (-want +got):">`, `<skipped message="readonly mode">`} {
+		if !strings.Contains(xml.String(), want) {
+			t.Errorf("JUnit lacks %q:\n%s", want, xml.String())
 		}
+	}
+	if err := junit.Validate(xml.Bytes()); err != nil {
+		t.Errorf("the JUnit report breaks the schema: %v\n%s", err, xml.String())
 	}
 	if err := contract.WriteJSON(&js, report); err != nil {
 		t.Fatal(err)
@@ -190,7 +196,7 @@ func TestReportFormats(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Failed != 1 || back.Results[1].Failure == "" {
 		t.Errorf("JSON report does not read back: %v %+v", err, back)
 	}
-	if report.Summary() != "1 passed, 1 failed" {
+	if report.Summary() != "1 passed, 1 failed, 1 skipped" {
 		t.Errorf("summary %q", report.Summary())
 	}
 	if line := contract.Line(report.Results[1]); !strings.HasPrefix(line, "FAIL b/bad") || !strings.Contains(line, "\n    - 1") {

@@ -3,11 +3,12 @@ package contract
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/oppstages/oppstages/internal/junit"
 )
 
 // Test runs the suite as part of go test: one subtest per check, failing with the check's
@@ -77,56 +78,19 @@ func WriteJSON(w io.Writer, r Report) error {
 	return enc.Encode(r)
 }
 
-type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      float64       `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteJUnit writes the report as JUnit XML, one test case per check. A check that failed
 // only on guesses has a failure of type "inferred", its message opening "inferred: ".
 func WriteJUnit(w io.Writer, r Report) error {
-	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Skipped: r.Skipped, Time: r.Duration.Seconds()}
+	suite := junit.Suite{Name: "contract " + r.Target, Time: r.Duration.Seconds()}
 	for _, res := range r.Results {
-		c := junitCase{Name: res.Name, Classname: "contract", Time: res.Duration.Seconds()}
+		c := junit.Case{Name: res.Name, Classname: "contract", Time: res.Duration.Seconds()}
 		if res.Skipped {
-			c.Skipped = &junitSkipped{Message: res.SkipReason}
+			c.Skipped = &junit.Skipped{Message: res.SkipReason}
 		} else if !res.Passed {
 			first, _, _ := strings.Cut(res.Failure, "\n")
-			c.Failure = &junitFailure{Message: first, Type: string(res.Verdict), Text: res.Failure}
+			c.Failure = &junit.Failure{Message: first, Type: string(res.Verdict), Text: res.Failure}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(suite); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, suite)
 }

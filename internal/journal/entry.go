@@ -39,4 +39,50 @@ type Entry struct {
 	ResponseBodyTruncated bool            `json:"responseBodyTruncated,omitempty"`
 	// Violations are the contract violations found in the exchange (proxy mode).
 	Violations []string `json:"violations,omitempty"`
+
+	// Answered is when the answer was handed to the connection, or the connection closed
+	// without one, by the clock of Time; zero when the server did not say.
+	Answered time.Time `json:"answered,omitzero"`
+	// Credential is a keyed hash (see Journal.CredentialHash) of the credential the request
+	// presented: its bearer token, or on /oauth/token the OAuth client. Equal hashes, equal
+	// credentials; the credential itself is never kept.
+	Credential string `json:"credential,omitempty"`
+	// Grant is a keyed hash of the authorization code or refresh token a token request
+	// presented, GrantType its grant_type, and Issued the keyed hashes of the tokens its
+	// answer issued.
+	Grant     string   `json:"grant,omitempty"`
+	GrantType string   `json:"grantType,omitempty"`
+	Issued    []string `json:"issued,omitempty"`
+	// Injected says the answer came from a fault rule or Prefer, not from the API itself.
+	Injected bool `json:"injected,omitempty"`
+	// Dropped says the connection was closed without an answer, and when.
+	Dropped Drop `json:"dropped,omitempty"`
+	// LostStatus is, when the connection was dropped after the request was carried out,
+	// the status of the answer that was lost: 201 for a create whose record was stored.
+	LostStatus int `json:"lostStatus,omitempty"`
+	// CredentialExpired says the answer was the 401 for an expired or revoked credential.
+	CredentialExpired bool `json:"credentialExpired,omitempty"`
+
+	// Fingerprint is a keyed hash of the request as sent: its method, path, query, body and
+	// credential. Two entries with the same fingerprint sent the same request. Empty when
+	// the body was not kept whole, so that requests that may differ never compare equal.
+	// It is for comparing entries in one process, and not written out.
+	Fingerprint string `json:"-"`
+	// CursorsSent are keyed hashes of the page cursors the request's query sent, and
+	// CursorsIssued those of the page cursors the links of its answer issued (see
+	// PageCursors). Not written out: the query and the body show the cursors themselves.
+	CursorsSent   []string `json:"-"`
+	CursorsIssued []string `json:"-"`
 }
+
+// Drop says when a connection was closed without an answer.
+type Drop string
+
+const (
+	// DroppedBefore is a connection closed before the request was carried out: nothing
+	// happened.
+	DroppedBefore Drop = "before"
+	// DroppedAfter is a connection closed once the request was carried out: a write was
+	// done (or refused, see Entry.LostStatus) and its answer lost.
+	DroppedAfter Drop = "after"
+)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -39,7 +40,24 @@ type Exchange struct {
 	ResponseRendered bool
 
 	Violations []string
+
+	// What a client report rests on (see the fields of Entry with the same names). The
+	// credential, the grant, the tokens issued and the cursors are given as sent; an entry
+	// keeps only their keyed hashes.
+	Answered          time.Time // zero: Time plus Duration is all that is known
+	Credential        string    // the bearer token of an API request; the client_id of a token request
+	Grant             string    // the code or refresh token a token request presented
+	GrantType         string
+	Issued            []string // the access and refresh tokens a token answer issued
+	Cursors           []string // the page cursors the answer's links issued, decoded
+	Injected          bool
+	Dropped           Drop
+	LostStatus        int
+	CredentialExpired bool
 }
+
+// maxGrantType bounds the grant_type an entry keeps: the client chooses it.
+const maxGrantType = 64
 
 // record is an entry as the journal holds it: the fields a filter reads are set in entry;
 // the query, headers and bodies are kept raw and turned into the entry's only when read.
@@ -58,6 +76,11 @@ type record struct {
 	rendered       bool // responseBody is the server's own JSON, whole
 	size           int  // what the record counts against a journal's byte budget
 	bodyBytes      int  // the bodies' share of size
+	// The values an entry shows only as keyed hashes, hashed when it is read.
+	credential string
+	grant      string
+	issued     []string
+	cursors    []string
 }
 
 // entryOverhead approximates what an entry costs beyond its query, bodies and headers.
@@ -68,10 +91,19 @@ func newRecord(x Exchange) record {
 	rec := record{
 		entry: Entry{Time: x.Time, Sandbox: x.Sandbox, Method: x.Method, Path: RedactPath(x.Path), OperationID: x.OperationID,
 			Status: x.Status, DurationMS: float64(x.Duration.Microseconds()) / 1000, Fault: x.Fault,
-			RequestBodyTruncated: x.RequestBodyCut, Violations: x.Violations},
+			RequestBodyTruncated: x.RequestBodyCut, Violations: x.Violations,
+			Answered: x.Answered, GrantType: x.GrantType, Injected: x.Injected, Dropped: x.Dropped,
+			LostStatus: x.LostStatus, CredentialExpired: x.CredentialExpired},
 		rawQuery:     x.RawQuery,
 		requestType:  x.RequestContentType,
 		responseType: x.ResponseContentType,
+		credential:   x.Credential,
+		grant:        x.Grant,
+		issued:       slices.Clone(x.Issued),
+		cursors:      slices.Clone(x.Cursors),
+	}
+	if len(rec.entry.GrantType) > maxGrantType {
+		rec.entry.GrantType = strings.Clone(strings.ToValidUTF8(rec.entry.GrantType[:maxGrantType], ""))
 	}
 	if rec.entry.Path != x.Path {
 		rec.rawPath = x.Path // for the credentials to mask when the entry is read
@@ -89,8 +121,18 @@ func newRecord(x Exchange) record {
 		responseBytes = shapedSize(rec.responseBody)
 	}
 	rec.bodyBytes = shapedSize(rec.requestBody) + responseBytes
-	rec.size = entryOverhead + len(x.Path) + len(rec.rawPath) + len(x.RawQuery) + headerBytes + rec.bodyBytes
+	rec.size = entryOverhead + len(x.Path) + len(rec.rawPath) + len(x.RawQuery) + headerBytes + rec.bodyBytes +
+		len(x.Credential) + len(x.Grant) + len(rec.entry.GrantType) + stringsSize(x.Issued) + stringsSize(x.Cursors)
 	return rec
+}
+
+// stringsSize is what a list of strings counts against a journal's byte budget.
+func stringsSize(list []string) int {
+	n := 0
+	for _, s := range list {
+		n += len(s) + 16
+	}
+	return n
 }
 
 // keepBody is what a record keeps of a body: nothing of an empty one, and a copy of the
@@ -155,12 +197,17 @@ func (rec *record) dropBodies() {
 }
 
 // read makes the entry a caller sees: credentials redacted wherever a name says what they
-// are, every credential the request carried masked wherever the entry repeats it, bodies
-// shaped, nothing shared with the journal.
-func (rec *record) read() Entry {
+// are, every credential the request carried masked wherever the entry repeats it, the
+// values kept as hashes hashed with h, bodies shaped, nothing shared with the journal.
+func (rec *record) read(h *hasher) Entry {
 	e := rec.entry
+	rec.hashInto(&e, h)
 	requestHeader := unflatten(rec.requestHeader)
 	var secrets secretSet
+	secrets.add(rec.grant)
+	for _, t := range rec.issued {
+		secrets.add(t)
+	}
 	secrets.fromHeader(requestHeader)
 	secrets.fromQuery(rec.rawQuery)
 	if rec.rawPath != "" {
@@ -194,6 +241,24 @@ func (rec *record) read() Entry {
 		}
 	}
 	return e
+}
+
+// hashInto sets the entry's keyed hashes: of the credential, the grant, the tokens issued,
+// the cursors sent and issued, and of the request as a whole unless its body was not kept
+// whole.
+func (rec *record) hashInto(e *Entry, h *hasher) {
+	e.Credential = h.hash(rec.credential)
+	e.Grant = h.hash(rec.grant)
+	e.Issued = h.hashAll(rec.issued)
+	e.CursorsIssued = h.hashAll(rec.cursors)
+	e.CursorsSent = h.hashAll(PageCursors(rec.rawQuery))
+	if !rec.requestCut && !rec.entry.RequestBodyTruncated {
+		path := rec.rawPath
+		if path == "" {
+			path = rec.entry.Path
+		}
+		e.Fingerprint = h.hashRequest(rec.entry.Method, path, rec.rawQuery, rec.requestBody, rec.credential)
+	}
 }
 
 // flatten copies the names and values of a request's and a response's headers into one

@@ -10,6 +10,7 @@ import (
 // dropped. It is safe for concurrent use.
 type Journal struct {
 	pool    *Pool // nil: the journal's own budget only
+	keys    *keys // the pool's, when it has one
 	mu      sync.Mutex
 	limit   int
 	budget  int
@@ -21,7 +22,13 @@ type Journal struct {
 
 // New returns a journal that holds at most limit entries and budget bytes.
 func New(limit, budget int) *Journal {
-	return &Journal{limit: max(limit, 1), budget: max(budget, 1)}
+	return &Journal{limit: max(limit, 1), budget: max(budget, 1), keys: newKeys()}
+}
+
+// CredentialHash is the keyed hash the journal's entries show for a credential (as
+// Entry.Credential, Grant and Issued): "" for "". Journals of one Pool share their key.
+func (j *Journal) CredentialHash(credential string) string {
+	return j.keys.hasher().hash(credential)
 }
 
 // Add stores what the journal keeps of x as a new entry, numbering it, drops the oldest
@@ -74,8 +81,9 @@ func (j *Journal) dropOldest() {
 func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 	matched, evicted := j.match(f)
 	entries = make([]Entry, len(matched))
+	h := j.keys.hasher()
 	for i := range matched {
-		entries[i] = matched[i].read()
+		entries[i] = matched[i].read(h)
 	}
 	return entries, evicted
 }
@@ -88,8 +96,9 @@ func (j *Journal) List(f Filter) (entries []Entry, evicted int) {
 func (j *Journal) Entries(f Filter) (entries iter.Seq[Entry], evicted int) {
 	matched, evicted := j.match(f)
 	return func(yield func(Entry) bool) {
+		h := j.keys.hasher()
 		for i := range matched {
-			e := matched[i].read()
+			e := matched[i].read(h)
 			matched[i] = record{} // read: its bodies may go, should the journal drop them
 			if !yield(e) {
 				return
@@ -103,6 +112,13 @@ func (j *Journal) Entries(f Filter) (entries iter.Seq[Entry], evicted int) {
 func (j *Journal) match(f Filter) (matched []record, evicted int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	n := 0 // counted first: records are large, and a slice grown by appending copies them over and over
+	for i := range j.records.len() {
+		if f.Match(&j.records.at(i).entry) {
+			n++
+		}
+	}
+	matched = make([]record, 0, n)
 	for i := range j.records.len() {
 		if rec := j.records.at(i); f.Match(&rec.entry) {
 			matched = append(matched, *rec)

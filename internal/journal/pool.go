@@ -8,6 +8,7 @@ import "sync"
 // keeps its own limits within the pool's. It is safe for concurrent use.
 type Pool struct {
 	mu     sync.Mutex // taken before any journal's, never after
+	keys   *keys      // the key its journals hash credentials with
 	budget int
 	bytes  int      // what the pool's journals hold, summed
 	live   int      // the entries they hold
@@ -22,14 +23,14 @@ type pooled struct {
 
 // NewPool returns a pool of budget bytes.
 func NewPool(budget int) *Pool {
-	return &Pool{budget: max(budget, 1)}
+	return &Pool{budget: max(budget, 1), keys: newKeys()}
 }
 
 // New returns a journal of at most limit entries and budget bytes whose entries also count
 // against the pool.
 func (p *Pool) New(limit, budget int) *Journal {
 	j := New(limit, budget)
-	j.pool = p
+	j.pool, j.keys = p, p.keys
 	return j
 }
 

@@ -707,3 +707,35 @@ func TestAuthorizeTakesTheLastValue(t *testing.T) {
 		})
 	}
 }
+
+// A token request names its client and its grant as the answer reads them.
+func TestTokenRequestNamesClientAndGrant(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, tt := range []struct {
+		name, authorization, body string
+		client, grantType, grant  string
+	}{
+		{"a code in the form", "", "grant_type=authorization_code&code=c-1&client_id=app&client_secret=s", "app", "authorization_code", "c-1"},
+		{"a refresh token, the client in Basic", "Basic " + b64("basic-app:s"), "grant_type=refresh_token&refresh_token=r-1&client_id=other", "basic-app", "refresh_token", "r-1"},
+		{"Basic without a password", "Basic " + b64("basic-app:"), "grant_type=refresh_token&refresh_token=r-1&client_id=app", "app", "refresh_token", "r-1"},
+		{"the last value counts", "", "grant_type=refresh_token&refresh_token=r-1&refresh_token=r-2&client_id=app", "app", "refresh_token", "r-2"},
+		{"an unknown grant type presents nothing", "", "grant_type=password&code=c-1&refresh_token=r-1&client_id=app", "app", "password", ""},
+		{"nothing", "", "", "", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tt.authorization != "" {
+				r.Header.Set("Authorization", tt.authorization)
+			}
+			req, err := ParseTokenRequest(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grantType, grant := req.Grant()
+			if got := []string{req.ClientID(), grantType, grant}; strings.Join(got, "|") != strings.Join([]string{tt.client, tt.grantType, tt.grant}, "|") {
+				t.Errorf("client, grant type, grant = %q, want %q", got, []string{tt.client, tt.grantType, tt.grant})
+			}
+		})
+	}
+}

@@ -39,6 +39,26 @@ func (t TokenRequest) client() (id, secret string) {
 	return t.Params.Get("client_id"), t.Params.Get("client_secret")
 }
 
+// ClientID is the client a token request authenticates as, taken as the answer takes it:
+// from HTTP Basic when the header gives both an id and a password, else client_id.
+func (t TokenRequest) ClientID() string {
+	id, _ := t.client()
+	return id
+}
+
+// Grant is what a token request presents: its grant_type, and the authorization code or
+// refresh token that grant type sends ("" for a grant type the server does not know).
+func (t TokenRequest) Grant() (grantType, grant string) {
+	grantType = t.Params.Get("grant_type")
+	switch grantType {
+	case "authorization_code":
+		return grantType, t.Params.Get("code")
+	case "refresh_token":
+		return grantType, t.Params.Get("refresh_token")
+	}
+	return grantType, ""
+}
+
 // ParseTokenRequest reads the parameters of a token request from a form-encoded, JSON or
 // multipart body, on top of any in the query string (the body wins), as Rails-based
 // servers merge them. A parameter given twice counts with its last value.
