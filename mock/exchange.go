@@ -4,10 +4,53 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/journal"
+	"github.com/oppstages/oppstages/internal/jsonapi"
+	"github.com/oppstages/oppstages/internal/query"
+	"github.com/oppstages/oppstages/internal/validation"
 )
+
+// exchange is one request on its way through the server.
+type exchange struct {
+	r         *http.Request
+	sent      *http.Request // r as it came, before lenient made it canonical; never nil
+	arrived   time.Time     // by the server's clock
+	box       *sandbox
+	match     *validation.Match // nil when openapi.yaml knows no such route
+	routeErr  *oppstages.Error
+	forwarded bool      // the upstream answers, not the store
+	rate      rateCount // the rate-limit headers of the mock's own answers
+	// headerValues hold the values of the headers send sets, in the exchange's allocation.
+	headerValues [headerValues]string
+	who          principal             // who the request acts as, when authErr is nil
+	authErr      *jsonapi.GatewayError // why the request did not authenticate
+	credential   credential            // what the rate limiter counts the request against
+	body         []byte
+	doc          any        // the body as validation decoded it, read by the write handlers
+	query        url.Values // parsed once, repeats reduced to the last value; read by the checks and the handlers; never modified
+	list         query.List // the query's parameters, parsed for every operation
+	id           int64      // the path's id, for operations on one record
+	fault        string     // what the mock injected, for the journal
+
+	bodyErr    error    // from reading the body, answered once the checks before it pass
+	violations []string // contract violations found in the exchange, for the journal
+
+	secrets      []string // the credentials the request carried, once requestSecrets has looked
+	secretsFound bool
+}
+
+// requestSecrets are the credentials the request carried, to mask wherever something the
+// mock keeps or logs repeats them; worked out once.
+func (x *exchange) requestSecrets() []string {
+	if !x.secretsFound {
+		x.secrets, x.secretsFound = journal.RequestSecrets(x.r, x.body), true
+	}
+	return x.secrets
+}
 
 // readBody reads a request body up to limit bytes. Beyond it, it returns what it read
 // and an *http.MaxBytesError, which the checks answer with a 413 in the vendor's order.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/jsonapi"
-	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/store"
 )
 
@@ -73,55 +72,6 @@ func (s *Server) list(x *exchange) response {
 	return document(http.StatusOK, render.ListDocument(nil, page.Stages, included, links, meta))
 }
 
-// offsetLinks are the links of an offset page: the query as sent with page[offset] set
-// to the first page, the one before, the one after (while the offset stays within
-// query.MaxOffset) and the last one, which starts at the last multiple of the limit.
-func offsetLinks(self string, values url.Values, p query.OffsetPage, total int) jsonapi.Links {
-	at := func(offset int) string {
-		v := cloneValues(values)
-		v.Set("page[offset]", strconv.Itoa(offset))
-		return withQuery(self, v)
-	}
-	last := 0
-	if total > 0 {
-		last = (total - 1) / p.Limit * p.Limit
-	}
-	last = min(last, query.MaxOffset/p.Limit*p.Limit)
-	links := jsonapi.Links{First: at(0), Last: at(last)}
-	if p.Offset > 0 {
-		links.Prev = at(max(0, p.Offset-p.Limit))
-	}
-	if next := p.Offset + p.Limit; next < total && next <= query.MaxOffset {
-		links.Next = at(next)
-	}
-	return links
-}
-
-// opportunityStageFilter is the filter of a stage's opportunities link.
-const opportunityStageFilter = "filter[opportunityStage][id]"
-
-// namesOpportunities reports whether a parameter of the opportunities list speaks of
-// opportunities (their stage, sort keys, relationships or the real API's cursors) rather
-// than meaning what it means on the stage list.
-func namesOpportunities(name string) bool {
-	switch name {
-	case opportunityStageFilter, "sort", "include", "page[after]", "page[before]":
-		return true
-	}
-	return false
-}
-
-// sharedWithStages is the query without the parameters that name opportunities.
-func sharedWithStages(q url.Values) url.Values {
-	out := url.Values{}
-	for name, values := range q {
-		if !namesOpportunities(name) {
-			out[name] = values
-		}
-	}
-	return out
-}
-
 // listOpportunities answers the link in every stage's opportunities relationship. The
 // mock knows no opportunities, so every stage's list is empty, and links.first is the
 // request without its cursor.
@@ -148,21 +98,6 @@ func (s *Server) listOpportunities(x *exchange) response {
 		return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 	}
 	return document(http.StatusOK, body)
-}
-
-func withQuery(u string, values url.Values) string {
-	if len(values) == 0 {
-		return u
-	}
-	return u + "?" + values.Encode()
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v)+1)
-	for k, vs := range v {
-		out[k] = vs
-	}
-	return out
 }
 
 func (s *Server) get(x *exchange) response {
