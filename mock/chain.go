@@ -46,11 +46,14 @@ func (s *Server) serve(x *exchange, w http.ResponseWriter) response {
 // the store, or the upstream (every request in proxy mode; unknown routes otherwise).
 func (s *Server) route(x *exchange) *response {
 	x.match, x.routeErr = s.validator.Route(x.r)
-	if x.match != nil && isOAuthOperation(x.match) { // reaches here only with the authorization server off
-		x.match, x.routeErr = nil, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
-	}
-	if x.match != nil && s.upstream != nil && standsInForUpstream(x.match.OperationID()) {
-		x.match = nil // the empty list and the root's links only stand in for the real ones when there are none to ask
+	if x.match != nil {
+		x.op = s.operations[x.match.OperationID()]
+		switch {
+		case x.op.oauth: // reaches here only with the authorization server off
+			x.match, x.op, x.routeErr = nil, operation{}, oppstages.Errorf(oppstages.CodeRouteNotFound, "The request path does not match any known resource endpoints.")
+		case x.op.standsIn && s.upstream != nil:
+			x.match, x.op = nil, operation{} // the empty list and the root's links only stand in for the real ones when there are none to ask
+		}
 	}
 	x.forwarded = s.upstream != nil && (s.opts.Proxy || x.match == nil)
 	return nil

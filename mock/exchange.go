@@ -21,6 +21,7 @@ type exchange struct {
 	arrived   time.Time     // by the server's clock
 	box       *sandbox
 	match     *validation.Match // nil when openapi.yaml knows no such route
+	op        operation         // how the mock answers the matched operation
 	routeErr  *oppstages.Error
 	forwarded bool      // the upstream answers, not the store
 	rate      rateCount // the rate-limit headers of the mock's own answers

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
 	"github.com/oppstages/oppstages/internal/budget"
@@ -28,6 +29,7 @@ type Server struct {
 	opts       Options
 	validator  *validation.Validator
 	responses  *documented
+	operations map[string]operation // the dispatch table, checked against openapi.yaml
 	errors     map[string]fixtures.ErrorResponse
 	cursors    query.Cursors
 	lenient    lenient      // the sloppy request forms the real API reads as canonical ones
@@ -63,8 +65,18 @@ type Server struct {
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
 // stages, loads the state file when there is one, and prepares validation against the
-// embedded contract.
+// embedded contract. It fails when the contract has an operation the mock does not answer,
+// or the mock answers one the contract lacks.
 func New(opts Options) (*Server, error) {
+	doc, err := oppstages.Spec()
+	if err != nil {
+		return nil, err
+	}
+	return newServer(opts, doc, operations())
+}
+
+// newServer is New on the contract doc with the dispatch table ops.
+func newServer(opts Options, doc *openapi3.T, ops map[string]operation) (*Server, error) {
 	systemClock := opts.Clock == nil
 	opts = opts.withDefaults()
 	if err := opts.settings().check(); err != nil {
@@ -73,8 +85,7 @@ func New(opts Options) (*Server, error) {
 	if opts.TokenTTL < time.Second {
 		return nil, fmt.Errorf("options: TokenTTL must be at least one second, not %s", opts.TokenTTL)
 	}
-	doc, err := oppstages.Spec()
-	if err != nil {
+	if err := checkOperations(doc, ops); err != nil {
 		return nil, err
 	}
 	v, err := validation.New(doc)
@@ -96,6 +107,7 @@ func New(opts Options) (*Server, error) {
 		systemClock:    systemClock,
 		validator:      v,
 		responses:      indexResponses(doc),
+		operations:     ops,
 		errors:         errorFixtures,
 		cursors:        query.NewCursors(cursorKey(opts.Seed)),
 		lenient:        newLenient(blank),
