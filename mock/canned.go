@@ -143,3 +143,12 @@ func (s *Server) skuDisabled(x *exchange) response {
 	}
 	return fail(oppstages.Errorf(oppstages.CodeUnauthorizedRequest, "You are not authorized to perform that request."))
 }
+
+func (s *Server) operationIDs() []string {
+	ids := make([]string, 0, len(s.responses.ops))
+	for id := range s.responses.ops {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

@@ -48,6 +48,7 @@ type Server struct {
 	anyTokenScopes []oppstages.Scope
 	durable        *durableState // the default sandbox on disk, when there is a state file
 	dashboard      http.Handler
+	adminMux       *http.ServeMux // the admin API's endpoints, by method and path
 	handler        http.Handler
 
 	// The request chain, built once by New.
@@ -131,6 +132,7 @@ func newServer(opts Options, doc *openapi3.T, ops map[string]operation) (*Server
 		return nil, fmt.Errorf("options: %w", err)
 	}
 	s.controls, s.answer = s.chain()
+	s.adminMux = s.newAdminMux()
 	s.handler = s.withCORS(http.HandlerFunc(s.serveHTTP))
 	if opts.StateFile != "" {
 		st, durable, err := openDurableState(opts, seed)
