@@ -6,14 +6,11 @@ import (
 	"strings"
 
 	"github.com/oppstages/oppstages"
+	quote "github.com/oppstages/oppstages/internal/clip"
 )
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
-}
+// clip is a user's value as an error message quotes it (see package clip).
+func clip(s string) string { return quote.String(s) }
 
 // preferred answers a request that asks, with Prefer, for a documented response of its
 // operation; routes openapi.yaml does not know have none.
