@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
 	"github.com/oppstages/oppstages/internal/jsonapi"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
 	"github.com/oppstages/oppstages/internal/budget"
