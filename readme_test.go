@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // TestREADME runs the shell examples of README.md, in order, so that every command a
@@ -111,7 +113,7 @@ func TestREADME(t *testing.T) {
 		}
 		for _, x := range rec.unasked(b.allow) {
 			t.Errorf("README.md:%d: curl sent %s %s and got %d, though it did not ask for an error (no Prefer header):\n    %s\n  If the error is the point of the example, put `<!-- readme-test: allow-status %d -->` directly above the fence.\n  The block as run:\n%s",
-				b.line, x.method, x.target, x.status, clipText(x.body, 400), x.status, indent(script, "    | "))
+				b.line, x.method, x.target, x.status, clip.To(x.body, 400), x.status, indent(script, "    | "))
 		}
 	}
 	if resp, err := http.Get(front.URL + "/__admin/health"); err != nil || resp.StatusCode != http.StatusOK {
@@ -454,11 +456,4 @@ func tail(s string, n int) string {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
-}
-
-func clipText(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // adminCallerRefused says why a request may not reach the admin API from where it came,
@@ -25,10 +27,10 @@ import (
 //     come from a browser and are not held to the Host rule.
 func (s *Server) adminCallerRefused(r *http.Request) string {
 	if origin := r.Header.Get("Origin"); origin != "" && !s.ownHost(originHost(origin), r.Host) {
-		return fmt.Sprintf("cross-origin requests to the admin API are refused (Origin %s); use the dashboard at /__admin/ui/ or a script", clip(origin))
+		return fmt.Sprintf("cross-origin requests to the admin API are refused (Origin %s); use the dashboard at /__admin/ui/ or a script", clip.String(origin))
 	}
 	if s.opts.AdminToken == "" && !s.trustedHost(r.Host) && !isHealthCheck(r) && !inMemory(r) {
-		return fmt.Sprintf("without -admin-token the admin API answers only to Host localhost, an IP address or the -base-url host, not %q (DNS rebinding guard); call it by one of those, or start the mock with -base-url or -admin-token", clip(r.Host))
+		return fmt.Sprintf("without -admin-token the admin API answers only to Host localhost, an IP address or the -base-url host, not %q (DNS rebinding guard); call it by one of those, or start the mock with -base-url or -admin-token", clip.String(r.Host))
 	}
 	return ""
 }

@@ -9,6 +9,15 @@ import (
 	"github.com/oppstages/oppstages/internal/jsonapi"
 )
 
+// identify authenticates the request on arrival, as the vendor's gateway does before
+// anything else sees it. It answers nothing: the rate limit counts only what
+// authenticated, and the store answers a failure with the gateway's 401 in its turn.
+func (s *Server) identify(x *exchange) *response {
+	x.who, x.authErr = s.authenticate(x.r)
+	x.credential = credentialOf(x.who, x.authErr == nil)
+	return nil
+}
+
 // principal is who a request acts as: its bearer token and that token's scopes.
 type principal struct {
 	token  string
@@ -66,5 +75,6 @@ func (p principal) authorize(alternatives [][]string) *oppstages.Error {
 		"Your authorization does not include the required scope '%s'.", missing)
 }
 
-func (p principal) canWrite() bool  { return p.has(oppstages.ScopeWrite) || p.has(oppstages.ScopeAll) }
+func (p principal) canWrite() bool { return p.has(oppstages.ScopeWrite) || p.has(oppstages.ScopeAll) }
+
 func (p principal) canDelete() bool { return p.has(oppstages.ScopeDelete) || p.has(oppstages.ScopeAll) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // corsPolicy lets browser apps on the allowed origins call the API: it answers their
@@ -71,7 +72,7 @@ func (s *Server) withCORS(next http.Handler) http.Handler {
 			h.Add("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers")
 			if !allowed {
 				fail(oppstages.Errorf(oppstages.CodeMockOriginNotAllowed,
-					"The origin %s may not call this mock; start it with -cors %s (or -cors '*').", clip(origin), clip(origin))).write(w)
+					"The origin %s may not call this mock; start it with -cors %s (or -cors '*').", clip.String(origin), clip.String(origin))).write(w)
 				return
 			}
 			p.label(h, origin)

@@ -1,206 +1,61 @@
 package mock
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"maps"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/oppstages/oppstages/internal/budget"
-	"github.com/oppstages/oppstages/internal/headerfield"
 	"github.com/oppstages/oppstages/internal/pathpattern"
-	"github.com/oppstages/oppstages/internal/validation"
 )
 
-// FaultRule makes matching requests fail or slow down: it answers with a status (and a
-// body from fixtures/errors unless one is given), waits, or drops the connection. It
-// fires at most Times times (unlimited when absent) and each time with Probability.
-type FaultRule struct {
-	ID          int               `json:"id"`
-	Method      string            `json:"method,omitempty"`
-	Path        string            `json:"path,omitempty"`
-	OperationID string            `json:"operationId,omitempty"`
-	Status      int               `json:"status,omitempty"`
-	Headers     map[string]string `json:"headers,omitempty"`
-	Body        json.RawMessage   `json:"body,omitempty"`
-	Example     string            `json:"example,omitempty"`
-	Delay       *Duration         `json:"delay,omitempty"`
-	Drop        bool              `json:"drop,omitempty"`
-	Times       *int              `json:"times,omitempty"`
-	Probability *float64          `json:"probability,omitempty"`
-	// Fired counts the times the rule has applied.
-	Fired int `json:"fired"`
-}
-
-// The bounds of one fault rule, beside pathpattern's on its path: what a sandbox's rules
-// hold stays small, and every request is matched against them quickly.
-const (
-	maxFaultHeaders     = 32
-	maxFaultHeaderBytes = 8 << 10  // names and values together
-	maxFaultBody        = 64 << 10 // as much of a body as the journal keeps
-)
-
-// parseFaultRule reads a posted rule and checks it; operations are the known operationIds
-// and exampleStatus gives the status of a named error fixture, if there is one.
-func parseFaultRule(body []byte, operations []string, exampleStatus func(string) (int, bool)) (FaultRule, error) {
-	r, err := decodeFaultRule(body)
-	if err != nil {
-		return FaultRule{}, err
+// faults applies the first fault rule that matches and fires.
+func (s *Server) faults(x *exchange) *response {
+	opID := ""
+	if x.match != nil {
+		opID = x.match.OperationID()
 	}
-	return r.checked(operations, exampleStatus)
-}
-
-// decodeFaultRule reads one rule as JSON, refusing members it does not know.
-func decodeFaultRule(body []byte) (FaultRule, error) {
-	var r FaultRule
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return FaultRule{}, &InputError{Field: "fault rule", Reason: err.Error()}
+	rule, ok := x.box.faults.fire(x.r.Method, x.r.URL.Path, opID, x.box.float)
+	if !ok {
+		return nil
 	}
-	if dec.More() {
-		return FaultRule{}, &InputError{Field: "fault rule", Reason: "one JSON object expected"}
-	}
-	return r, nil
-}
-
-// checked returns the rule ready to store (method in upper case, no id, never fired, and
-// nothing shared with the caller), or an *InputError naming the first bad member. A rule
-// that names an example but no status answers with the example's status.
-func (r FaultRule) checked(operations []string, exampleStatus func(string) (int, bool)) (FaultRule, error) {
-	r = r.clone()
-	r.ID, r.Fired = 0, 0
-	r.Method = strings.ToUpper(r.Method)
-	bad := func(field, format string, args ...any) (FaultRule, error) {
-		return FaultRule{}, &InputError{Field: field, Reason: fmt.Sprintf(format, args...)}
-	}
-	if r.Example != "" {
-		status, ok := exampleStatus(r.Example)
-		if !ok {
-			return bad("example", "%q is not in fixtures/errors", clip(r.Example))
-		}
-		if r.Status == 0 && !r.Drop {
-			r.Status = status
-		}
-	}
-	var pathErr error
-	if r.Path != "" {
-		pathErr = pathpattern.Check(r.Path)
+	x.fault = "rule " + itoa(rule.ID)
+	if rule.Delay != nil {
+		sleep(x.r.Context(), rule.Delay.D)
 	}
 	switch {
-	case r.Status == 0 && !r.Drop && r.Delay == nil:
-		return bad("status", "a fault rule needs status, example, drop or delay")
-	case r.Status != 0 && (r.Status < 200 || r.Status > 599 || http.StatusText(r.Status) == ""):
-		return bad("status", "%d is not an HTTP status", r.Status)
-	case r.Drop && r.Status != 0:
-		return bad("drop", "a rule either drops the connection or answers with a status, not both")
-	case pathErr != nil:
-		return bad("path", "%q %s", clip(r.Path), pathErr)
-	case r.OperationID != "" && !slices.Contains(operations, r.OperationID):
-		return bad("operationId", "%q is not one of %s", clip(r.OperationID), strings.Join(operations, ", "))
-	case r.Times != nil && *r.Times < 1:
-		return bad("times", "must be at least 1 (leave it out for unlimited)")
-	case r.Probability != nil && !(*r.Probability >= 0 && *r.Probability <= 1):
-		return bad("probability", "must be between 0 and 1")
-	case r.Delay != nil && (r.Delay.D < 0 || r.Delay.D > MaxDelay):
-		return bad("delay", "must be between 0 and %s", MaxDelay)
-	case len(r.Body) > maxFaultBody:
-		return bad("body", "must be at most %d bytes, not %d", maxFaultBody, len(r.Body))
-	case len(r.Body) > 0 && !json.Valid(r.Body):
-		return bad("body", "must be JSON")
+	case rule.Drop:
+		return &response{drop: true}
+	case rule.Status != 0:
+		resp := s.faultResponse(x, rule)
+		return &resp
 	}
-	if reason := checkFaultHeaders(r.Headers); reason != "" {
-		return bad("headers", "%s", reason)
-	}
-	if r.Method != "" && !slices.Contains([]string{"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"}, r.Method) {
-		return bad("method", "%q is not an HTTP method", clip(r.Method))
-	}
-	return r, nil
+	return nil
 }
 
-// checkFaultHeaders says what is wrong with a rule's headers, or returns "": each must
-// be one net/http can send as it is, and together they keep within the rule's bounds.
-func checkFaultHeaders(headers map[string]string) string {
-	if len(headers) > maxFaultHeaders {
-		return fmt.Sprintf("at most %d headers, not %d", maxFaultHeaders, len(headers))
+// faultResponse is the answer a fault rule with a status gives.
+func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
+	var resp response
+	switch {
+	case len(rule.Body) > 0:
+		resp = response{status: rule.Status, contentType: mediaTypeFor(rule.Status), body: rule.Body}
+	case rule.Example != "":
+		fx := s.errors[rule.Example]
+		fx.Status = rule.Status
+		resp = s.fixtureResponse(x, fx)
+	default:
+		resp = s.errorForStatus(x, rule.Status)
 	}
-	size := 0
-	for _, name := range slices.Sorted(maps.Keys(headers)) { // the first bad one, the same every time
-		value := headers[name]
-		size += len(name) + len(value)
-		switch {
-		case !headerfield.ValidName(name):
-			return fmt.Sprintf("%q is not a header name: letters, digits and !#$%%&'*+-.^_`|~ only", clip(name))
-		case !headerfield.ValidValue(value):
-			return fmt.Sprintf("the value of %q holds a control character (CR, LF, NUL and the like; tab is allowed)", clip(name))
-		case headerfield.Framing(name):
-			return fmt.Sprintf("%q frames the answer, so the server sets it", clip(name))
-		}
+	if resp.header == nil {
+		resp.header = http.Header{}
 	}
-	if size > maxFaultHeaderBytes {
-		return fmt.Sprintf("at most %d bytes of names and values together, not %d", maxFaultHeaderBytes, size)
+	for k, v := range rule.Headers {
+		resp.header.Set(k, v)
 	}
-	return ""
-}
-
-// clone copies everything the rule points to, so that a stored rule and the rules
-// handed out never share memory.
-func (r FaultRule) clone() FaultRule {
-	if r.Headers != nil {
-		r.Headers = maps.Clone(r.Headers)
-	}
-	if r.Body != nil {
-		r.Body = append(json.RawMessage(nil), r.Body...)
-	}
-	if r.Delay != nil {
-		r.Delay = new(*r.Delay)
-	}
-	if r.Times != nil {
-		r.Times = new(*r.Times)
-	}
-	if r.Probability != nil {
-		r.Probability = new(*r.Probability)
-	}
-	return r
-}
-
-// matches reports whether the rule applies to a request; path is canonical, and so is the
-// rule's pattern once read as a path (/api/v2 is the root, a trailing slash dropped).
-func (r *FaultRule) matches(method string, path *pathpattern.Path, operationID string) bool {
-	return (r.Method == "" || r.Method == method) &&
-		(r.Path == "" || path.Match(r.Path) || matchesCanonical(path, r.Path)) &&
-		(r.OperationID == "" || r.OperationID == operationID) &&
-		(r.Times == nil || *r.Times > 0)
-}
-
-// matchesCanonical matches path against pattern's canonical form, when that differs from
-// pattern (a canonical pattern, the usual case, is not matched twice).
-func matchesCanonical(path *pathpattern.Path, pattern string) bool {
-	canonical := validation.CanonicalPath(pattern)
-	return canonical != pattern && path.Match(canonical)
-}
-
-// faultRuleOverhead is what a rule costs besides the bytes of its members: the struct,
-// the values its pointers point to, and the header map's own cost.
-const (
-	faultRuleOverhead = 256
-	faultHeaderCost   = 64 // per header, beside its name and value
-)
-
-// size is what the rule holds, counted as its bounds count it (header names and values,
-// the body) and with every other string it keeps.
-func (r *FaultRule) size() int64 {
-	n := faultRuleOverhead + len(r.Method) + len(r.Path) + len(r.OperationID) + len(r.Body) + len(r.Example)
-	for name, value := range r.Headers {
-		n += faultHeaderCost + len(name) + len(value)
-	}
-	return int64(n)
+	s.addRetryAfter(x, &resp)
+	return resp
 }
 
 // faultSet is a sandbox's rules, tried in the order they were added.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/oppstages/oppstages"
@@ -15,7 +14,6 @@ import (
 	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/oauth"
 	"github.com/oppstages/oppstages/internal/query"
-	"github.com/oppstages/oppstages/internal/validation"
 )
 
 // The authorization server's endpoints, at the root beside /api/v2, as the vendor has them.
@@ -29,12 +27,6 @@ const (
 // is its 405 to answer. With CORS on, withCORS answers a preflight before it gets here.
 func isOAuthEndpoint(r *http.Request) bool {
 	return r.Method == http.MethodGet && r.URL.Path == oauthAuthorizePath || r.URL.Path == oauthTokenPath
-}
-
-// isOAuthOperation reports whether a matched operation belongs to the authorization server
-// rather than to the API; the API's checks (scopes, SKU, media type) never apply to it.
-func isOAuthOperation(m *validation.Match) bool {
-	return strings.HasPrefix(m.Route.Path, "/oauth/")
 }
 
 // oauthKey signs the access tokens the mock issues. Without Options.Tokens any token is

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -85,4 +86,28 @@ func (resp response) writeCounted(w http.ResponseWriter, count rateCount, values
 	case len(resp.body) > 0:
 		_, _ = w.Write(resp.body)
 	}
+}
+
+// stateBudgetError answers a write that MaxStateBytesTotal has no room for.
+func (s *Server) stateBudgetError() *oppstages.Error {
+	return oppstages.Errorf(oppstages.CodeValidationError,
+		"This mock's named sandboxes together hold at most %d bytes of stages beyond the seed (MaxStateBytesTotal); delete some or reset a sandbox.",
+		s.opts.MaxStateBytesTotal).AtPointer("/data")
+}
+
+// failWrite answers a failed write. A write that could not be made durable is logged and
+// answered 500, so that it is never acknowledged.
+func (s *Server) failWrite(err error) response {
+	if _, ok := errors.AsType[*oppstages.Error](err); !ok {
+		s.opts.Logger.Error("write failed", "error", err)
+	}
+	return failWith(err)
+}
+
+// failWith answers a store error: its own code when it has one, else a 500.
+func failWith(err error) response {
+	if e, ok := errors.AsType[*oppstages.Error](err); ok {
+		return fail(e)
+	}
+	return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/fixtures"
 	"github.com/oppstages/oppstages/internal/budget"
@@ -29,6 +31,7 @@ type Server struct {
 	opts       Options
 	validator  *validation.Validator
 	responses  *documented
+	operations map[string]operation // the dispatch table, checked against openapi.yaml
 	errors     map[string]fixtures.ErrorResponse
 	cursors    query.Cursors
 	lenient    lenient      // the sloppy request forms the real API reads as canonical ones
@@ -47,6 +50,7 @@ type Server struct {
 	anyTokenScopes []oppstages.Scope
 	durable        *statefile.File // the default sandbox on disk, when there is a state file
 	dashboard      http.Handler
+	adminMux       *http.ServeMux // the admin API's endpoints, by method and path
 	handler        http.Handler
 
 	// The request chain, built once by New.
@@ -64,8 +68,18 @@ type Server struct {
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
 // stages, loads the state file when there is one, and prepares validation against the
-// embedded contract.
+// embedded contract. It fails when the contract has an operation the mock does not answer,
+// or the mock answers one the contract lacks.
 func New(opts Options) (*Server, error) {
+	doc, err := oppstages.Spec()
+	if err != nil {
+		return nil, err
+	}
+	return newServer(opts, doc, operations())
+}
+
+// newServer is New on the contract doc with the dispatch table ops.
+func newServer(opts Options, doc *openapi3.T, ops map[string]operation) (*Server, error) {
 	systemClock := opts.Clock == nil
 	opts = opts.withDefaults()
 	if err := opts.settings().check(); err != nil {
@@ -74,8 +88,7 @@ func New(opts Options) (*Server, error) {
 	if opts.TokenTTL < time.Second {
 		return nil, fmt.Errorf("options: TokenTTL must be at least one second, not %s", opts.TokenTTL)
 	}
-	doc, err := oppstages.Spec()
-	if err != nil {
+	if err := checkOperations(doc, ops); err != nil {
 		return nil, err
 	}
 	v, err := validation.New(doc)
@@ -100,6 +113,7 @@ func New(opts Options) (*Server, error) {
 		systemClock:    systemClock,
 		validator:      v,
 		responses:      indexResponses(doc),
+		operations:     ops,
 		errors:         errorFixtures,
 		cursors:        query.NewCursors(cursorKey(opts.Seed)),
 		lenient:        newLenient(blank),
@@ -123,6 +137,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("options: %w", err)
 	}
 	s.controls, s.answer = s.chain()
+	s.adminMux = s.newAdminMux()
 	s.handler = s.withCORS(http.HandlerFunc(s.serveHTTP))
 	if opts.StateFile != "" {
 		st, durable, err := openDurableState(opts, seed)

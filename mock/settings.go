@@ -1,12 +1,47 @@
 package mock
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/oppstages/oppstages"
 )
+
+// delay waits for the latency setting plus X-Mock-Delay.
+func (s *Server) delay(x *exchange) *response {
+	var d time.Duration
+	if l := x.box.currentSettings().Latency; l.Max > 0 {
+		d = time.Duration(x.box.latency(l))
+	}
+	if raw := x.r.Header.Get("X-Mock-Delay"); raw != "" {
+		extra, err := time.ParseDuration(raw)
+		if err != nil || extra < 0 || extra > MaxDelay {
+			resp := fail(oppstages.Errorf(oppstages.CodeMockBadHeader, "X-Mock-Delay must be a duration from 0 to %s, such as 250ms.", MaxDelay))
+			return &resp
+		}
+		d += extra
+	}
+	sleep(x.r.Context(), min(d, MaxDelay))
+	return nil
+}
+
+// errorRate answers a random documented 5xx as often as the error-rate setting says.
+func (s *Server) errorRate(x *exchange) *response {
+	rate := x.box.currentSettings().ErrorRate
+	if x.match == nil || rate <= 0 || x.box.float() >= rate {
+		return nil
+	}
+	fives := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
+	status := fives[x.box.intN(len(fives))]
+	x.fault = "error-rate " + itoa(int64(status))
+	resp := s.errorForStatus(x, status)
+	return &resp
+}
 
 // Settings are the per-sandbox switches that can change while the server runs, through
 // PATCH /__admin/settings.
@@ -149,4 +184,17 @@ func (l *Latency) UnmarshalJSON(b []byte) error {
 	}
 	*l = v
 	return nil
+}
+
+// sleep waits for d or until the client goes away.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

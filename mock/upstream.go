@@ -108,7 +108,7 @@ func (s *Server) fromUpstream(x *exchange, w http.ResponseWriter) response {
 		}
 		if s.recorder != nil {
 			rx := upstream.Exchange{Status: a.Status, Header: a.Header, Body: a.Body, Secrets: secrets}
-			if strict.OperationID() == "deleteOpportunityStage" && a.Status == http.StatusNoContent {
+			if strict.OperationID() == oppstages.OpDeleteOpportunityStage && a.Status == http.StatusNoContent {
 				rx.Deleted, _ = strconv.ParseInt(strict.PathParams["id"], 10, 64)
 			}
 			s.recorder.Record(rx)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oppstages/oppstages/internal/clip"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
 
@@ -53,23 +54,23 @@ func ParseFilter(q url.Values) (Filter, error) {
 		case "status":
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return Filter{}, &ParamError{"status", fmt.Sprintf("%q is not a status such as 404", clip(v))}
+				return Filter{}, &ParamError{"status", fmt.Sprintf("%q is not a status such as 404", clip.String(v))}
 			}
 			f.Status = n
 		case "since":
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return Filter{}, &ParamError{"since", fmt.Sprintf("%q is not an RFC 3339 time such as 2026-03-01T12:00:00Z", clip(v))}
+				return Filter{}, &ParamError{"since", fmt.Sprintf("%q is not an RFC 3339 time such as 2026-03-01T12:00:00Z", clip.String(v))}
 			}
 			f.Since = t
 		case "after":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return Filter{}, &ParamError{"after", fmt.Sprintf("%q is not an entry id", clip(v))}
+				return Filter{}, &ParamError{"after", fmt.Sprintf("%q is not an entry id", clip.String(v))}
 			}
 			f.After = n
 		default:
-			return Filter{}, &ParamError{clip(name), "is not a filter; use " + strings.Join(Params, ", ")}
+			return Filter{}, &ParamError{clip.String(name), "is not a filter; use " + strings.Join(Params, ", ")}
 		}
 	}
 	return f, f.Check()
@@ -84,9 +85,9 @@ func (f Filter) Check() error {
 	}
 	switch {
 	case f.Method != "" && !isToken(f.Method):
-		return &ParamError{"method", fmt.Sprintf("%q is not an HTTP method", clip(f.Method))}
+		return &ParamError{"method", fmt.Sprintf("%q is not an HTTP method", clip.String(f.Method))}
 	case pathErr != nil:
-		return &ParamError{"path", fmt.Sprintf("%q %s", clip(f.Path), pathErr)}
+		return &ParamError{"path", fmt.Sprintf("%q %s", clip.String(f.Path), pathErr)}
 	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
 		return &ParamError{"status", fmt.Sprintf("%d is not an HTTP status", f.Status)}
 	case f.After < 0:
@@ -112,12 +113,4 @@ func isToken(s string) bool {
 		}
 	}
 	return len(s) <= 16
-}
-
-// clip keeps a user's value short enough to quote in an error.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // credentialNameCases must each be taken for a credential's name, in any place a name
@@ -79,13 +81,13 @@ func TestCredentialNamesEverywhere(t *testing.T) {
 		for _, name := range credentialNameCases {
 			value := "v4lu3-" + strings.ToLower(strings.ReplaceAll(name, ".", "")) + "-0123456789"
 			if got := place.show(name, value); strings.Contains(got, value) || !strings.Contains(got, Redacted) {
-				t.Errorf("%s %s: kept the credential: %s", place.place, name, clip(got))
+				t.Errorf("%s %s: kept the credential: %s", place.place, name, clip.String(got))
 			}
 		}
 		for _, name := range ordinaryNameCases {
 			value := "kept-" + strings.ToLower(name)
 			if got := place.show(name, value); !strings.Contains(got, value) {
-				t.Errorf("%s %s: an ordinary value was redacted: %s", place.place, name, clip(got))
+				t.Errorf("%s %s: an ordinary value was redacted: %s", place.place, name, clip.String(got))
 			}
 		}
 	}

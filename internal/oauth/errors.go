@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // The error codes of RFC 6749 that the vendor's authorization server answers with.
@@ -76,7 +78,7 @@ func invalidGrant(what string) *Error {
 // POST, the only one RFC 6749 section 3.2 allows there.
 func TokenMethodNotAllowed(method string) *Error {
 	return errorf(ErrInvalidRequest, http.StatusMethodNotAllowed,
-		"The token endpoint answers POST only, not %s.", clip(method))
+		"The token endpoint answers POST only, not %s.", clip.String(method))
 }
 
 // InvalidRequest is the invalid_request error (400) with description: a request the

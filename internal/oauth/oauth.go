@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // Defaults and bounds.
@@ -169,7 +171,7 @@ func (s *Server) Authorize(q url.Values) (location string, err *Error) {
 		for _, sc := range scopes {
 			if !slices.Contains(s.grantable, sc) {
 				serr = errorf(ErrInvalidScope, http.StatusBadRequest,
-					"The scope '%s' is not one this server grants: no token in its tokens file has it.", clip(sc))
+					"The scope '%s' is not one this server grants: no token in its tokens file has it.", clip.String(sc))
 				break
 			}
 		}
@@ -298,7 +300,7 @@ func parseScope(raw string) ([]string, *Error) {
 	for _, name := range names {
 		if !validScopeName(name) {
 			return nil, errorf(ErrInvalidScope, http.StatusBadRequest,
-				"The scope '%s' is malformed; scopes look like opportunityStages.read.", clip(name))
+				"The scope '%s' is malformed; scopes look like opportunityStages.read.", clip.String(name))
 		}
 		if !slices.Contains(out, name) {
 			out = append(out, name)
@@ -309,13 +311,6 @@ func parseScope(raw string) ([]string, *Error) {
 
 func validScopeName(name string) bool {
 	return len(name) <= MaxScopeName && scopeName.MatchString(name)
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // Token is the vendor's token document.
@@ -349,7 +344,7 @@ func (s *Server) token(req TokenRequest) (Token, *Error) {
 	case "authorization_code", "refresh_token":
 	default:
 		return Token{}, errorf(ErrUnsupportedGrantType, http.StatusBadRequest,
-			"grant_type must be authorization_code or refresh_token, not '%s'.", clip(grantType))
+			"grant_type must be authorization_code or refresh_token, not '%s'.", clip.String(grantType))
 	}
 	clientID, secret := req.client()
 	if clientID == "" || secret == "" || len(clientID) > maxClientID {
@@ -414,7 +409,7 @@ func (s *Server) useRefreshToken(p url.Values, clientID string, secret [sha256.S
 		for _, sc := range narrowed {
 			if !slices.Contains(strings.Fields(g.scope), sc) {
 				return Token{}, errorf(ErrInvalidScope, http.StatusBadRequest,
-					"The scope '%s' was not granted; a refresh can only narrow the scopes.", clip(sc))
+					"The scope '%s' was not granted; a refresh can only narrow the scopes.", clip.String(sc))
 			}
 		}
 		accessScope = strings.Join(narrowed, " ")

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // MaxBodyBytes bounds a token request's body; a token request is a few hundred bytes.
@@ -141,7 +143,7 @@ func parseBody(contentType string, body []byte) (url.Values, *Error) {
 		return parseMultipart(body, params["boundary"])
 	}
 	return nil, errorf(ErrInvalidRequest, http.StatusBadRequest,
-		"Send the parameters as application/x-www-form-urlencoded or application/json, not %s.", clip(mt))
+		"Send the parameters as application/x-www-form-urlencoded or application/json, not %s.", clip.String(mt))
 }
 
 // parseJSON reads a flat JSON object; numbers and booleans count as their text.
@@ -165,7 +167,7 @@ func parseJSON(body []byte) (url.Values, *Error) {
 			v.Set(k, strconv.FormatBool(value))
 		case nil:
 		default:
-			return nil, errorf(ErrInvalidRequest, http.StatusBadRequest, "The parameter '%s' must be a string.", clip(k))
+			return nil, errorf(ErrInvalidRequest, http.StatusBadRequest, "The parameter '%s' must be a string.", clip.String(k))
 		}
 	}
 	return v, nil

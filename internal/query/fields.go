@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // StageMembers are the attribute and relationship names of a stage, in output order.
@@ -32,7 +33,7 @@ func ParseFieldset(typ, raw string, members []string) (Fieldset, *oppstages.Erro
 		}
 		if !known {
 			return nil, oppstages.Errorf(oppstages.CodeUnknownResourceField,
-				"'%s' is not a field of '%s'.", clip(name), typ).AtParameter(param)
+				"'%s' is not a field of '%s'.", clip.String(name), typ).AtParameter(param)
 		}
 		set[name] = true
 	}
@@ -47,7 +48,7 @@ func ParseInclude(raw string) (creator bool, err *oppstages.Error) {
 	for _, name := range strings.Split(raw, ",") {
 		if name != "creator" {
 			return false, oppstages.Errorf(oppstages.CodeBadRequest,
-				"'%s' is not a relationship of 'opportunityStage' that can be included; use 'creator'.", clip(name)).AtParameter("include")
+				"'%s' is not a relationship of 'opportunityStage' that can be included; use 'creator'.", clip.String(name)).AtParameter("include")
 		}
 		creator = true
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // Field names a filterable or sortable member of a stage.
@@ -161,7 +162,7 @@ func ParseFilterKey(param string) (key FilterKey, ok bool, err *oppstages.Error)
 	}
 	if _, known := KindOf(Field(base)); !known {
 		return FilterKey{}, false, oppstages.Errorf(oppstages.CodeUnfilterableField,
-			"'%s' is not a filterable attribute of 'opportunityStage'.", clip(base)).AtParameter(param)
+			"'%s' is not a filterable attribute of 'opportunityStage'.", clip.String(base)).AtParameter(param)
 	}
 	key = FilterKey{Field: Field(base)}
 	if !nested {
@@ -178,7 +179,7 @@ func ParseFilterKey(param string) (key FilterKey, ok bool, err *oppstages.Error)
 		key.Op = op
 	default:
 		return FilterKey{}, false, oppstages.Errorf(oppstages.CodeBadRequest,
-			"'%s' is not a filter operator; use gte, gt, lte, lt, or [] for a list.", clip(rest)).AtParameter(param)
+			"'%s' is not a filter operator; use gte, gt, lte, lt, or [] for a list.", clip.String(rest)).AtParameter(param)
 	}
 	return key, true, nil
 }
@@ -302,20 +303,20 @@ func parseValue(kind Kind, raw string) (Value, time.Duration, *oppstages.Error) 
 	case KindInt:
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return Value{}, 0, oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not an integer.", clip(raw))
+			return Value{}, 0, oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not an integer.", clip.String(raw))
 		}
 		return Value{Int: n}, 0, nil
 	case KindBool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil || (raw != "true" && raw != "false") {
-			return Value{}, 0, oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not true or false.", clip(raw))
+			return Value{}, 0, oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not true or false.", clip.String(raw))
 		}
 		return Value{Bool: b}, 0, nil
 	case KindTime:
 		t, span, ok := ParseTime(raw)
 		if !ok {
 			return Value{}, 0, oppstages.Errorf(oppstages.CodeInvalidDatetimeFormat,
-				"'%s' is not an ISO-8601 date or date-time.", clip(raw))
+				"'%s' is not an ISO-8601 date or date-time.", clip.String(raw))
 		}
 		return Value{Time: t}, span, nil
 	default:
@@ -346,11 +347,4 @@ func ParseTime(raw string) (time.Time, time.Duration, bool) {
 		}
 	}
 	return time.Time{}, 0, false
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // Page size limits of the list endpoint, and of its deprecated offset pages.
@@ -98,7 +99,7 @@ func (l *List) finish() *oppstages.Error {
 	if len(l.newForms) > 0 && !l.NewFilterSyntax {
 		param := l.newForms[0]
 		return oppstages.Errorf(oppstages.CodeBadRequest,
-			"'%s' needs newFilterSyntax=true; without it only filter[attr]=value is understood.", clip(param)).AtParameter(param)
+			"'%s' needs newFilterSyntax=true; without it only filter[attr]=value is understood.", clip.String(param)).AtParameter(param)
 	}
 	if l.After != nil && l.Before != nil {
 		return oppstages.Errorf(oppstages.CodeBadRequest,
@@ -200,7 +201,7 @@ func (l *List) set(name string, raws []string, cursors Cursors) *oppstages.Error
 }
 
 func unknownParameter(name string) *oppstages.Error {
-	return oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not a parameter of this endpoint.", clip(name)).AtParameter(name)
+	return oppstages.Errorf(oppstages.CodeBadRequest, "'%s' is not a parameter of this endpoint.", clip.String(name)).AtParameter(name)
 }
 
 func parseBool(name, raw string) (bool, *oppstages.Error) {
@@ -247,12 +248,12 @@ func ParseQuery(raw string) (url.Values, *oppstages.Error) {
 		name, err := url.QueryUnescape(rawName)
 		if err != nil {
 			return nil, oppstages.Errorf(oppstages.CodeBadRequest,
-				"The query parameter name '%s' is not validly percent-encoded.", clip(rawName))
+				"The query parameter name '%s' is not validly percent-encoded.", clip.String(rawName))
 		}
 		value, err := url.QueryUnescape(rawValue)
 		if err != nil {
 			return nil, oppstages.Errorf(oppstages.CodeBadRequest,
-				"The value of '%s' is not validly percent-encoded.", clip(name)).AtParameter(name)
+				"The value of '%s' is not validly percent-encoded.", clip.String(name)).AtParameter(name)
 		}
 		values[name] = append(values[name], value)
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // SortKey is one sort key; Desc is true for a leading "-".
@@ -53,7 +54,7 @@ func ParseSort(raw string) (Sort, *oppstages.Error) {
 					"'%s' cannot be used to sort 'opportunityStage'.", name).AtParameter("sort")
 			}
 			return nil, oppstages.Errorf(oppstages.CodeUnsortableField,
-				"'%s' is not a sortable attribute of 'opportunityStage'.", clip(name)).AtParameter("sort")
+				"'%s' is not a sortable attribute of 'opportunityStage'.", clip.String(name)).AtParameter("sort")
 		}
 		if seen[key.Field] {
 			return nil, oppstages.Errorf(oppstages.CodeUnsortableField,

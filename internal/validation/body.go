@@ -9,6 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // bodyErrors turns a request body failure into one error per problem, each pointing at
@@ -33,15 +34,19 @@ func bodyErrors(re *openapi3filter.RequestError, readOnly map[string]bool) []*op
 	return out
 }
 
-// Pointer renders a path as a JSON pointer, escaping "~" and "/".
+// Pointer renders a path as a JSON pointer (RFC 6901), escaping "~" and "/"; the empty
+// path is "", the whole document.
 func Pointer(path []string) string {
 	var b strings.Builder
 	for _, p := range path {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+		pointerEscaper.WriteString(&b, p)
 	}
 	return b.String()
 }
+
+// pointerEscaper escapes a reference token of a JSON pointer.
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 func schemaErrors(se *openapi3.SchemaError, readOnly map[string]bool) []*oppstages.Error {
 	path := se.JSONPointer()
@@ -69,10 +74,10 @@ func schemaErrors(se *openapi3.SchemaError, readOnly map[string]bool) []*oppstag
 				out = append(out, oppstages.Errorf(oppstages.CodeValidationError, "%s is read-only.", humanize(name)).AtPointer(at))
 			case pointer == "/data/attributes":
 				out = append(out, oppstages.Errorf(oppstages.CodeUnknownAttribute,
-					"'%s' is not an attribute of 'opportunityStage'.", clip(name)).AtPointer(at))
+					"'%s' is not an attribute of 'opportunityStage'.", clip.String(name)).AtPointer(at))
 			default:
 				out = append(out, oppstages.Errorf(oppstages.CodeValidationError,
-					"'%s' is not allowed here.", clip(name)).AtPointer(at))
+					"'%s' is not allowed here.", clip.String(name)).AtPointer(at))
 			}
 		}
 		return out
@@ -135,12 +140,5 @@ func humanize(member string) string {
 	if member == "" {
 		return "The value"
 	}
-	return strings.ToUpper(member[:1]) + clip(member[1:])
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
+	return strings.ToUpper(member[:1]) + clip.String(member[1:])
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // maxViolations bounds the messages reported for one response.
@@ -101,7 +103,7 @@ func responseViolations(resp *openapi3.Response, outer mark, status int, header 
 			at = at.schemaMark(h.Schema)
 		}
 		if msg := headerViolation(h.Schema, raw); msg != "" {
-			out = append(out, at.violation(fmt.Sprintf("header %s %q %s", name, clip(raw), msg)))
+			out = append(out, at.violation(fmt.Sprintf("header %s %q %s", name, clip.String(raw), msg)))
 		}
 	}
 	if len(resp.Content) == 0 {
@@ -115,11 +117,11 @@ func responseViolations(resp *openapi3.Response, outer mark, status int, header 
 	media := resp.Content[mt]
 	if err != nil || media == nil {
 		return append(out, outer.violation(fmt.Sprintf("Content-Type %q is not documented for %d; want %s",
-			clip(contentType), status, strings.Join(slices.Sorted(maps.Keys(resp.Content)), " or "))))
+			clip.String(contentType), status, strings.Join(slices.Sorted(maps.Keys(resp.Content)), " or "))))
 	}
 	outer = outer.within(media.Extensions)
 	if strings.HasSuffix(mt, "vnd.api+json") && len(params) > 0 {
-		out = append(out, outer.violation(fmt.Sprintf("Content-Type %q has parameters, which JSON:API forbids", clip(contentType))))
+		out = append(out, outer.violation(fmt.Sprintf("Content-Type %q has parameters, which JSON:API forbids", clip.String(contentType))))
 	}
 	return append(out, bodyViolations(media.Schema, outer, body)...)
 }
@@ -200,9 +202,9 @@ func describeSchemaError(se *openapi3.SchemaError) string {
 	if se.Schema == nil {
 		return "the body does not match its schema"
 	}
-	path := se.JSONPointer()
-	for i, p := range path {
-		path[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~", "~0"), "/", "~1")
+	at := Pointer(se.JSONPointer())
+	if at == "" {
+		at = "/" // the whole body
 	}
-	return "body /" + strings.Join(path, "/") + ": " + se.Reason
+	return "body " + at + ": " + se.Reason
 }

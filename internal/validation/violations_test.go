@@ -92,6 +92,7 @@ components:
       required: [known, guessedMember]
       properties:
         known: {type: integer, minimum: 1}
+        "a/b~c": {type: integer}
         cited: {type: integer, minimum: 1, x-source: a published fact}
         guessedMember:
           type: integer
@@ -165,6 +166,8 @@ func TestViolationsLabelWhatRestsOnGuesses(t *testing.T) {
 		reason     string
 	}{
 		{"an unmarked rule", "/things", 200, known, `{"known":0,"guessedMember":1}`, "body /known: ", false, ""},
+		{"a member whose name needs escaping", "/things", 200, known, `{` + complete + `,"a/b~c":"x"}`, "body /a~1b~0c: ", false, ""},
+		{"the whole body", "/things", 200, known, `[]`, "body /: ", false, ""},
 		{"a cited rule", "/things", 200, known, `{` + complete + `,"cited":0}`, "body /cited: ", false, ""},
 		{"a marked property", "/things", 200, known, `{` + complete + `,"guessedLimit":0}`, "body /guessedLimit: ", true, "guessed limit"},
 		{"inside a marked object", "/things", 200, known, `{` + complete + `,"guessedGroup":{"inner":"b"}}`, "body /guessedGroup/inner: ", true, "guessed group"},

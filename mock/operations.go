@@ -3,15 +3,81 @@ package mock
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/jsonapi"
-	"github.com/oppstages/oppstages/internal/query"
 	"github.com/oppstages/oppstages/internal/store"
 )
+
+// operation is how the mock answers one operation of openapi.yaml.
+type operation struct {
+	// answer answers the operation from the store once the request passed every check;
+	// nil for the authorization server's operations, which never reach the store.
+	answer func(s *Server, x *exchange) response
+	// oauth marks an operation of the authorization server: serveOAuth answers it outside
+	// the API's chain, or, with the authorization server off, no one does.
+	oauth bool
+	// standsIn marks an operation that only stands in for the real API's (the root's
+	// links, the empty opportunities list): with an upstream to ask, the upstream answers.
+	standsIn bool
+	// anySKU marks an operation answered with the SKU disabled too: the root is no part
+	// of the SKU.
+	anySKU bool
+	// opportunities marks the opportunities list, whose parameters partly name
+	// opportunities, which the mock does not keep: they are explained and parsed apart.
+	opportunities bool
+}
+
+// operations is the dispatch table: every operation of openapi.yaml, by operationId, and
+// how the mock answers it. New checks it against the contract.
+func operations() map[string]operation {
+	return map[string]operation{
+		oppstages.OpGetAPIRoot:             {answer: (*Server).apiRoot, standsIn: true, anySKU: true},
+		oppstages.OpListOpportunityStages:  {answer: (*Server).list},
+		oppstages.OpCreateOpportunityStage: {answer: (*Server).create},
+		oppstages.OpGetOpportunityStage:    {answer: (*Server).get},
+		oppstages.OpUpdateOpportunityStage: {answer: (*Server).update},
+		oppstages.OpDeleteOpportunityStage: {answer: (*Server).delete},
+		oppstages.OpGetUser:                {answer: (*Server).getUser},
+		oppstages.OpListOpportunities:      {answer: (*Server).listOpportunities, standsIn: true, opportunities: true},
+		oppstages.OpAuthorize:              {oauth: true},
+		oppstages.OpCreateToken:            {oauth: true},
+	}
+}
+
+// checkOperations makes sure that table answers exactly the operations of doc: an
+// operation of the contract that nothing answers, or an answer to an operation the
+// contract lacks, stops the server from starting instead of failing requests later.
+func checkOperations(doc *openapi3.T, table map[string]operation) error {
+	var problems []string
+	inSpec := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			inSpec[op.OperationID] = true
+			if entry, ok := table[op.OperationID]; !ok || entry.answer == nil && !entry.oauth {
+				problems = append(problems, fmt.Sprintf("openapi.yaml has operation %q (%s %s), which the mock does not answer", op.OperationID, method, path))
+			}
+		}
+	}
+	for id := range table {
+		if !inSpec[id] {
+			problems = append(problems, fmt.Sprintf("the mock answers operation %q, which openapi.yaml does not have", id))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.Sort(problems)
+	return fmt.Errorf("the mock's operations do not match openapi.yaml: %s", strings.Join(problems, "; "))
+}
 
 // render builds the resource renderer for a request from its parsed parameters; a value,
 // so that it stays on the stack.
@@ -73,55 +139,6 @@ func (s *Server) list(x *exchange) response {
 	return document(http.StatusOK, render.ListDocument(nil, page.Stages, included, links, meta))
 }
 
-// offsetLinks are the links of an offset page: the query as sent with page[offset] set
-// to the first page, the one before, the one after (while the offset stays within
-// query.MaxOffset) and the last one, which starts at the last multiple of the limit.
-func offsetLinks(self string, values url.Values, p query.OffsetPage, total int) jsonapi.Links {
-	at := func(offset int) string {
-		v := cloneValues(values)
-		v.Set("page[offset]", strconv.Itoa(offset))
-		return withQuery(self, v)
-	}
-	last := 0
-	if total > 0 {
-		last = (total - 1) / p.Limit * p.Limit
-	}
-	last = min(last, query.MaxOffset/p.Limit*p.Limit)
-	links := jsonapi.Links{First: at(0), Last: at(last)}
-	if p.Offset > 0 {
-		links.Prev = at(max(0, p.Offset-p.Limit))
-	}
-	if next := p.Offset + p.Limit; next < total && next <= query.MaxOffset {
-		links.Next = at(next)
-	}
-	return links
-}
-
-// opportunityStageFilter is the filter of a stage's opportunities link.
-const opportunityStageFilter = "filter[opportunityStage][id]"
-
-// namesOpportunities reports whether a parameter of the opportunities list speaks of
-// opportunities (their stage, sort keys, relationships or the real API's cursors) rather
-// than meaning what it means on the stage list.
-func namesOpportunities(name string) bool {
-	switch name {
-	case opportunityStageFilter, "sort", "include", "page[after]", "page[before]":
-		return true
-	}
-	return false
-}
-
-// sharedWithStages is the query without the parameters that name opportunities.
-func sharedWithStages(q url.Values) url.Values {
-	out := url.Values{}
-	for name, values := range q {
-		if !namesOpportunities(name) {
-			out[name] = values
-		}
-	}
-	return out
-}
-
 // listOpportunities answers the link in every stage's opportunities relationship. The
 // mock knows no opportunities, so every stage's list is empty, and links.first is the
 // request without its cursor.
@@ -148,21 +165,6 @@ func (s *Server) listOpportunities(x *exchange) response {
 		return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 	}
 	return document(http.StatusOK, body)
-}
-
-func withQuery(u string, values url.Values) string {
-	if len(values) == 0 {
-		return u
-	}
-	return u + "?" + values.Encode()
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v)+1)
-	for k, vs := range v {
-		out[k] = vs
-	}
-	return out
 }
 
 func (s *Server) get(x *exchange) response {
@@ -202,13 +204,6 @@ func (s *Server) create(x *exchange) response {
 	}
 	render := s.render(x)
 	return document(http.StatusCreated, render.StageDocument(nil, &stage, nil))
-}
-
-// stateBudgetError answers a write that MaxStateBytesTotal has no room for.
-func (s *Server) stateBudgetError() *oppstages.Error {
-	return oppstages.Errorf(oppstages.CodeValidationError,
-		"This mock's named sandboxes together hold at most %d bytes of stages beyond the seed (MaxStateBytesTotal); delete some or reset a sandbox.",
-		s.opts.MaxStateBytesTotal).AtPointer("/data")
 }
 
 func (s *Server) update(x *exchange) response {
@@ -264,27 +259,4 @@ func (s *Server) apiRoot(x *exchange) response {
 		Meta  map[string]string `json:"meta"`
 	}{links{base, base + "/opportunityStages", base + "/opportunities"}, map[string]string{"version": "v2"}})
 	return document(http.StatusOK, body)
-}
-
-// standsInForUpstream reports whether an operation only stands in for the real API's:
-// with an upstream to ask, the upstream answers it.
-func standsInForUpstream(operationID string) bool {
-	return operationID == "listOpportunities" || operationID == "getApiRoot"
-}
-
-// failWrite answers a failed write. A write that could not be made durable is logged and
-// answered 500, so that it is never acknowledged.
-func (s *Server) failWrite(err error) response {
-	if _, ok := errors.AsType[*oppstages.Error](err); !ok {
-		s.opts.Logger.Error("write failed", "error", err)
-	}
-	return failWith(err)
-}
-
-// failWith answers a store error: its own code when it has one, else a 500.
-func failWith(err error) response {
-	if e, ok := errors.AsType[*oppstages.Error](err); ok {
-		return fail(e)
-	}
-	return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 }
