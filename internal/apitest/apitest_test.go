@@ -57,6 +57,8 @@ func TestValidateAdmin(t *testing.T) {
 	}{
 		{"health", "GET", "/__admin/health", "", nil, 200, nil, health, true},
 		{"health with a trailing slash", "GET", "/__admin/health/", "", nil, 200, nil, health, true},
+		{"health with a trailing slash refused", "GET", "/__admin/health/", "", nil, 404, nil, adminError, true},
+		{"health with a trailing slash as JSON:API", "GET", "/__admin/health/", "", nil, 404, nil, `{"errors":[]}`, false},
 		{"health without a member", "GET", "/__admin/health", "", nil, 200, nil, `{"status":"ok","stages":8,"sandboxes":0,"sandboxesEvicted":0,"journalEvicted":0}`, false},
 		{"health with a member too many", "GET", "/__admin/health", "", nil, 200, nil, strings.Replace(health, "{", `{"uptime":3,`, 1), false},
 		{"health as JSON:API", "GET", "/__admin/health", "", nil, 200, http.Header{"Content-Type": {"application/vnd.api+json"}}, health, false},
@@ -66,6 +68,8 @@ func TestValidateAdmin(t *testing.T) {
 		{"a bad sandbox accepted", "GET", "/__admin/health", "", http.Header{"X-Mock-Sandbox": {"a b"}}, 200, nil, health, false},
 		{"a bad rule accepted", "POST", "/__admin/faults", `{"times":0,"status":503}`, nil, 201, nil, `{"id":1,"status":503,"times":0,"fired":0}`, false},
 		{"a rule stored", "POST", "/__admin/faults", `{"times":1,"status":503}`, nil, 201, nil, `{"id":1,"status":503,"times":1,"fired":0}`, true},
+		{"a rule sent as a form, as curl -d does", "POST", "/__admin/faults", `{"times":1,"status":503}`, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, 201, nil, `{"id":1,"status":503,"times":1,"fired":0}`, true},
+		{"a bad rule sent as a form, accepted", "POST", "/__admin/faults", `{"times":0,"status":503}`, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, 201, nil, `{"id":1,"status":503,"times":0,"fired":0}`, false},
 		{"a rule stored without its id", "POST", "/__admin/faults", `{"times":1,"status":503}`, nil, 201, nil, `{"status":503,"times":1,"fired":0}`, false},
 		{"a journal entry with no status", "GET", "/__admin/requests", "", nil, 200, nil, `{"requests":[{"id":1,"time":"2026-03-01T12:00:00Z","sandbox":"","method":"GET","path":"/x","durationMs":1,"requestHeaders":{},"responseHeaders":null}],"count":1,"evicted":0}`, false},
 		{"a dropped connection in the journal", "GET", "/__admin/requests", "", nil, 200, nil, `{"requests":[{"id":1,"time":"2026-03-01T12:00:00Z","sandbox":"","method":"GET","path":"/x","status":0,"durationMs":1,"requestHeaders":{},"responseHeaders":null}],"count":1,"evicted":0}`, true},
