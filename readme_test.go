@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oppstages/oppstages/internal/apitest"
 	"github.com/oppstages/oppstages/internal/clip"
 )
 
@@ -81,7 +83,7 @@ func TestREADME(t *testing.T) {
 		t.Fatalf("build mockserver: %v\n%s", err, out)
 	}
 	mockURL, mockLog := startMockserver(t, bin)
-	rec := &recorder{}
+	rec := &recorder{admin: apitest.New(t, http.NotFoundHandler())}
 	front := httptest.NewServer(rec.proxy(t, mockURL))
 	defer front.Close()
 	port := front.Listener.Addr().(*net.TCPAddr).Port
@@ -110,6 +112,9 @@ func TestREADME(t *testing.T) {
 			t.Errorf("README.md:%d: ```sh block %s\n  last command: %s\n  output (last lines):\n%s\n  the block as run:\n%s\n  mock log (last lines):\n%s",
 				b.line, res.err, res.lastCommand, indent(tail(res.output, 30), "    "), indent(script, "    | "), indent(tail(mockLog.String(), 5), "    "))
 			continue
+		}
+		for _, x := range rec.nonconforming() {
+			t.Errorf("README.md:%d: curl sent %s %s and got %d, which breaks admin.yaml: %v\n    %s", b.line, x.method, x.target, x.status, x.adminErr, clip.To(x.body, 400))
 		}
 		for _, x := range rec.unasked(b.allow) {
 			t.Errorf("README.md:%d: curl sent %s %s and got %d, though it did not ask for an error (no Prefer header):\n    %s\n  If the error is the point of the example, put `<!-- readme-test: allow-status %d -->` directly above the fence.\n  The block as run:\n%s",
@@ -281,12 +286,27 @@ type exchange struct {
 	askedForError             bool
 	status                    int
 	body                      string
+	adminErr                  error // how an admin answer breaks admin.yaml
 }
 
 // recorder is a reverse proxy in front of the mock that remembers what each block sent.
 type recorder struct {
+	admin     *apitest.Client // validates admin answers against admin.yaml
 	mu        sync.Mutex
 	exchanges []exchange
+}
+
+// nonconforming are the admin answers that break admin.yaml.
+func (rec *recorder) nonconforming() []exchange {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var out []exchange
+	for _, x := range rec.exchanges {
+		if x.adminErr != nil {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (rec *recorder) reset() {
@@ -313,6 +333,11 @@ func (rec *recorder) proxy(t *testing.T, mockURL *url.URL) http.Handler {
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(mockURL)
 			r.Out.Host = r.In.Host // links in answers name the address the block used
+			if strings.HasPrefix(r.In.URL.Path, "/__admin/") && r.In.Body != nil {
+				sent, _ := io.ReadAll(r.In.Body) // kept to validate the answer with; an unread body sends short
+				r.Out.Body = io.NopCloser(bytes.NewReader(sent))
+				r.Out = r.Out.WithContext(context.WithValue(r.Out.Context(), sentBody{}, sent))
+			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			x := exchange{
@@ -322,12 +347,18 @@ func (rec *recorder) proxy(t *testing.T, mockURL *url.URL) http.Handler {
 				askedForError: resp.Request.Header.Get("Prefer") != "",
 				status:        resp.StatusCode,
 			}
-			if resp.StatusCode >= 400 {
+			if resp.StatusCode >= 400 || strings.HasPrefix(resp.Request.URL.Path, "/__admin/") {
 				body, err := readAll(resp)
 				if err != nil {
 					return err
 				}
 				x.body = body
+			}
+			if strings.HasPrefix(resp.Request.URL.Path, "/__admin/") {
+				sent, _ := resp.Request.Context().Value(sentBody{}).([]byte)
+				check := httptest.NewRequest(resp.Request.Method, resp.Request.URL.RequestURI(), bytes.NewReader(sent))
+				check.Header, check.Host = resp.Request.Header.Clone(), resp.Request.Host
+				x.adminErr = rec.admin.Validate(check, &apitest.Response{Status: resp.StatusCode, Header: resp.Header, Body: []byte(x.body)})
 			}
 			rec.mu.Lock()
 			rec.exchanges = append(rec.exchanges, x)
@@ -339,7 +370,11 @@ func (rec *recorder) proxy(t *testing.T, mockURL *url.URL) http.Handler {
 	}
 }
 
-// readAll reads an error body for the report and puts it back for the client.
+// sentBody keys the body of an admin request in its context.
+type sentBody struct{}
+
+// readAll reads a body for the report (an error's, an admin answer's) and puts it back for
+// the client.
 func readAll(resp *http.Response) (string, error) {
 	var b bytes.Buffer
 	if _, err := b.ReadFrom(resp.Body); err != nil {

@@ -21,6 +21,18 @@ var loadEmbedded = sync.OnceValues(func() (*openapi3.T, error) { return ParseSpe
 // document, so it must be treated as read-only.
 func Spec() (*openapi3.T, error) { return loadEmbedded() }
 
+// AdminYAML describes the mock's admin API under /__admin/, admin.yaml exactly as it is in
+// the repository.
+//
+//go:embed admin.yaml
+var AdminYAML []byte
+
+var loadAdmin = sync.OnceValues(func() (*openapi3.T, error) { return ParseSpec(AdminYAML) })
+
+// AdminSpec returns the embedded admin API description, parsed and validated once. Every
+// caller gets the same document, so it must be treated as read-only.
+func AdminSpec() (*openapi3.T, error) { return loadAdmin() }
+
 // ParseSpec parses and validates an OpenAPI 3.0 document, examples included.
 func ParseSpec(data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()

@@ -6,7 +6,9 @@
 //     examples that share a name);
 //   - Prism, as a validating proxy, checks every exchange of the contract suite in full mode;
 //   - Spectral and Redocly lint the document with their recommended rules;
-//   - oapi-codegen generates a Go client that must build and round-trip a stage.
+//   - oapi-codegen generates a Go client that must build and round-trip a stage;
+//   - admin.yaml, beside the document, is linted the same way, and oapi-codegen generates a
+//     client from it that must add a fault rule, find what it did in the journal, remove it.
 //
 // Each tool gets its own mock, listening on a free loopback port with the default seed. It
 // prints one line per tool with its counts, then "N passed, N failed" over the tools, and

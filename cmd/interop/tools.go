@@ -51,6 +51,9 @@ var tools = []tool{
 	{"spectral", runSpectral},
 	{"redocly", runRedocly},
 	{"oapi-codegen", runOapiCodegen},
+	{"admin-spectral", runAdminSpectral},
+	{"admin-redocly", runAdminRedocly},
+	{"admin-oapi-codegen", runAdminOapiCodegen},
 }
 
 // writeFile copies an embedded file into the scratch directory and returns its path.

@@ -1,6 +1,7 @@
 // Package apitest drives an API handler in tests and checks every response it gets
-// against openapi.yaml: status documented for the operation, headers, media type and body
-// schema. A response that breaks the contract fails the test that received it.
+// against openapi.yaml, or admin.yaml for the admin API under /__admin/: status documented
+// for the operation, headers, media type and body schema. A response that breaks its
+// document fails the test that received it.
 package apitest
 
 import (
@@ -33,6 +34,7 @@ type Client struct {
 	doc        *openapi3.T
 	errorDoc   *openapi3.Schema
 	oauthError *openapi3.Schema
+	admin      *adminValidator
 }
 
 // New returns a client for h that validates every response it receives.
@@ -46,8 +48,12 @@ func New(t testing.TB, h http.Handler) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	admin, err := newAdminValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &Client{t: t, handler: h, validator: v, doc: doc, errorDoc: doc.Components.Schemas["ErrorDocument"].Value,
-		oauthError: doc.Components.Schemas["OAuthError"].Value}
+		oauthError: doc.Components.Schemas["OAuthError"].Value, admin: admin}
 }
 
 // Response is a received response with its body decoded when it is JSON.
@@ -109,20 +115,37 @@ func (c *Client) Do(req Request) *Response {
 			c.t.Errorf("%s %s: body is not a JSON object: %v\n%s", req.Method, req.Target, err, resp.Body)
 		}
 	}
-	if !strings.HasPrefix(r.URL.Path, "/__admin/") {
-		check := httptest.NewRequest(req.Method, req.Target, nil)
-		check.Header = r.Header.Clone()
-		if err := c.Validate(check, resp); err != nil {
-			c.t.Errorf("%s %s: response breaks openapi.yaml: %v\n%s", req.Method, req.Target, err, resp.Body)
+	check := httptest.NewRequest(req.Method, req.Target, nil)
+	check.Header = r.Header.Clone()
+	check.Host = r.Host
+	document := "openapi.yaml"
+	if isAdmin(check) {
+		document = "admin.yaml"
+		if req.Body != "" {
+			check = httptest.NewRequest(req.Method, req.Target, strings.NewReader(req.Body))
+			check.Header, check.Host = r.Header.Clone(), r.Host
 		}
+	}
+	if err := c.Validate(check, resp); err != nil {
+		c.t.Errorf("%s %s: response breaks %s: %v\n%s", req.Method, req.Target, document, err, resp.Body)
 	}
 	return resp
 }
 
-// Validate checks a response to r against openapi.yaml. A request that matches no
-// operation must get a JSON:API error: 404, 429, or 400 for a bad mock control header;
-// or, on an authorization server path, a 405 (see methodNotAllowed).
+// isAdmin reports whether r is for the admin API, the dashboard included.
+func isAdmin(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/__admin/")
+}
+
+// Validate checks a response to r against admin.yaml when r is for the admin API, r.Body
+// being the body sent (see adminValidator.validate), and otherwise against openapi.yaml.
+// A request that matches no operation of openapi.yaml must get a JSON:API error: 404,
+// 429, or 400 for a bad mock control header; or, on an authorization server path, a 405
+// (see methodNotAllowed).
 func (c *Client) Validate(r *http.Request, resp *Response) error {
+	if isAdmin(r) {
+		return c.admin.validate(r, resp)
+	}
 	r = validation.CanonicalRequest(r) // answered as the path openapi.yaml names
 	match, rerr := c.validator.Route(r)
 	if rerr != nil && resp.Status == http.StatusMethodNotAllowed {
