@@ -197,13 +197,6 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return report, nil
 }
 
-// check is one named check.
-type check struct {
-	name   string
-	writes bool // needs Full mode
-	run    func(ctx context.Context, s *session) error
-}
-
 // loadSpec loads the spec to check against, and the name messages give it. The servers
 // of a document given in Config.Spec keep only their path: the target is the host.
 func loadSpec(cfg Config) (*openapi3.T, string, error) {

@@ -42,7 +42,7 @@ func asResource(v any) (resource, error) {
 	return r, nil
 }
 
-// data decodes the data member of a document: one resource or a list.
+// one decodes the data member of a document that holds one resource.
 func (rep *reply) one() (resource, error) {
 	if rep.doc == nil {
 		return resource{}, fmt.Errorf("answer %d has no JSON:API document", rep.status)
@@ -50,6 +50,7 @@ func (rep *reply) one() (resource, error) {
 	return asResource(rep.doc["data"])
 }
 
+// many decodes the data member of a document that holds a list of resources.
 func (rep *reply) many() ([]resource, error) {
 	if rep.doc == nil {
 		return nil, fmt.Errorf("answer %d has no JSON:API document", rep.status)
