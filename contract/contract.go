@@ -152,6 +152,15 @@ var (
 // Run checks the target. The error is for a run that could not start (bad config, a
 // target that cannot be reached); failed checks are in the report.
 func Run(ctx context.Context, cfg Config) (Report, error) {
+	return run(ctx, cfg, nil)
+}
+
+// around runs one check, by calling check, inside whatever the caller needs (Test: a
+// subtest), and returns its result; ran is false when it chose not to run the check.
+type around func(name string, check func() Result) (res Result, ran bool)
+
+// run is Run with each check inside wrap; nil runs every check as it is.
+func run(ctx context.Context, cfg Config, wrap around) (Report, error) {
 	start := time.Now()
 	s, err := newSession(cfg)
 	if err != nil {
@@ -174,7 +183,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		res := s.runCheck(ctx, c)
+		res, ran := Result{}, true
+		if wrap == nil {
+			res = s.runCheck(ctx, c)
+		} else {
+			res, ran = wrap(c.name, func() Result { return s.runCheck(ctx, c) })
+		}
+		if !ran {
+			continue
+		}
 		report.Results = append(report.Results, res)
 		switch res.Verdict {
 		case Skip:

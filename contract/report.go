@@ -10,14 +10,15 @@ import (
 	"testing"
 )
 
-// Test runs the suite as part of go test: one subtest per check, failing with the check's
-// diff, also when every problem rests only on a guess (its lines open "inferred: "). A
-// run that cannot start fails the test.
+// Test runs the suite as part of go test: each check runs inside a subtest of its own
+// name, so that -run selects checks ("go test -run 'TestSuite/seed=1/list/sort'" runs the
+// sort checks alone), failing with the check's diff, also when every problem rests only on
+// a guess (its lines open "inferred: "). A run that cannot start fails the test.
 func Test(t *testing.T, cfg Config) Report {
 	t.Helper()
-	progress := cfg.Progress
-	cfg.Progress = func(res Result) {
-		t.Run(res.Name, func(t *testing.T) {
+	report, err := run(context.Background(), cfg, func(name string, check func() Result) (res Result, ran bool) {
+		t.Run(name, func(t *testing.T) {
+			res, ran = check(), true
 			switch {
 			case res.Skipped:
 				t.Skip(res.SkipReason)
@@ -25,11 +26,8 @@ func Test(t *testing.T, cfg Config) Report {
 				t.Error(res.Failure)
 			}
 		})
-		if progress != nil {
-			progress(res)
-		}
-	}
-	report, err := Run(context.Background(), cfg)
+		return res, ran
+	})
 	if err != nil {
 		t.Fatalf("contract run: %v", err)
 	}
