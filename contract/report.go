@@ -11,7 +11,7 @@ import (
 )
 
 // Test runs the suite as part of go test: each check runs inside a subtest of its own
-// name, so that -run selects checks ("go test -run 'TestSuite/seed=1/list/sort'" runs the
+// name, so that -run selects checks ("go test -run '^TestSuite$/seed=1/list/sort'" runs the
 // sort checks alone), failing with the check's diff, also when every problem rests only on
 // a guess (its lines open "inferred: "). A run that cannot start fails the test.
 func Test(t *testing.T, cfg Config) Report {
