@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // answerChecks are the checks of answers rather than of one operation: the rate-limit
@@ -26,9 +28,12 @@ func (s skipped) Error() string { return "skipped: " + s.reason }
 
 // checkRateLimited asks for the 429 answer with Prefer: code=429, as a mock or Prism
 // understands it, and checks that it tells a client when to come back: Retry-After and the
-// X-RateLimit-* trio as non-negative integers, no requests remaining, and the
-// rateLimitExceeded error. A target that ignores Prefer (the real API) is skipped: a real
-// 429 cannot be provoked without spending the token's budget.
+// X-RateLimit-* trio as non-negative integers, no requests remaining, the
+// rateLimitExceeded error, and one moment to come back at: Retry-After seconds after the
+// answer is X-RateLimit-Reset, and the vendor's detail ("You have exceeded your permitted
+// rate limit of 10,000; please try again at 2017-01-01T00:00:00.") names that limit and
+// that moment, when it is in that form. A target that ignores Prefer (the real API) is
+// skipped: a real 429 cannot be provoked without spending the token's budget.
 func checkRateLimited(ctx context.Context, s *session) error {
 	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1",
 		header: http.Header{"Prefer": {"code=429"}}})
@@ -47,22 +52,80 @@ func checkRateLimited(ctx context.Context, s *session) error {
 		problems = append(problems, Problem{Message: "the 429 answer does not tell a client when to retry: " + fmt.Sprintf(format, args...),
 			Inferred: inferred, InferredReason: reason})
 	}
+	values := map[string]int64{}
 	for _, name := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
 		v := rep.header.Get(name)
-		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
 			add(name, "%s is %q, want a non-negative integer", name, v)
+			continue
 		}
+		values[name] = n
 	}
 	if v := rep.header.Get("X-RateLimit-Remaining"); v != "" && v != "0" {
 		add("X-RateLimit-Remaining", "X-RateLimit-Remaining is %s on a 429, want 0", v)
 	}
-	if id := rep.firstErrorID(); id != "rateLimitExceeded" {
-		add("", "the 429 body's first error id is %q, want rateLimitExceeded", id)
+	wait, okWait := values["Retry-After"]
+	reset, okReset := values["X-RateLimit-Reset"]
+	if okWait && okReset {
+		if problem := retryProblem(wait, reset, rep.sent, rep.received); problem != "" {
+			add("Retry-After", "%s", problem)
+		}
+	}
+	if limit, ok := values["X-RateLimit-Limit"]; ok && okReset {
+		for _, e := range rep.errorObjects() {
+			if problem := rateLimitDetailProblem(e.detail, limit, reset); problem != "" {
+				add("X-RateLimit-Reset", "%s", problem)
+			}
+		}
 	}
 	if len(problems) > 0 {
 		return problems
 	}
 	return nil
+}
+
+// retryProblem says how Retry-After (delta seconds) and X-RateLimit-Reset (Unix seconds)
+// of an answer sent for at sent and read at received disagree, or "" when they name the
+// same moment: the target's clock when it answered, reset minus the wait, is within
+// clockSkew of the suite's.
+func retryProblem(wait, reset int64, sent, received time.Time) string {
+	answered := time.Unix(reset-wait, 0)
+	if answered.Before(sent.Add(-clockSkew-time.Second)) || answered.After(received.Add(clockSkew+time.Second)) {
+		return fmt.Sprintf("Retry-After %d and X-RateLimit-Reset %d (%s) name different moments: waiting %ds from the answer ends at %s",
+			wait, reset, time.Unix(reset, 0).UTC().Format(time.RFC3339), wait, received.Add(time.Duration(wait)*time.Second).UTC().Format(time.RFC3339))
+	}
+	return ""
+}
+
+// vendorRateLimitDetail is the vendor's 429 detail: the limit and the moment to come back.
+var vendorRateLimitDetail = regexp.MustCompile(`permitted rate limit of ([0-9,]+); please try again at ([0-9T:.Z+-]+?)\.?$`)
+
+// rateLimitDetailProblem says how a 429 detail in the vendor's form disagrees with the
+// X-RateLimit-Limit and X-RateLimit-Reset of its answer, or "" when it agrees or is in
+// another form. A time without a zone is read as UTC.
+func rateLimitDetailProblem(detail string, limit, reset int64) string {
+	m := vendorRateLimitDetail.FindStringSubmatch(detail)
+	if m == nil {
+		return ""
+	}
+	if named, err := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64); err == nil && named != limit {
+		return fmt.Sprintf("the detail %q names a limit of %d, X-RateLimit-Limit says %d", detail, named, limit)
+	}
+	var at time.Time
+	var err error
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05"} {
+		if at, err = time.Parse(layout, m[2]); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("the detail %q names no time a client can read: %v", detail, err)
+	}
+	if d := at.Sub(time.Unix(reset, 0)); d < -time.Second || d > time.Second {
+		return fmt.Sprintf("the detail %q says to come back at %s, X-RateLimit-Reset %d says %s", detail, at.UTC().Format(time.RFC3339), reset, time.Unix(reset, 0).UTC().Format(time.RFC3339))
+	}
+	return ""
 }
 
 // checkLinksAbsolute fetches one document of every kind a read returns (a middle page,

@@ -3,6 +3,7 @@ package contract_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -498,9 +500,9 @@ func inclusiveCursor(h http.Handler) http.Handler {
 	})
 }
 
-// runPlanted runs the check named check, in full mode, against a mock of 28 stages with
-// wrap around its handler, and returns the report and the mock.
-func runPlanted(t *testing.T, wrap func(http.Handler) http.Handler, check string) (contract.Report, *mock.Server) {
+// runPlanted runs the check named check, in mode, against a mock of 28 stages with wrap
+// around its handler, and returns the report and the mock.
+func runPlanted(t *testing.T, wrap func(http.Handler) http.Handler, check string, mode contract.Mode) (contract.Report, *mock.Server) {
 	t.Helper()
 	m, err := mock.New(mock.Options{Generate: 20, Seed: 5})
 	if err != nil {
@@ -508,7 +510,7 @@ func runPlanted(t *testing.T, wrap func(http.Handler) http.Handler, check string
 	}
 	srv := httptest.NewServer(wrap(m.Handler()))
 	t.Cleanup(srv.Close)
-	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full,
+	report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: mode,
 		Client: srv.Client(), Seed: 1, Run: "^" + regexp.QuoteMeta(check) + "$"})
 	if err != nil {
 		t.Fatal(err)
@@ -522,7 +524,7 @@ func TestPropertiesCatchTheirBugs(t *testing.T) {
 	for _, bug := range propertyBugs {
 		t.Run(bug.name, func(t *testing.T) {
 			t.Parallel()
-			report, _ := runPlanted(t, bug.wrap, bug.check)
+			report, _ := runPlanted(t, bug.wrap, bug.check, contract.Full)
 			if len(report.Results) != 1 {
 				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
 			}
@@ -752,7 +754,7 @@ func TestLenientChecksPassWhatTheInferenceLeavesOpen(t *testing.T) {
 	for _, v := range lenientVariants {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			report, _ := runPlanted(t, v.wrap, v.check)
+			report, _ := runPlanted(t, v.wrap, v.check, contract.ReadOnly)
 			if len(report.Results) != 1 || !report.Results[0].Passed || report.Results[0].Skipped {
 				for _, r := range report.Results {
 					t.Errorf("%s", contract.Line(r))
@@ -778,14 +780,22 @@ func onSlashed(bug func(http.Handler) http.Handler) func(http.Handler) http.Hand
 	}
 }
 
-// TestLenientChecksCatchTheirBugs plants one bug at a time in the mock and runs the client
-// checks in full mode: the check named for the bug must fail, or skip as information
+// modeFor is the mode a planted bug's check runs in: read-only unless the check writes.
+func modeFor(check string) contract.Mode {
+	if check == "clients/json-media-type" || check == "clients/trailing-bytes" {
+		return contract.Full
+	}
+	return contract.ReadOnly
+}
+
+// TestLenientChecksCatchTheirBugs plants one bug at a time in the mock and runs the check
+// named for it, read-only but for those that write: it must fail, or skip as information
 // when the bug is a stricter server. Nothing a check created may be left behind.
 func TestLenientChecksCatchTheirBugs(t *testing.T) {
 	for _, bug := range lenientBugs {
 		t.Run(bug.name, func(t *testing.T) {
 			t.Parallel()
-			report, m := runPlanted(t, bug.wrap, bug.check)
+			report, m := runPlanted(t, bug.wrap, bug.check, modeFor(bug.check))
 			if len(report.Results) != 1 {
 				t.Fatalf("%d checks ran, want %s alone", len(report.Results), bug.check)
 			}
@@ -803,5 +813,125 @@ func TestLenientChecksCatchTheirBugs(t *testing.T) {
 				t.Errorf("after the run: %d stages (want 28), left behind %v", m.Stages(), report.Leftovers)
 			}
 		})
+	}
+}
+
+// editHeaders serves next's answers with their headers changed by edit.
+func editHeaders(next http.Handler, edit func(r *http.Request, h http.Header)) http.Handler {
+	return rewrite(next, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+		edit(r, rec.Header())
+		return rec.Code, rec.Body.Bytes()
+	})
+}
+
+// headerInt is an integer header of an answer; 0 when it has none.
+func headerInt(h http.Header, name string) int64 {
+	n, _ := strconv.ParseInt(h.Get(name), 10, 64)
+	return n
+}
+
+// teeth are servers whose answers have the right form but say something wrong: headers
+// whose values cannot be true together or with the clock, errors of the right status with
+// another identity, links that must be absent, links that lead elsewhere than the walk, and
+// a bug only a rarely drawn pair of list parameters shows. Each names the check that must
+// catch it in full mode, and the one that must catch it read-only ("" when only writes can
+// show it).
+var teeth = []struct {
+	name, check, readCheck string
+	wrap                   func(http.Handler) http.Handler
+}{
+	// Meaning.
+	{"X-RateLimit-Reset as the seconds left in the window", "protocol/rate-limit", "protocol/rate-limit", func(h http.Handler) http.Handler {
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if reset := headerInt(hd, "X-RateLimit-Reset"); reset > 0 {
+				hd.Set("X-RateLimit-Reset", strconv.FormatInt(reset-time.Now().Unix(), 10))
+			}
+		})
+	}},
+	{"X-RateLimit-Reset in milliseconds", "protocol/rate-limit", "protocol/rate-limit", func(h http.Handler) http.Handler {
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if reset := hd.Get("X-RateLimit-Reset"); reset != "" {
+				hd.Set("X-RateLimit-Reset", reset+"000")
+			}
+		})
+	}},
+	{"X-RateLimit-Reset from two backends an hour apart", "protocol/rate-limit", "protocol/rate-limit", func(h http.Handler) http.Handler {
+		var answers atomic.Int64
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if reset := headerInt(hd, "X-RateLimit-Reset"); reset > 0 && answers.Add(1)%2 == 0 {
+				hd.Set("X-RateLimit-Reset", strconv.FormatInt(reset-3600, 10))
+			}
+		})
+	}},
+	{"X-RateLimit-Remaining counted per URL", "protocol/rate-limit", "protocol/rate-limit", func(h http.Handler) http.Handler {
+		var mu sync.Mutex
+		used := map[string]int64{}
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			mu.Lock()
+			used[r.URL.RequestURI()]++
+			n := used[r.URL.RequestURI()]
+			mu.Unlock()
+			if limit := headerInt(hd, "X-RateLimit-Limit"); limit > 0 {
+				hd.Set("X-RateLimit-Remaining", strconv.FormatInt(max(limit-n, 0), 10))
+			}
+		})
+	}},
+	{"X-RateLimit-Remaining of the organisation's larger budget", "protocol/rate-limit", "protocol/rate-limit", func(h http.Handler) http.Handler {
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if limit := headerInt(hd, "X-RateLimit-Limit"); limit > 0 {
+				hd.Set("X-RateLimit-Remaining", strconv.FormatInt(10*limit-(limit-headerInt(hd, "X-RateLimit-Remaining")), 10))
+			}
+		})
+	}},
+	{"Retry-After as the reset's Unix time", "errors/rate-limited", "errors/rate-limited", func(h http.Handler) http.Handler {
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if hd.Get("Retry-After") != "" && hd.Get("X-RateLimit-Reset") != "" {
+				hd.Set("Retry-After", hd.Get("X-RateLimit-Reset"))
+			}
+		})
+	}},
+	{"a 429 detail that names the reset in a time zone an hour ahead", "errors/rate-limited", "errors/rate-limited", func(h http.Handler) http.Handler {
+		at := regexp.MustCompile(`try again at ([0-9T:-]+)`)
+		return editDoc(h, func(doc map[string]any) {
+			errs, _ := doc["errors"].([]any)
+			for _, e := range errs {
+				m := e.(map[string]any)
+				detail, _ := m["detail"].(string)
+				m["detail"] = at.ReplaceAllStringFunc(detail, func(s string) string {
+					t, err := time.Parse("2006-01-02T15:04:05", at.FindStringSubmatch(s)[1])
+					if err != nil {
+						return s
+					}
+					return "try again at " + t.Add(time.Hour).Format("2006-01-02T15:04:05")
+				})
+			}
+		})
+	}},
+}
+
+// TestTeeth plants each server of teeth and runs the check named for it, in full mode and,
+// where reads show the bug, read-only: it must fail, not pass or skip.
+func TestTeeth(t *testing.T) {
+	for _, bug := range teeth {
+		for _, run := range []struct {
+			mode  contract.Mode
+			check string
+		}{{contract.Full, bug.check}, {contract.ReadOnly, bug.readCheck}} {
+			if run.check == "" {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/%s", bug.name, run.mode), func(t *testing.T) {
+				t.Parallel()
+				report, _ := runPlanted(t, bug.wrap, run.check, run.mode)
+				if len(report.Results) != 1 {
+					t.Fatalf("%d checks ran, want %s alone", len(report.Results), run.check)
+				}
+				res := report.Results[0]
+				t.Logf("%s", contract.Line(res))
+				if res.Passed || res.Skipped {
+					t.Errorf("%s did not catch a server where %s: %s", run.check, bug.name, contract.Line(res))
+				}
+			})
+		}
 	}
 }

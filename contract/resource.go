@@ -76,6 +76,28 @@ func (rep *reply) link(name string) string {
 	return s
 }
 
+// apiError is one member of a JSON:API document's errors, as far as the suite reads it.
+type apiError struct {
+	id, title, detail string
+	status            string // the member status, "" when absent
+}
+
+// errorObjects are the errors of an error document, in order; nil for any other answer.
+func (rep *reply) errorObjects() []apiError {
+	list, _ := rep.doc["errors"].([]any)
+	out := make([]apiError, 0, len(list))
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		var e apiError
+		e.id, _ = m["id"].(string)
+		e.title, _ = m["title"].(string)
+		e.detail, _ = m["detail"].(string)
+		e.status, _ = m["status"].(string)
+		out = append(out, e)
+	}
+	return out
+}
+
 func (rep *reply) firstErrorID() string {
 	errs, _ := rep.doc["errors"].([]any)
 	if len(errs) == 0 {

@@ -46,6 +46,9 @@ type reply struct {
 	doc      map[string]any    // the body, when it is a JSON object
 	exchange Exchange          // the request and its status, as reports list it
 	match    *validation.Match // the spec's operation for the request; nil for none
+	// sent and received are the suite's clock when the request went out and when the
+	// answer was read, for judging the times an answer names.
+	sent, received time.Time
 }
 
 // guessed says whether the spec only infers what it says of this answer (header "") or
@@ -111,6 +114,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 		r.Header[k] = vs
 	}
 	r.Header.Set("Accept", jsonapi.MediaType)
+	sent := time.Now()
 	resp, err := s.client.Do(r)
 	if err != nil {
 		s.record(exchange)
@@ -123,7 +127,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s -> %d: read body: %w", req.method, url, resp.StatusCode, err)
 	}
-	rep := &reply{status: resp.StatusCode, header: resp.Header, body: data, exchange: exchange}
+	rep := &reply{status: resp.StatusCode, header: resp.Header, body: data, exchange: exchange, sent: sent, received: time.Now()}
 	if len(data) > 0 {
 		_ = json.Unmarshal(data, &rep.doc)
 	}
