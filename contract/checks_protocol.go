@@ -16,6 +16,7 @@ import (
 func answerChecks() []check {
 	return []check{
 		{name: "errors/rate-limited", run: checkRateLimited},
+		{name: "errors/maintenance", run: checkMaintenance},
 		{name: "links/absolute", run: checkLinksAbsolute},
 		{name: "links/self-resolves", run: checkSelfResolves},
 	}
@@ -79,10 +80,34 @@ func checkRateLimited(ctx context.Context, s *session) error {
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return problems
+	problems = append(problems, s.identity(rep, "GET with Prefer: code=429", errorRateLimited)...)
+	return problems.orNil()
+}
+
+// checkMaintenance asks for the 503 answer with Prefer: code=503, as checkRateLimited asks
+// for the 429, and checks that it is the vendor's scheduled maintenance with a Retry-After
+// in seconds. A target that ignores Prefer is skipped.
+func checkMaintenance(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1",
+		header: http.Header{"Prefer": {"code=503"}}})
+	if err != nil {
+		return err
 	}
-	return nil
+	if rep.status >= 200 && rep.status < 300 {
+		return skipped{fmt.Sprintf("the target answered %d to Prefer: code=503, so it does not honour Prefer and its 503 answer cannot be provoked", rep.status)}
+	}
+	problems := s.identity(rep, "GET with Prefer: code=503", errorMaintenance)
+	if v := rep.header.Get("Retry-After"); rep.status == http.StatusServiceUnavailable && !isSeconds(v) {
+		inferred, reason := s.guessed(rep, "Retry-After")
+		problems = append(problems, Problem{Message: fmt.Sprintf("the 503 answer's Retry-After is %q, want seconds to wait", v), Inferred: inferred, InferredReason: reason})
+	}
+	return problems.orNil()
+}
+
+// isSeconds reports whether v is a non-negative integer in digits.
+func isSeconds(v string) bool {
+	_, ok := unsignedInteger([]string{v})
+	return ok
 }
 
 // retryProblem says how Retry-After (delta seconds) and X-RateLimit-Reset (Unix seconds)

@@ -496,8 +496,18 @@ func checkNoToken(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	return expectStatus(rep, http.StatusUnauthorized, "GET without a token")
+	if err := expectStatus(rep, http.StatusUnauthorized, "GET without a token"); err != nil {
+		return err
+	}
+	if said, _ := rep.doc["error"].(string); said != noAuthorization {
+		return found{{Message: fmt.Sprintf("GET without a token: the gateway's 401 says error %q, the vendor's says %q", said, noAuthorization),
+			Inferred: true, InferredReason: "outreach-api.md §2 [I]: the 401 body for a missing header comes from one public emulator's notes"}}
+	}
+	return nil
 }
+
+// noAuthorization is the error the vendor's gateway answers a request without a token with.
+const noAuthorization = "No Authorization header."
 
 func checkUnknownID(ctx context.Context, s *session) error {
 	all, err := s.everything(ctx)
@@ -518,7 +528,7 @@ func checkUnknownID(ctx context.Context, s *session) error {
 	if rep.firstErrorID() == "" {
 		return errors.New("the 404 carries no JSON:API error")
 	}
-	return nil
+	return s.identity(rep, "GET an unknown id", errorResourceNotFound).orNil()
 }
 
 func checkBadParameter(ctx context.Context, s *session) error {
@@ -553,5 +563,22 @@ func checkUnknownRoute(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	return expectStatus(rep, http.StatusNotFound, "GET an unknown path")
+	if err := expectStatus(rep, http.StatusNotFound, "GET an unknown path"); err != nil {
+		return err
+	}
+	return s.identity(rep, "GET an unknown path", errorRouteNotFound).orNil()
+}
+
+// checkUnknownField names a field the type does not have in each fieldset: the vendor
+// refuses it with its error for an unknown field.
+func checkUnknownField(ctx context.Context, s *session) error {
+	var problems found
+	for _, q := range []string{"fields%5BopportunityStage%5D=name,notAField", "include=creator&fields%5Buser%5D=notAField"} {
+		rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?" + q})
+		if err != nil {
+			return err
+		}
+		problems = append(problems, s.identity(rep, "GET ?"+readable(q), errorUnknownField)...)
+	}
+	return problems.orNil()
 }

@@ -174,7 +174,24 @@ func checkWrongMediaType(ctx context.Context, s *session) error {
 	if r, err := rep.one(); err == nil && rep.status < 300 {
 		s.track(r.ID)
 	}
-	return expectStatus(rep, http.StatusUnsupportedMediaType, "POST as text/plain")
+	if err := expectStatus(rep, http.StatusUnsupportedMediaType, "POST as text/plain"); err != nil {
+		return err
+	}
+	return s.identity(rep, "POST as text/plain", errorUnsupportedMediaType).orNil()
+}
+
+// checkUnknownAttribute creates a stage with an attribute the type does not have: the
+// vendor refuses it with its error for an unknown attribute, and creates nothing.
+func checkUnknownAttribute(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages",
+		body: validBody(map[string]any{"name": "Unknown attribute", "stageType": "open"}), contentType: vnd})
+	if err != nil {
+		return err
+	}
+	if r, err := rep.one(); err == nil && rep.status < 300 {
+		s.track(r.ID)
+	}
+	return s.identity(rep, "POST with the attribute stageType", errorUnknownAttribute).orNil()
 }
 
 func checkOverLongName(ctx context.Context, s *session) error {
@@ -189,10 +206,10 @@ func checkOverLongName(ctx context.Context, s *session) error {
 	if err := expectStatus(rep, http.StatusUnprocessableEntity, "POST a 256-character name"); err != nil {
 		return err
 	}
-	if pointsAt(rep, "/data/attributes/name") {
-		return nil
+	if !pointsAt(rep, "/data/attributes/name") {
+		return fmt.Errorf("no error points at /data/attributes/name: %s", clip(string(rep.body), 400))
 	}
-	return fmt.Errorf("no error points at /data/attributes/name: %s", clip(string(rep.body), 400))
+	return s.identity(rep, "POST a 256-character name", errorValidation).orNil()
 }
 
 // generatedCount is how many bodies each generated check sends.

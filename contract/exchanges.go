@@ -32,7 +32,8 @@ type exchangeLog struct {
 	seen        []Exchange // every exchange observed, which the protocol checks judge
 	contentType findings
 	rateLimit   findings
-	last        *budget // the previous answer to a request with the run's token
+	identity    findings // error answers against the vendor's identities
+	last        *budget  // the previous answer to a request with the run's token
 }
 
 // budget is one answer's rate-limit state.
@@ -126,6 +127,7 @@ func (s *session) observe(req request, rep *reply, guessed func(header string) (
 			l.contentType.add(media)
 		}
 	}
+	l.identity.add(identityFindings(what, rep))
 	limits := exchangeFindings{what: what}
 	defer func() { l.rateLimit.add(limits) }()
 	values := make([]int64, len(rateLimitHeaders))
@@ -207,6 +209,7 @@ func protocolChecks() []check {
 	return []check{
 		{name: "protocol/content-type", run: checkContentType},
 		{name: "protocol/rate-limit", run: checkRateLimit},
+		{name: "protocol/error-identity", run: checkErrorIdentity},
 	}
 }
 
@@ -233,6 +236,13 @@ func checkRateLimit(ctx context.Context, s *session) error {
 		return err
 	}
 	return s.judgeExchanges(s.exchanges.rateLimit, "rate-limit headers wrong")
+}
+
+func checkErrorIdentity(ctx context.Context, s *session) error {
+	if err := sample(ctx, s); err != nil {
+		return err
+	}
+	return s.judgeExchanges(s.exchanges.identity, "errors with another identity than the vendor's")
 }
 
 // judgeExchanges is the verdict of a protocol check over every exchange of the run so

@@ -907,6 +907,84 @@ var teeth = []struct {
 			}
 		})
 	}},
+
+	// Identity: the right status, another error.
+	{"every 404 a routeNotFound", "errors/unknown-id", "errors/unknown-id", editErrors(func(status int, e map[string]any) {
+		if status == http.StatusNotFound {
+			e["id"], e["title"] = "routeNotFound", "Route Not Found"
+		}
+	})},
+	{"routeNotFound titled Not Found", "errors/unknown-route", "protocol/error-identity", editErrors(func(status int, e map[string]any) {
+		if e["id"] == "routeNotFound" {
+			e["title"] = "Not Found"
+		}
+	})},
+	{"an unknown field answered as a bad request", "errors/unknown-field", "errors/unknown-field", editErrors(func(status int, e map[string]any) {
+		if e["id"] == "fieldsParameter.unknownResourceField" {
+			e["id"], e["title"] = "badRequest", "Bad Request"
+		}
+	})},
+	{"no token answered as an invalid one", "errors/no-token", "errors/no-token", func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			if doc["error"] != nil {
+				doc["error"], doc["description"] = "Invalid JWT token.", "The JWT token could not be decoded."
+			}
+		})
+	}},
+	{"a 429 with the id throttled", "errors/rate-limited", "errors/rate-limited", editErrors(func(status int, e map[string]any) {
+		if status == http.StatusTooManyRequests {
+			e["id"] = "throttled"
+		}
+	})},
+	{"a 503 with the id serviceUnavailable", "errors/maintenance", "errors/maintenance", editErrors(func(status int, e map[string]any) {
+		if status == http.StatusServiceUnavailable {
+			e["id"] = "serviceUnavailable"
+		}
+	})},
+	{"a 415 titled Unsupported Content Type", "errors/wrong-media-type", "", editErrors(func(status int, e map[string]any) {
+		if status == http.StatusUnsupportedMediaType {
+			e["title"] = "Unsupported Content Type"
+		}
+	})},
+	{"the 415 explained in detail", "errors/wrong-media-type", "", editErrors(func(status int, e map[string]any) {
+		if details, ok := e["details"]; ok {
+			delete(e, "details")
+			e["detail"] = details
+		}
+	})},
+	{"a 422 with the id unprocessableEntity", "errors/over-long-name", "", editErrors(func(status int, e map[string]any) {
+		if status == http.StatusUnprocessableEntity {
+			e["id"] = "unprocessableEntity"
+		}
+	})},
+	{"an unknown attribute refused as a validation error", "errors/unknown-attribute", "", editErrors(func(status int, e map[string]any) {
+		if e["id"] == "permittedParams.unknownAttribute" {
+			e["id"], e["title"] = "validationError", "Validation Error"
+		}
+	})},
+	{"errors that carry a status member of another status", "protocol/error-identity", "protocol/error-identity", editErrors(func(status int, e map[string]any) {
+		e["status"] = "400"
+	})},
+}
+
+// editErrors serves every error document with each of its errors changed by edit.
+func editErrors(edit func(status int, e map[string]any)) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			var doc map[string]any
+			if rec.Code < 400 || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+				return rec.Code, rec.Body.Bytes()
+			}
+			errs, _ := doc["errors"].([]any)
+			for _, e := range errs {
+				if m, ok := e.(map[string]any); ok {
+					edit(rec.Code, m)
+				}
+			}
+			out, _ := json.Marshal(doc)
+			return rec.Code, out
+		})
+	}
 }
 
 // TestTeeth plants each server of teeth and runs the check named for it, in full mode and,

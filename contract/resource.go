@@ -79,6 +79,7 @@ func (rep *reply) link(name string) string {
 // apiError is one member of a JSON:API document's errors, as far as the suite reads it.
 type apiError struct {
 	id, title, detail string
+	details           string // the vendor's 415 spells its explanation so
 	status            string // the member status, "" when absent
 }
 
@@ -92,6 +93,7 @@ func (rep *reply) errorObjects() []apiError {
 		e.id, _ = m["id"].(string)
 		e.title, _ = m["title"].(string)
 		e.detail, _ = m["detail"].(string)
+		e.details, _ = m["details"].(string)
 		e.status, _ = m["status"].(string)
 		out = append(out, e)
 	}

@@ -251,6 +251,14 @@ type found []Problem
 
 func (f found) Error() string { return failure(f, "") }
 
+// orNil is f as a check's error: nil when there are no problems.
+func (f found) orNil() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
 // preflight makes sure the target answers at all.
 func (s *session) preflight(ctx context.Context) error {
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api+"/opportunityStages?page%5Bsize%5D=1", nil)
