@@ -270,6 +270,7 @@ func newSession(cfg Config) (*session, error) {
 		client:    client,
 		api:       apiRoot(cfg.Target, basePath),
 		created:   map[int64]bool{},
+		made:      map[int64]bool{},
 	}, nil
 }
 

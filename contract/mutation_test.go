@@ -965,6 +965,143 @@ var teeth = []struct {
 	{"errors that carry a status member of another status", "protocol/error-identity", "protocol/error-identity", editErrors(func(status int, e map[string]any) {
 		e["status"] = "400"
 	})},
+
+	// Absence: links that must not be there.
+	{"links.prev on the first page", "property/links-followed", "property/links-followed", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			q := r.URL.Query()
+			if q.Has("page[after]") || q.Has("page[before]") || (q.Has("page[offset]") && q.Get("page[offset]") != "0") {
+				return rec.Code, rec.Body.Bytes()
+			}
+			return rec.Code, editTop(rec.Body.Bytes(), func(links map[string]any) {
+				if links["first"] != nil && links["prev"] == nil {
+					links["prev"] = links["first"]
+				}
+			})
+		})
+	}},
+	{"offset pages with links.next on the last page", "property/links-followed", "property/links-followed", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			q := r.URL.Query()
+			offset, errO := strconv.Atoi(q.Get("page[offset]"))
+			limit, errL := strconv.Atoi(q.Get("page[limit]"))
+			if errO != nil || errL != nil {
+				return rec.Code, rec.Body.Bytes()
+			}
+			return rec.Code, editTop(rec.Body.Bytes(), func(links map[string]any) {
+				first, _ := links["first"].(string)
+				if u, err := url.Parse(first); err == nil && first != "" && links["next"] == nil {
+					lq := u.Query()
+					lq.Set("page[offset]", strconv.Itoa(offset+limit))
+					u.RawQuery = lq.Encode()
+					links["next"] = u.String()
+				}
+			})
+		})
+	}},
+	// Following: links that lead elsewhere than the walk.
+	{"a next cursor that skips the record after it", "property/links-followed", "property/links-followed", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			if r.Method != http.MethodGet || q.Get("page[after]") == "" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			probe := r.Clone(r.Context())
+			pq := r.URL.Query()
+			pq.Set("page[size]", "1")
+			probe.URL.RawQuery = pq.Encode()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, probe)
+			var one struct{ Links map[string]string }
+			json.Unmarshal(rec.Body.Bytes(), &one)
+			if u, err := url.Parse(one.Links["next"]); err == nil && one.Links["next"] != "" {
+				q.Set("page[after]", u.Query().Get("page[after]"))
+				r = r.Clone(r.Context())
+				r.URL.RawQuery = q.Encode()
+			}
+			h.ServeHTTP(w, r)
+		})
+	}},
+	{"a prev cursor that lands one record early", "property/links-followed", "property/links-followed", func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked := r.URL.Query()
+			size, err := strconv.Atoi(asked.Get("page[size]"))
+			if asked.Get("page[before]") == "" || err != nil {
+				h.ServeHTTP(w, r)
+				return
+			}
+			wider := editQuery(h, func(q url.Values) { q.Set("page[size]", strconv.Itoa(size+1)) })
+			editDoc(wider, func(doc map[string]any) {
+				if data, ok := doc["data"].([]any); ok && len(data) > size {
+					doc["data"] = data[:size]
+				}
+				editLinks(doc, func(q url.Values) { q.Set("page[size]", strconv.Itoa(size)) })
+			}).ServeHTTP(w, r)
+		})
+	}},
+	{"links.first that keeps the cursor", "property/links-followed", "property/links-followed", func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			return rec.Code, editTop(rec.Body.Bytes(), func(links map[string]any) {
+				if links["first"] != nil {
+					links["first"] = "http://" + r.Host + r.URL.RequestURI()
+				}
+			})
+		})
+	}},
+	{"a creator's links.related that names the stage", "links/followed", "links/followed", editResources(func(r map[string]any) {
+		rels, _ := r["relationships"].(map[string]any)
+		creator, _ := rels["creator"].(map[string]any)
+		if links, ok := creator["links"].(map[string]any); ok && r["type"] == "opportunityStage" {
+			links["related"] = regexp.MustCompile(`/users/\d+$`).ReplaceAllString(links["related"].(string), fmt.Sprintf("/users/%v", r["id"]))
+		}
+	})},
+	{"opportunities' links.related that filters on the legacy stage", "links/followed", "links/followed", editResources(func(r map[string]any) {
+		rels, _ := r["relationships"].(map[string]any)
+		opportunities, _ := rels["opportunities"].(map[string]any)
+		if links, ok := opportunities["links"].(map[string]any); ok {
+			links["related"] = strings.Replace(links["related"].(string), "filter%5BopportunityStage%5D", "filter%5Bstage%5D", 1)
+		}
+	})},
+}
+
+// editResources serves every JSON:API document with each resource of data and included
+// changed by edit.
+func editResources(edit func(r map[string]any)) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return editDoc(h, func(doc map[string]any) {
+			var all []any
+			switch data := doc["data"].(type) {
+			case map[string]any:
+				all = append(all, data)
+			case []any:
+				all = append(all, data...)
+			}
+			if inc, ok := doc["included"].([]any); ok {
+				all = append(all, inc...)
+			}
+			for _, v := range all {
+				if r, ok := v.(map[string]any); ok {
+					edit(r)
+				}
+			}
+		})
+	}
+}
+
+// editTop changes the top-level links of a JSON document that has them.
+func editTop(body []byte, edit func(links map[string]any)) []byte {
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return body
+	}
+	links, ok := doc["links"].(map[string]any)
+	if !ok {
+		return body
+	}
+	edit(links)
+	out, _ := json.Marshal(doc)
+	return out
 }
 
 // editErrors serves every error document with each of its errors changed by edit.

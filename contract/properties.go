@@ -58,6 +58,7 @@ var properties = []property{
 	{name: "property/count", judge: judgeCount, shows: holdsPages},
 	{name: "property/fields", judge: judgeFields, shows: showsFields},
 	{name: "property/include", judge: judgeInclude, shows: holdsRecords},
+	{name: "property/links-followed", judge: judgeLinksFollowed, shows: holdsRecordsOrLinks},
 	{name: "property/boundaries", boundary: true, judge: judgeRecords},
 }
 
@@ -78,14 +79,19 @@ type walked struct {
 	from   string // where the query came from: "query 7", or a boundary's reason
 	pages  []walkedPage
 	broke  string // why the walk stopped before a last page, if it did
+	// followed are the pages the walk's links other than next led to, fetched once per run
+	// (walkedFollowed), for property/links-followed to judge.
+	followed []Exchange
 }
 
 type walkedPage struct {
 	exchange Exchange
 	path     string
+	broke    string // why the answer is no page: a status other than 200, or no list
 	recs     []resource
 	included []resource
-	links    map[string]string
+	links    map[string]string // the document's links
+	paths    map[string]string // each link as a path below the API root; "" for one that is not
 	meta     map[string]any
 }
 
@@ -124,6 +130,7 @@ type corpus struct {
 	sent   []Exchange // every exchange of a corpus that could not be made
 
 	expected map[expectKey][]resource
+	pages    map[string]*walkedPage // every page fetched for the corpus, by path
 }
 
 type expectKey struct {
@@ -265,8 +272,9 @@ func (s *session) listing(ctx context.Context) (stages, users []resource, listed
 	}
 }
 
-// walkQuery walks q from its first page to its end. Only a request that could not be sent
-// is an error; whatever the server answers is kept for the properties to judge.
+// walkQuery walks q from its first page to its end, then follows the links of its pages
+// other than next. Only a request that could not be sent is an error; whatever the server
+// answers is kept for the properties to judge.
 func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size int, offset bool) (*walked, error) {
 	w := &walked{q: q, size: size, offset: offset}
 	limit := len(c.oracle.stages) + 3 // more pages than records means the walk goes round
@@ -275,46 +283,68 @@ func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size in
 	for {
 		if fetched[path] {
 			w.broke = "links.next leads back to a page already fetched: " + readable(path)
-			return w, nil
+			break
 		}
 		fetched[path] = true
-		rep, err := s.do(ctx, request{method: "GET", path: path})
+		p, err := s.fetchPage(ctx, c, path)
 		if err != nil {
 			return nil, err
 		}
-		if rep.status != 200 {
-			w.broke = fmt.Sprintf("GET %s answered %d: %s", readable(path), rep.status, clip(string(rep.body), 300))
-			return w, nil
+		if p.broke != "" {
+			w.broke = p.broke
+			break
 		}
-		p := walkedPage{exchange: rep.exchange, path: path, links: map[string]string{}}
-		if p.recs, err = rep.many(); err != nil {
-			w.broke = fmt.Sprintf("GET %s: %v", readable(path), err)
-			return w, nil
-		}
-		included, _ := rep.doc["included"].([]any)
-		for _, v := range included {
-			if u, err := asResource(v); err == nil {
-				p.included = append(p.included, u)
-			}
-		}
-		for _, name := range linkNames {
-			p.links[name] = rep.link(name)
-		}
-		p.meta, _ = rep.doc["meta"].(map[string]any)
-		w.pages = append(w.pages, p)
+		w.pages = append(w.pages, *p)
 		next := p.links["next"]
 		if next == "" {
-			return w, nil
+			break
 		}
 		if len(w.pages) >= limit {
 			w.broke = fmt.Sprintf("the walk did not end after %d pages", len(w.pages))
-			return w, nil
+			break
 		}
-		if path, err = s.relative(next); err != nil {
+		if path = p.paths["next"]; path == "" {
+			_, err := s.relative(next)
 			w.broke = err.Error()
-			return w, nil
+			break
 		}
 	}
+	return w, s.followWalk(ctx, c, w)
+}
+
+// fetchPage gets one list page and remembers it in the corpus by its path.
+func (s *session) fetchPage(ctx context.Context, c *corpus, path string) (*walkedPage, error) {
+	rep, err := s.do(ctx, request{method: "GET", path: path})
+	if err != nil {
+		return nil, err
+	}
+	p := &walkedPage{exchange: rep.exchange, path: path, links: map[string]string{}, paths: map[string]string{}}
+	if c.pages == nil {
+		c.pages = map[string]*walkedPage{}
+	}
+	c.pages[path] = p
+	if rep.status != 200 {
+		p.broke = fmt.Sprintf("GET %s answered %d: %s", readable(path), rep.status, clip(string(rep.body), 300))
+		return p, nil
+	}
+	if p.recs, err = rep.many(); err != nil {
+		p.broke = fmt.Sprintf("GET %s: %v", readable(path), err)
+		return p, nil
+	}
+	included, _ := rep.doc["included"].([]any)
+	for _, v := range included {
+		if u, err := asResource(v); err == nil {
+			p.included = append(p.included, u)
+		}
+	}
+	for _, name := range linkNames {
+		p.links[name] = rep.link(name)
+		if p.links[name] != "" {
+			p.paths[name], _ = s.relative(p.links[name])
+		}
+	}
+	p.meta, _ = rep.doc["meta"].(map[string]any)
+	return p, nil
 }
 
 // violated judges a walk under each collation of names; the property holds when one
@@ -365,6 +395,7 @@ func (p property) check(ctx context.Context, s *session) error {
 		for _, page := range w.pages {
 			evidence = append(evidence, page.exchange)
 		}
+		evidence = append(evidence, w.followed...)
 		if v != nil {
 			broken++
 			if first == nil {

@@ -30,12 +30,14 @@ type session struct {
 
 	mu      sync.Mutex
 	created map[int64]bool // records made by this run and not yet deleted
+	made    map[int64]bool // every record made by this run, deleted or not
 
 	current *Result   // the check that is running
 	faults  []Problem // contract violations seen by the current check
 
 	corpus    *corpus     // the property checks' oracle and walks, made once
 	exchanges exchangeLog // what the protocol checks keep from every exchange
+	links     linkLedger  // every resource link seen, and what every GET answered
 }
 
 // reply is a received response.
@@ -142,6 +144,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 			Inferred: v.Inferred, InferredReason: v.Reason, Source: v.Source, Exchange: &rep.exchange,
 		})
 	}
+	s.remember(req, rep)
 	for _, bad := range s.foreignLinks(rep) {
 		s.faults = append(s.faults, Problem{Message: fmt.Sprintf("%s %s -> %d: %s", req.method, req.shown(), rep.status, bad)})
 	}
@@ -285,6 +288,7 @@ func (s *session) track(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.created[id] = true
+	s.made[id] = true
 }
 
 func (s *session) forget(id int64) {
