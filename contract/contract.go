@@ -136,6 +136,9 @@ type Report struct {
 	Skipped   int           `json:"skipped"`
 	Leftovers []string      `json:"leftovers,omitempty"`
 	Duration  time.Duration `json:"durationNs"`
+	// Coverage is how many pairs of list-parameter levels the property checks' walks drew,
+	// of all the spec offers: all of them whenever the property checks ran to the end.
+	Coverage Coverage `json:"pairwiseCoverage"`
 }
 
 // OK reports whether every check passed and nothing was left behind.
@@ -208,6 +211,7 @@ func run(ctx context.Context, cfg Config, wrap around) (Report, error) {
 			cfg.Progress(res)
 		}
 	}
+	report.Coverage = s.coverage()
 	// Checks recover their own panics, so clean-up always runs, also after a cancel.
 	report.Leftovers = s.cleanup()
 	report.Duration = time.Since(start)

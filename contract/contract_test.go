@@ -204,3 +204,37 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("line %q", line)
 	}
 }
+
+// TestCorrectServerPassesOnTwentySeeds runs, in full mode, every check a seed steers (the
+// filter checks, the client forms, the generated bodies and the property walks) against
+// the mock on twenty seeds: each passes them all, and each draws every pair of
+// list-parameter levels.
+func TestCorrectServerPassesOnTwentySeeds(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			m, err := mock.New(mock.Options{Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(m.Handler())
+			defer srv.Close()
+			report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full, Client: srv.Client(),
+				Seed: seed, Run: "^(list/filter|clients|generated|property)/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range report.Results {
+				if !r.Passed && !r.Skipped {
+					t.Errorf("%s", contract.Line(r))
+				}
+			}
+			if report.Passed < 30 || !report.OK() {
+				t.Errorf("seed %d: %s, left behind %v", seed, report.Summary(), report.Leftovers)
+			}
+			if c := report.Coverage; c.Covered != c.Pairs || c.Pairs == 0 {
+				t.Errorf("seed %d drew %s", seed, c)
+			}
+		})
+	}
+}

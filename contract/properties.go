@@ -13,19 +13,16 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// The property checks: every list query, generated from the data with the run's seed, is
-// walked to its end at a small page size (1, 2 and 3 in turn) and at the server's
-// default, and each
-// property must hold over each whole walk. A failure names the property, shrinks the
-// query to the smallest one that still breaks it, and shows the ids (-want +got) and the
-// seed.
+// The property checks: every list query, generated from the data with the run's seed so
+// that every pair of list-parameter levels is drawn (pairwise.go), is walked to its end at
+// the page its row asks for (the server's default size, size 1, 2 or 3, or offset pages),
+// and each property must hold over each whole walk. A failure names the property, shrinks
+// the query to the smallest one that still breaks it, and shows the ids (-want +got) and
+// the seed.
 
-// DefaultCases is how many generated queries a run walks when Config.Cases is 0.
+// DefaultCases is how many generated queries a run walks when Config.Cases is 0; a run
+// walks at least one query per row of the covering array, whatever Cases says.
 const DefaultCases = 16
-
-// smallSizes are the small page sizes the generated queries are walked at, one per
-// query in turn; every query is also walked at the server's default size.
-var smallSizes = []int{1, 2, 3}
 
 // maxSmallPages bounds a small-page walk on a large target: its page size grows until the
 // walk takes no more requests than this.
@@ -131,6 +128,7 @@ type corpus struct {
 
 	expected map[expectKey][]resource
 	pages    map[string]*walkedPage // every page fetched for the corpus, by path
+	drawn    *pairSet               // the pairs of levels the walked queries drew
 }
 
 type expectKey struct {
@@ -207,23 +205,20 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 	}
 	c.listed = listed
 	c.oracle = newOracle(c.vocab.kinds, stages, users)
-	gen := newQueryGen(s.cfg.Seed, c.vocab, stages)
-	for i := range c.cases {
-		q := gen.query()
-		// Every fourth small walk uses the deprecated offset pages, where the spec has them.
-		offset := c.vocab.offsetPages && i%4 == 3
-		small := smallSizes[i%len(smallSizes)]
-		if n := len(c.expect(q, byteOrder)); n > small*maxSmallPages {
-			small = (n + maxSmallPages - 1) / maxSmallPages
+	gen := newQueryGen(s.cfg.Seed, c.vocab, c.oracle)
+	c.drawn = newPairSet(sizes(c.vocab.factors()))
+	for i, p := range gen.plan(c.cases) {
+		size := p.size
+		if n := len(c.expect(p.q, byteOrder)); size > 0 && n > size*maxSmallPages {
+			size = (n + maxSmallPages - 1) / maxSmallPages
 		}
-		for _, size := range []int{small, 0} {
-			w, err := s.walkQuery(ctx, c, q, size, offset && size > 0)
-			if err != nil {
-				return err
-			}
-			w.from = fmt.Sprintf("query %d", i+1)
-			c.walks = append(c.walks, w)
+		w, err := s.walkQuery(ctx, c, p.q, size, p.offset)
+		if err != nil {
+			return err
 		}
+		w.from = fmt.Sprintf("query %d", i+1)
+		c.walks = append(c.walks, w)
+		c.drawn.add(p.row)
 	}
 	for _, b := range gen.boundaries(stages) {
 		w, err := s.walkQuery(ctx, c, b.q, 0, false)

@@ -34,6 +34,7 @@ func Test(t *testing.T, cfg Config) Report {
 	for _, left := range report.Leftovers {
 		t.Errorf("left behind: %s", left)
 	}
+	t.Log(report.Coverage)
 	return report
 }
 
@@ -76,13 +77,19 @@ func WriteJSON(w io.Writer, r Report) error {
 }
 
 type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	XMLName    xml.Name        `xml:"testsuite"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       float64         `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -103,10 +110,12 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the report as JUnit XML, one test case per check. A check that failed
+// WriteJUnit writes the report as JUnit XML, one test case per check, and the pairwise
+// coverage as the property pairwiseCoverage ("339/339"). A check that failed
 // only on guesses has a failure of type "inferred", its message opening "inferred: ".
 func WriteJUnit(w io.Writer, r Report) error {
-	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Skipped: r.Skipped, Time: r.Duration.Seconds()}
+	suite := junitSuite{Name: "contract " + r.Target, Tests: len(r.Results), Failures: r.Failed, Skipped: r.Skipped, Time: r.Duration.Seconds(),
+		Properties: []junitProperty{{Name: "pairwiseCoverage", Value: fmt.Sprintf("%d/%d", r.Coverage.Covered, r.Coverage.Pairs)}}}
 	for _, res := range r.Results {
 		c := junitCase{Name: res.Name, Classname: "contract", Time: res.Duration.Seconds()}
 		if res.Skipped {
