@@ -11,7 +11,7 @@ import (
 )
 
 // The protocol checks look at every exchange of the run, whichever check sent it: the
-// media type is exactly JSON:API's, and the rate-limit headers say something that can be
+// media type is exactly JSON:API's (the gateway's 401, exactly application/json), and the rate-limit headers say something that can be
 // true: integers, no more remaining than the limit, a reset inside the vendor's one-hour
 // window ahead of the suite's clock, and along the run's requests with its token one
 // limit, a reset that never goes back and a remaining budget that falls with every request
@@ -119,11 +119,15 @@ func (s *session) observe(req request, rep *reply, guessed func(header string) (
 	l.seen = append(l.seen, rep.exchange)
 	what := fmt.Sprintf("%s %s -> %d", req.method, readable(req.shown()), rep.status)
 	// 204 has no body; 401 is the gateway's own plain JSON, as openapi.yaml documents.
-	if rep.status != http.StatusNoContent && rep.status != http.StatusUnauthorized {
-		if got := rep.header.Values("Content-Type"); len(got) != 1 || got[0] != vnd {
+	want := vnd
+	if rep.status == http.StatusUnauthorized {
+		want = "application/json"
+	}
+	if rep.status != http.StatusNoContent {
+		if got := rep.header.Values("Content-Type"); len(got) != 1 || got[0] != want {
 			media := exchangeFindings{what: what}
 			inferred, reason := guessed("")
-			media.add(inferred, reason, "Content-Type %q, want exactly %q", strings.Join(got, ", "), vnd)
+			media.add(inferred, reason, "Content-Type %q, want exactly %q", strings.Join(got, ", "), want)
 			l.contentType.add(media)
 		}
 	}
@@ -213,11 +217,17 @@ func protocolChecks() []check {
 	}
 }
 
-// sample sends a few exchanges of the check's own (a page, a record, a bad parameter, an
-// unknown route), so that a protocol check has answers to look at when it runs alone.
+// sample sends a few exchanges of the check's own (a page, a bad parameter, an unknown
+// route, a request without a token), so that a protocol check has answers to look at when
+// it runs alone.
 func sample(ctx context.Context, s *session) error {
-	for _, path := range []string{"/opportunityStages?page%5Bsize%5D=2", "/opportunityStages?sort=notAnAttribute", "/opportunityStagez"} {
-		if _, err := s.do(ctx, request{method: http.MethodGet, path: path}); err != nil {
+	for _, req := range []request{
+		{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=2"},
+		{method: http.MethodGet, path: "/opportunityStages?sort=notAnAttribute"},
+		{method: http.MethodGet, path: "/opportunityStagez"},
+		{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1", noToken: true},
+	} {
+		if _, err := s.do(ctx, req); err != nil {
 			return err
 		}
 	}

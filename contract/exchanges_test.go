@@ -82,6 +82,8 @@ func TestObserveContentType(t *testing.T) {
 		{400, "", false},
 		{204, "", true},                 // no body
 		{401, "application/json", true}, // the gateway's own shape
+		{401, "application/json; charset=utf-8", false},
+		{401, vnd, false},
 	}
 	for _, tt := range tests {
 		s := &session{mode: ReadOnly}

@@ -876,6 +876,13 @@ var teeth = []struct {
 			}
 		})
 	}},
+	{"a 401 with a charset on its media type", "protocol/content-type", "protocol/content-type", func(h http.Handler) http.Handler {
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if r.Header.Get("Authorization") == "" {
+				hd.Set("Content-Type", "application/json; charset=utf-8")
+			}
+		})
+	}},
 	{"Retry-After as the reset's Unix time", "errors/rate-limited", "errors/rate-limited", func(h http.Handler) http.Handler {
 		return editHeaders(h, func(r *http.Request, hd http.Header) {
 			if hd.Get("Retry-After") != "" && hd.Get("X-RateLimit-Reset") != "" {
