@@ -29,7 +29,16 @@ func (s *session) create(ctx context.Context, body string) (resource, error) {
 	if err := expectStatus(rep, http.StatusCreated, "POST /opportunityStages"); err != nil {
 		return resource{}, err
 	}
-	return rep.one()
+	r, err := rep.one()
+	if err != nil {
+		return resource{}, err
+	}
+	// JSON:API 1.0, Creating Resources: a Location header must match the new record's
+	// links.self.
+	if at, self := rep.header.Get("Location"), r.Links["self"]; at != "" && self != nil && at != self {
+		return resource{}, fmt.Errorf("POST /opportunityStages -> 201 has Location %q, but the new record's links.self is %q", at, self)
+	}
+	return r, nil
 }
 
 func (s *session) fetch(ctx context.Context, id int64) (resource, error) {

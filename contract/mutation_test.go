@@ -883,6 +883,13 @@ var teeth = []struct {
 			}
 		})
 	}},
+	{"a 201 whose Location names the collection", "create/round-trip", "", func(h http.Handler) http.Handler {
+		return editHeaders(h, func(r *http.Request, hd http.Header) {
+			if r.Method == http.MethodPost {
+				hd.Set("Location", "http://"+r.Host+r.URL.Path)
+			}
+		})
+	}},
 	{"Retry-After as the reset's Unix time", "errors/rate-limited", "errors/rate-limited", func(h http.Handler) http.Handler {
 		return editHeaders(h, func(r *http.Request, hd http.Header) {
 			if hd.Get("Retry-After") != "" && hd.Get("X-RateLimit-Reset") != "" {
@@ -1197,5 +1204,24 @@ func TestRarePairCaughtOnEverySeed(t *testing.T) {
 				t.Errorf("seed %d drew %s", seed, c)
 			}
 		})
+	}
+}
+
+// A Location that names the new record, as JSON:API asks, passes.
+func TestLocationOfTheNewRecordPasses(t *testing.T) {
+	located := func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+			var doc struct {
+				Data struct{ Links map[string]string }
+			}
+			if json.Unmarshal(rec.Body.Bytes(), &doc) == nil && rec.Code == http.StatusCreated {
+				rec.Header().Set("Location", doc.Data.Links["self"])
+			}
+			return rec.Code, rec.Body.Bytes()
+		})
+	}
+	report, _ := runPlanted(t, located, "create/round-trip", contract.Full)
+	if len(report.Results) != 1 || !report.Results[0].Passed {
+		t.Errorf("%v", report.Results)
 	}
 }
