@@ -40,11 +40,13 @@ type Config struct {
 	Mode Mode
 	// Run, when set, is a regular expression; only checks whose names match run.
 	Run string
-	// Seed drives the generated request bodies and list queries; the same seed against
-	// the same data sends the same requests.
+	// Seed drives the values of the generated request bodies and list queries; the same
+	// seed against the same data sends the same requests. Which list parameters meet does
+	// not depend on it: every pair of their levels is drawn on every seed.
 	Seed uint64
-	// Cases is how many generated list queries the property checks walk; 0 means
-	// DefaultCases. More cases dig deeper.
+	// Cases is how many generated list queries the property checks walk, at least one per
+	// row of the pairwise covering array whatever it says; 0 means DefaultCases. More
+	// cases dig deeper.
 	Cases int
 	// Client sends the requests; nil means a client with a 30-second timeout.
 	Client *http.Client
