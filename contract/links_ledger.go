@@ -12,7 +12,8 @@ import (
 // each path once, and links/followed follows every one the run has not fetched already:
 // links.self and the related link of a to-one relationship must lead to the resource they
 // name, the related link of a links-only relationship to a list, and any other link to a
-// 200. A link of a stage the run created is left out: the run deletes those stages.
+// 200. A link of a stage the run created is left out: the run deletes those stages; so is
+// one the token lacks the scope for (the vendor's 403 unauthorizedOauthScope).
 
 // maxFollowed bounds the links links/followed follows, so that a target with many records
 // cannot make it send without end; the links come in the order the run first saw them.
@@ -39,6 +40,9 @@ type answered struct {
 	dataType string // the type and id of a document's one resource
 	dataID   int64
 	list     bool // the document's data is a list
+	// outOfScope says the answer is the vendor's 403 for a token without the scope the
+	// path needs (opportunities.read, say): the link cannot be judged with this token.
+	outOfScope bool
 }
 
 // remember keeps what a GET answered and the resource links its document carries.
@@ -50,7 +54,7 @@ func (s *session) remember(req request, rep *reply) {
 	if l.answers == nil {
 		l.answers, l.seen = map[string]answered{}, map[string]seenLink{}
 	}
-	a := answered{status: rep.status}
+	a := answered{status: rep.status, outOfScope: rep.status == http.StatusForbidden && rep.firstErrorID() == errorMissingScope.id}
 	switch data := rep.doc["data"].(type) {
 	case []any:
 		a.list = true
@@ -179,6 +183,7 @@ func checkLinksFollowed(ctx context.Context, s *session) error {
 func (l seenLink) ledTo(path string, a answered) string {
 	lead := fmt.Sprintf("%s, %s, leads to GET %s", l.where, readable(l.link), readable(path))
 	switch {
+	case a.outOfScope:
 	case a.status != http.StatusOK:
 		return fmt.Sprintf("%s, which answered %d", lead, a.status)
 	case l.wantType != "" && (a.dataType != l.wantType || a.dataID != l.wantID):

@@ -59,6 +59,8 @@ func TestLedTo(t *testing.T) {
 		{seenLink{list: true}, answered{status: 200, dataType: "opportunity", dataID: 1}, true},
 		{seenLink{}, answered{status: 200}, false},
 		{seenLink{}, answered{status: 500}, true},
+		{seenLink{list: true}, answered{status: 403, outOfScope: true}, false},
+		{seenLink{list: true}, answered{status: 403}, true},
 	}
 	for _, tt := range tests {
 		if got := tt.link.ledTo("/p", tt.a); (got != "") != tt.bad {

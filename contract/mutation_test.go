@@ -1225,3 +1225,26 @@ func TestLocationOfTheNewRecordPasses(t *testing.T) {
 		t.Errorf("%v", report.Results)
 	}
 }
+
+// A token without the scope for the opportunities that a stage's links lead to gets the
+// vendor's 403 there: those links cannot be judged with it, and links/followed passes on
+// the rest. Any other 403 there fails.
+func TestLinksOutOfTheTokensScope(t *testing.T) {
+	for _, tt := range []struct {
+		id   string
+		pass bool
+	}{{"unauthorizedOauthScope", true}, {"unauthorizedRequest", false}} {
+		refused := func(h http.Handler) http.Handler {
+			return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if !strings.HasSuffix(r.URL.Path, "/opportunities") {
+					return rec.Code, rec.Body.Bytes()
+				}
+				return http.StatusForbidden, fmt.Appendf(nil, `{"errors":[{"id":%q,"title":"Refused","detail":"Your authorization does not include the required scope 'opportunities.read'."}]}`, tt.id)
+			})
+		}
+		report, _ := runPlanted(t, refused, "links/followed", contract.ReadOnly)
+		if len(report.Results) != 1 || report.Results[0].Passed != tt.pass {
+			t.Errorf("403 %s on the opportunities: %v, want passed %v", tt.id, report.Results, tt.pass)
+		}
+	}
+}
