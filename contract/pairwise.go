@@ -51,29 +51,42 @@ const (
 	countTrue  = "true"
 )
 
-// factors are the list parameters the spec's vocabulary offers, with their levels: a form
-// or a page kind the spec does not list is left out.
+// factors are the list parameters the spec's vocabulary offers, with their levels: a form,
+// a page kind or a fieldset the spec does not list is left out, and so is a second filter
+// where the spec has only one filterable member.
 func (v vocabulary) factors() []factor {
-	forms := []string{levelNone, formExact, formList, formRange, formOpenRange}
-	if v.nullTests {
-		forms = append(forms, formNull)
+	forms, second := []string{levelNone}, []string{levelNone}
+	if len(v.kinds) > 0 {
+		forms = append(forms, formExact, formList, formRange, formOpenRange)
+		if v.nullTests {
+			forms = append(forms, formNull)
+		}
+		forms = append(forms, formRepeated)
+		if len(v.comparisons) > 0 {
+			forms = append(forms, formComparison, formWindow)
+		}
+		if len(v.anyOf) > 0 {
+			forms = append(forms, formAnyOf)
+		}
 	}
-	forms = append(forms, formRepeated)
-	if len(v.comparisons) > 0 {
-		forms = append(forms, formComparison, formWindow)
-	}
-	if len(v.anyOf) > 0 {
-		forms = append(forms, formAnyOf)
-	}
-	second := []string{levelNone, secondClassic}
-	if v.newSyntax {
-		second = append(second, secondWithNewFlag)
+	if len(v.kinds) > 1 {
+		second = append(second, secondClassic)
+		if v.newSyntax {
+			second = append(second, secondWithNewFlag)
+		}
 	}
 	pages := []string{pageDefault, pageOne, pageSmall}
 	if v.offsetPages {
 		pages = append(pages, pageOffset)
 	}
-	fields := []string{levelNone, fieldsAttributes}
+	include := []string{levelNone, includeCreator}
+	if len(v.userFields) > 0 {
+		include = append(include, includeUserFields)
+	}
+	fields := []string{levelNone}
+	if len(v.stageAttrs) > 0 {
+		fields = append(fields, fieldsAttributes)
+	}
 	if len(v.stageRels) > 0 {
 		fields = append(fields, fieldsRelationship)
 	}
@@ -82,7 +95,7 @@ func (v vocabulary) factors() []factor {
 		{"second filter", second},
 		{"sort", []string{levelNone, sortAsc, sortDesc, sortSeveral}},
 		{"page", pages},
-		{"include", []string{levelNone, includeCreator, includeUserFields}},
+		{"include", include},
 		{"fields", fields},
 		{"count", []string{countFalse, countTrue}},
 	}

@@ -43,9 +43,11 @@ func TestCoveringArrayCoversEveryPair(t *testing.T) {
 
 // The factors offer only the forms and pages the spec lists.
 func TestFactorsFollowTheSpec(t *testing.T) {
-	full := vocabulary{nullTests: true, newSyntax: true, offsetPages: true, comparisons: map[string][]string{"order": {"gte"}},
-		anyOf: map[string]bool{"name": true}, stageRels: []string{"creator"}}
-	bare := vocabulary{comparisons: map[string][]string{}, anyOf: map[string]bool{}}
+	kinds := map[string]kind{"name": kindString, "order": kindInt}
+	full := vocabulary{kinds: kinds, nullTests: true, newSyntax: true, offsetPages: true, comparisons: map[string][]string{"order": {"gte"}},
+		anyOf: map[string]bool{"name": true}, stageAttrs: []string{"name"}, stageRels: []string{"creator"}, userFields: []string{"email"}}
+	bare := vocabulary{kinds: kinds, comparisons: map[string][]string{}, anyOf: map[string]bool{}, stageAttrs: []string{"name"}, userFields: []string{"email"}}
+	nothing := vocabulary{kinds: map[string]kind{"name": kindString}}
 	levels := func(v vocabulary) int {
 		n := 0
 		for _, f := range v.factors() {
@@ -58,5 +60,8 @@ func TestFactorsFollowTheSpec(t *testing.T) {
 	}
 	if got, want := levels(bare), 6+2+4+3+3+2+2; got != want {
 		t.Errorf("a spec with only the classic forms offers %d levels, want %d", got, want)
+	}
+	if got, want := levels(nothing), 6+1+4+3+2+1+2; got != want {
+		t.Errorf("a spec with one filterable member, no fieldsets and no user attributes offers %d levels, want %d", got, want)
 	}
 }
