@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oppstages/oppstages"
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // The forms the real API, a Rails application, is inferred to let through, each answered
@@ -181,7 +182,7 @@ func checkAPIRoot(ctx context.Context, s *session) error {
 		}
 	}
 	if len(refused) > 0 {
-		return s.guessDoesNotHold("getApiRoot", "that the API root answers a valid token with a 2xx", refused)
+		return s.guessDoesNotHold(oppstages.OpGetAPIRoot, "that the API root answers a valid token with a 2xx", refused)
 	}
 	return nil
 }
@@ -314,7 +315,7 @@ func checkJSONMediaType(ctx context.Context, s *session) error {
 				return err
 			}
 			if !pointsAt(rep, "/data/attributes/name") {
-				return fmt.Errorf("%s: no error points at /data/attributes/name: %s", what, clip(string(rep.body), 400))
+				return fmt.Errorf("%s: no error points at /data/attributes/name: %s", what, clip.To(string(rep.body), 400))
 			}
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // answerChecks are the checks of answers rather than of one operation: the rate-limit
@@ -14,8 +16,9 @@ import (
 func answerChecks() []check {
 	return []check{
 		{name: "errors/rate-limited", run: checkRateLimited},
+		{name: "errors/maintenance", run: checkMaintenance},
 		{name: "links/absolute", run: checkLinksAbsolute},
-		{name: "links/self-resolves", run: checkSelfResolves},
+		{name: "links/followed", run: checkLinksFollowed},
 	}
 }
 
@@ -26,9 +29,12 @@ func (s skipped) Error() string { return "skipped: " + s.reason }
 
 // checkRateLimited asks for the 429 answer with Prefer: code=429, as a mock or Prism
 // understands it, and checks that it tells a client when to come back: Retry-After and the
-// X-RateLimit-* trio as non-negative integers, no requests remaining, and the
-// rateLimitExceeded error. A target that ignores Prefer (the real API) is skipped: a real
-// 429 cannot be provoked without spending the token's budget.
+// X-RateLimit-* trio as non-negative integers, no requests remaining, the
+// rateLimitExceeded error, and one moment to come back at: Retry-After seconds after the
+// answer is X-RateLimit-Reset, and the vendor's detail ("You have exceeded your permitted
+// rate limit of 10,000; please try again at 2017-01-01T00:00:00.") names that limit and
+// that moment, when it is in that form. A target that ignores Prefer (the real API) is
+// skipped: a real 429 cannot be provoked without spending the token's budget.
 func checkRateLimited(ctx context.Context, s *session) error {
 	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1",
 		header: http.Header{"Prefer": {"code=429"}}})
@@ -47,22 +53,104 @@ func checkRateLimited(ctx context.Context, s *session) error {
 		problems = append(problems, Problem{Message: "the 429 answer does not tell a client when to retry: " + fmt.Sprintf(format, args...),
 			Inferred: inferred, InferredReason: reason})
 	}
+	values := map[string]int64{}
 	for _, name := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
 		v := rep.header.Get(name)
-		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
 			add(name, "%s is %q, want a non-negative integer", name, v)
+			continue
 		}
+		values[name] = n
 	}
 	if v := rep.header.Get("X-RateLimit-Remaining"); v != "" && v != "0" {
 		add("X-RateLimit-Remaining", "X-RateLimit-Remaining is %s on a 429, want 0", v)
 	}
-	if id := rep.firstErrorID(); id != "rateLimitExceeded" {
-		add("", "the 429 body's first error id is %q, want rateLimitExceeded", id)
+	wait, okWait := values["Retry-After"]
+	reset, okReset := values["X-RateLimit-Reset"]
+	if okWait && okReset {
+		if problem := retryProblem(wait, reset, rep.sent, rep.received); problem != "" {
+			add("Retry-After", "%s", problem)
+		}
 	}
-	if len(problems) > 0 {
-		return problems
+	if limit, ok := values["X-RateLimit-Limit"]; ok && okReset {
+		for _, e := range rep.errorObjects() {
+			if problem := rateLimitDetailProblem(e.detail, limit, reset); problem != "" {
+				add("X-RateLimit-Reset", "%s", problem)
+			}
+		}
 	}
-	return nil
+	problems = append(problems, s.identity(rep, "GET with Prefer: code=429", errorRateLimited)...)
+	return problems.orNil()
+}
+
+// checkMaintenance asks for the 503 answer with Prefer: code=503, as checkRateLimited asks
+// for the 429, and checks that it is the vendor's scheduled maintenance with a Retry-After
+// in seconds. A target that ignores Prefer is skipped.
+func checkMaintenance(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1",
+		header: http.Header{"Prefer": {"code=503"}}})
+	if err != nil {
+		return err
+	}
+	if rep.status >= 200 && rep.status < 300 {
+		return skipped{fmt.Sprintf("the target answered %d to Prefer: code=503, so it does not honour Prefer and its 503 answer cannot be provoked", rep.status)}
+	}
+	problems := s.identity(rep, "GET with Prefer: code=503", errorMaintenance)
+	if v := rep.header.Get("Retry-After"); rep.status == http.StatusServiceUnavailable && !isSeconds(v) {
+		inferred, reason := s.guessed(rep, "Retry-After")
+		problems = append(problems, Problem{Message: fmt.Sprintf("the 503 answer's Retry-After is %q, want seconds to wait", v), Inferred: inferred, InferredReason: reason})
+	}
+	return problems.orNil()
+}
+
+// isSeconds reports whether v is a non-negative integer in digits.
+func isSeconds(v string) bool {
+	_, ok := unsignedInteger([]string{v})
+	return ok
+}
+
+// retryProblem says how Retry-After (delta seconds) and X-RateLimit-Reset (Unix seconds)
+// of an answer sent for at sent and read at received disagree, or "" when they name the
+// same moment: the target's clock when it answered, reset minus the wait, is within
+// clockSkew of the suite's.
+func retryProblem(wait, reset int64, sent, received time.Time) string {
+	answered := time.Unix(reset-wait, 0)
+	if answered.Before(sent.Add(-clockSkew-time.Second)) || answered.After(received.Add(clockSkew+time.Second)) {
+		return fmt.Sprintf("Retry-After %d and X-RateLimit-Reset %d (%s) name different moments: waiting %ds from the answer ends at %s",
+			wait, reset, time.Unix(reset, 0).UTC().Format(time.RFC3339), wait, received.Add(time.Duration(wait)*time.Second).UTC().Format(time.RFC3339))
+	}
+	return ""
+}
+
+// vendorRateLimitDetail is the vendor's 429 detail: the limit and the moment to come back.
+var vendorRateLimitDetail = regexp.MustCompile(`permitted rate limit of ([0-9,]+); please try again at ([0-9T:.Z+-]+?)\.?$`)
+
+// rateLimitDetailProblem says how a 429 detail in the vendor's form disagrees with the
+// X-RateLimit-Limit and X-RateLimit-Reset of its answer, or "" when it agrees or is in
+// another form. A time without a zone is read as UTC.
+func rateLimitDetailProblem(detail string, limit, reset int64) string {
+	m := vendorRateLimitDetail.FindStringSubmatch(detail)
+	if m == nil {
+		return ""
+	}
+	if named, err := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64); err == nil && named != limit {
+		return fmt.Sprintf("the detail %q names a limit of %d, X-RateLimit-Limit says %d", detail, named, limit)
+	}
+	var at time.Time
+	var err error
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05"} {
+		if at, err = time.Parse(layout, m[2]); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("the detail %q names no time a client can read: %v", detail, err)
+	}
+	if d := at.Sub(time.Unix(reset, 0)); d < -time.Second || d > time.Second {
+		return fmt.Sprintf("the detail %q says to come back at %s, X-RateLimit-Reset %d says %s", detail, at.UTC().Format(time.RFC3339), reset, time.Unix(reset, 0).UTC().Format(time.RFC3339))
+	}
+	return ""
 }
 
 // checkLinksAbsolute fetches one document of every kind a read returns (a middle page,
@@ -92,52 +180,6 @@ func checkLinksAbsolute(ctx context.Context, s *session) error {
 	if id, ok := creatorOf(first[0]); ok {
 		if _, err := s.get(ctx, fmt.Sprintf("/users/%d", id)); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// checkSelfResolves follows links.self of every stage on a page and of every included
-// user: each must answer 200 with the same resource.
-func checkSelfResolves(ctx context.Context, s *session) error {
-	page, rep, err := s.page(ctx, "/opportunityStages?page%5Bsize%5D=5&include=creator")
-	if err != nil {
-		return err
-	}
-	if len(page) == 0 {
-		return emptyTarget()
-	}
-	recs := page
-	included, _ := rep.doc["included"].([]any)
-	for _, v := range included {
-		u, err := asResource(v)
-		if err != nil {
-			return err
-		}
-		recs = append(recs, u)
-	}
-	for _, r := range recs {
-		self, _ := r.Links["self"].(string)
-		if self == "" {
-			return fmt.Errorf("%s %d has no links.self", r.Type, r.ID)
-		}
-		if reason := s.notOnTarget(self); reason != "" {
-			return fmt.Errorf("%s %d: links.self %s", r.Type, r.ID, reason)
-		}
-		path, err := s.relative(self)
-		if err != nil {
-			return err
-		}
-		one, err := s.get(ctx, path)
-		if err != nil {
-			return fmt.Errorf("links.self of %s %d does not resolve: %w", r.Type, r.ID, err)
-		}
-		got, err := one.one()
-		if err != nil {
-			return err
-		}
-		if got.Type != r.Type || got.ID != r.ID {
-			return fmt.Errorf("links.self of %s %d leads to %s %d", r.Type, r.ID, got.Type, got.ID)
 		}
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 const vnd = "application/vnd.api+json"
@@ -29,7 +31,16 @@ func (s *session) create(ctx context.Context, body string) (resource, error) {
 	if err := expectStatus(rep, http.StatusCreated, "POST /opportunityStages"); err != nil {
 		return resource{}, err
 	}
-	return rep.one()
+	r, err := rep.one()
+	if err != nil {
+		return resource{}, err
+	}
+	// JSON:API 1.0, Creating Resources: a Location header must match the new record's
+	// links.self.
+	if at, self := rep.header.Get("Location"), r.Links["self"]; at != "" && self != nil && at != self {
+		return resource{}, fmt.Errorf("POST /opportunityStages -> 201 has Location %q, but the new record's links.self is %q", at, self)
+	}
+	return r, nil
 }
 
 func (s *session) fetch(ctx context.Context, id int64) (resource, error) {
@@ -174,7 +185,24 @@ func checkWrongMediaType(ctx context.Context, s *session) error {
 	if r, err := rep.one(); err == nil && rep.status < 300 {
 		s.track(r.ID)
 	}
-	return expectStatus(rep, http.StatusUnsupportedMediaType, "POST as text/plain")
+	if err := expectStatus(rep, http.StatusUnsupportedMediaType, "POST as text/plain"); err != nil {
+		return err
+	}
+	return s.identity(rep, "POST as text/plain", errorUnsupportedMediaType).orNil()
+}
+
+// checkUnknownAttribute creates a stage with an attribute the type does not have: the
+// vendor refuses it with its error for an unknown attribute, and creates nothing.
+func checkUnknownAttribute(ctx context.Context, s *session) error {
+	rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages",
+		body: validBody(map[string]any{"name": "Unknown attribute", "stageType": "open"}), contentType: vnd})
+	if err != nil {
+		return err
+	}
+	if r, err := rep.one(); err == nil && rep.status < 300 {
+		s.track(r.ID)
+	}
+	return s.identity(rep, "POST with the attribute stageType", errorUnknownAttribute).orNil()
 }
 
 func checkOverLongName(ctx context.Context, s *session) error {
@@ -189,10 +217,10 @@ func checkOverLongName(ctx context.Context, s *session) error {
 	if err := expectStatus(rep, http.StatusUnprocessableEntity, "POST a 256-character name"); err != nil {
 		return err
 	}
-	if pointsAt(rep, "/data/attributes/name") {
-		return nil
+	if !pointsAt(rep, "/data/attributes/name") {
+		return fmt.Errorf("no error points at /data/attributes/name: %s", clip.To(string(rep.body), 400))
 	}
-	return fmt.Errorf("no error points at /data/attributes/name: %s", clip(string(rep.body), 400))
+	return s.identity(rep, "POST a 256-character name", errorValidation).orNil()
 }
 
 // generatedCount is how many bodies each generated check sends.
@@ -244,14 +272,14 @@ func checkGeneratedInvalid(ctx context.Context, s *session) error {
 		}
 		rep, err := s.do(ctx, request{method: http.MethodPost, path: "/opportunityStages", body: bad.body, contentType: vnd})
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v; body sent: %s", bad.what, err, clip(bad.body, 200)))
+			problems = append(problems, fmt.Sprintf("%s: %v; body sent: %s", bad.what, err, clip.To(bad.body, 200)))
 			continue
 		}
 		if rep.status < 400 || rep.status >= 500 {
 			if r, err := rep.one(); err == nil && rep.status < 300 {
 				s.track(r.ID)
 			}
-			problems = append(problems, fmt.Sprintf("%s: status %d, want 4xx; body sent: %s", bad.what, rep.status, clip(bad.body, 200)))
+			problems = append(problems, fmt.Sprintf("%s: status %d, want 4xx; body sent: %s", bad.what, rep.status, clip.To(bad.body, 200)))
 		}
 	}
 	if len(problems) > 0 {

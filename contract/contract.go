@@ -40,11 +40,13 @@ type Config struct {
 	Mode Mode
 	// Run, when set, is a regular expression; only checks whose names match run.
 	Run string
-	// Seed drives the generated request bodies and list queries; the same seed against
-	// the same data sends the same requests.
+	// Seed drives the values of the generated request bodies and list queries; the same
+	// seed against the same data sends the same requests. Which list parameters meet does
+	// not depend on it: every pair of their levels is drawn on every seed.
 	Seed uint64
-	// Cases is how many generated list queries the property checks walk; 0 means
-	// DefaultCases. More cases dig deeper.
+	// Cases is how many generated list queries the property checks walk, at least one per
+	// row of the pairwise covering array whatever it says; 0 means DefaultCases. More
+	// cases dig deeper.
 	Cases int
 	// Client sends the requests; nil means a client with a 30-second timeout.
 	Client *http.Client
@@ -136,6 +138,9 @@ type Report struct {
 	Skipped   int           `json:"skipped"`
 	Leftovers []string      `json:"leftovers,omitempty"`
 	Duration  time.Duration `json:"durationNs"`
+	// Coverage is how many pairs of list-parameter levels the property checks' walks drew,
+	// of all the spec offers: all of them whenever the property checks ran to the end.
+	Coverage Coverage `json:"pairwiseCoverage"`
 }
 
 // OK reports whether every check passed and nothing was left behind.
@@ -152,6 +157,15 @@ var (
 // Run checks the target. The error is for a run that could not start (bad config, a
 // target that cannot be reached); failed checks are in the report.
 func Run(ctx context.Context, cfg Config) (Report, error) {
+	return run(ctx, cfg, nil)
+}
+
+// around runs one check, by calling check, inside whatever the caller needs (Test: a
+// subtest), and returns its result; ran is false when it chose not to run the check.
+type around func(name string, check func() Result) (res Result, ran bool)
+
+// run is Run with each check inside wrap; nil runs every check as it is.
+func run(ctx context.Context, cfg Config, wrap around) (Report, error) {
 	start := time.Now()
 	s, err := newSession(cfg)
 	if err != nil {
@@ -174,7 +188,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		res := s.runCheck(ctx, c)
+		res, ran := Result{}, true
+		if wrap == nil {
+			res = s.runCheck(ctx, c)
+		} else {
+			res, ran = wrap(c.name, func() Result { return s.runCheck(ctx, c) })
+		}
+		if !ran {
+			continue
+		}
 		report.Results = append(report.Results, res)
 		switch res.Verdict {
 		case Skip:
@@ -191,17 +213,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			cfg.Progress(res)
 		}
 	}
+	report.Coverage = s.coverage()
 	// Checks recover their own panics, so clean-up always runs, also after a cancel.
 	report.Leftovers = s.cleanup()
 	report.Duration = time.Since(start)
 	return report, nil
-}
-
-// check is one named check.
-type check struct {
-	name   string
-	writes bool // needs Full mode
-	run    func(ctx context.Context, s *session) error
 }
 
 // loadSpec loads the spec to check against, and the name messages give it. The servers
@@ -260,6 +276,7 @@ func newSession(cfg Config) (*session, error) {
 		client:    client,
 		api:       apiRoot(cfg.Target, basePath),
 		created:   map[int64]bool{},
+		made:      map[int64]bool{},
 	}, nil
 }
 

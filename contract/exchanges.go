@@ -7,12 +7,22 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The protocol checks look at every exchange of the run, whichever check sent it: the
-// media type is exactly JSON:API's, and the rate-limit headers are integers whose
-// remaining budget never rises inside one window (and falls with every request in full
-// mode, where no other client shares the token).
+// media type is exactly JSON:API's (the gateway's 401, exactly application/json), and the rate-limit headers say something that can be
+// true: integers, no more remaining than the limit, a reset inside the vendor's one-hour
+// window ahead of the suite's clock, and along the run's requests with its token one
+// limit, a reset that never goes back and a remaining budget that falls with every request
+// inside one window (another client of the token only makes it fall faster).
+
+// rateWindow is the vendor's rate-limit window: 10,000 requests per one-hour period.
+const rateWindow = time.Hour
+
+// clockSkew is how far the target's clock may stand from the suite's before a time the
+// target names is judged wrong.
+const clockSkew = 5 * time.Minute
 
 // rateLimitHeaders are the headers every response carries.
 var rateLimitHeaders = []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
@@ -22,13 +32,14 @@ type exchangeLog struct {
 	seen        []Exchange // every exchange observed, which the protocol checks judge
 	contentType findings
 	rateLimit   findings
-	last        *budget // the previous answer to a request with the run's token
+	identity    findings // error answers against the vendor's identities
+	last        *budget  // the previous answer to a request with the run's token
 }
 
 // budget is one answer's rate-limit state.
 type budget struct {
-	remaining, reset int64
-	what             string
+	limit, remaining, reset int64
+	what                    string
 }
 
 // findings counts the exchanges that show a problem and keeps the first few, apart for
@@ -108,14 +119,19 @@ func (s *session) observe(req request, rep *reply, guessed func(header string) (
 	l.seen = append(l.seen, rep.exchange)
 	what := fmt.Sprintf("%s %s -> %d", req.method, readable(req.shown()), rep.status)
 	// 204 has no body; 401 is the gateway's own plain JSON, as openapi.yaml documents.
-	if rep.status != http.StatusNoContent && rep.status != http.StatusUnauthorized {
-		if got := rep.header.Values("Content-Type"); len(got) != 1 || got[0] != vnd {
+	want := vnd
+	if rep.status == http.StatusUnauthorized {
+		want = "application/json"
+	}
+	if rep.status != http.StatusNoContent {
+		if got := rep.header.Values("Content-Type"); len(got) != 1 || got[0] != want {
 			media := exchangeFindings{what: what}
 			inferred, reason := guessed("")
-			media.add(inferred, reason, "Content-Type %q, want exactly %q", strings.Join(got, ", "), vnd)
+			media.add(inferred, reason, "Content-Type %q, want exactly %q", strings.Join(got, ", "), want)
 			l.contentType.add(media)
 		}
 	}
+	l.identity.add(identityFindings(what, rep))
 	limits := exchangeFindings{what: what}
 	defer func() { l.rateLimit.add(limits) }()
 	values := make([]int64, len(rateLimitHeaders))
@@ -130,22 +146,57 @@ func (s *session) observe(req request, rep *reply, guessed func(header string) (
 		}
 		values[i] = n
 	}
-	// An answer asked for with Prefer (errors/rate-limited's 429) describes a pretend
-	// budget, not the token's, so it does not take part in the budget's course.
-	if req.noToken || !whole || req.header.Get("Prefer") != "" {
+	if !whole {
 		return
 	}
-	now := &budget{remaining: values[1], reset: values[2], what: what}
-	if prev := l.last; prev != nil && prev.reset == now.reset {
+	limit, remaining, reset := values[0], values[1], values[2]
+	if remaining > limit {
 		inferred, reason := guessed("X-RateLimit-Remaining")
+		limits.add(inferred, reason, "X-RateLimit-Remaining %d exceeds X-RateLimit-Limit %d", remaining, limit)
+	}
+	if problem := resetProblem(reset, rep.sent, rep.received); problem != "" {
+		inferred, reason := guessed("X-RateLimit-Reset")
+		limits.add(inferred, reason, "%s", problem)
+	}
+	// An answer asked for with Prefer (errors/rate-limited's 429) describes a pretend
+	// budget, not the token's, so it does not take part in the budget's course.
+	if req.noToken || req.header.Get("Prefer") != "" {
+		return
+	}
+	now := &budget{limit: limit, remaining: remaining, reset: reset, what: what}
+	if prev := l.last; prev != nil {
 		switch {
+		case now.limit != prev.limit:
+			inferred, reason := guessed("X-RateLimit-Limit")
+			limits.add(inferred, reason, "X-RateLimit-Limit changed from %d (%s) to %d for the same token", prev.limit, prev.what, now.limit)
+		case now.reset < prev.reset:
+			inferred, reason := guessed("X-RateLimit-Reset")
+			limits.add(inferred, reason, "X-RateLimit-Reset went back from %d (%s) to %d: a window cannot end before the one before it", prev.reset, prev.what, now.reset)
+		case now.reset > prev.reset:
 		case now.remaining > prev.remaining:
+			inferred, reason := guessed("X-RateLimit-Remaining")
 			limits.add(inferred, reason, "X-RateLimit-Remaining rose from %d (%s) to %d inside one window", prev.remaining, prev.what, now.remaining)
-		case s.mode == Full && now.remaining == prev.remaining && now.remaining > 0:
-			limits.add(inferred, reason, "X-RateLimit-Remaining stayed at %d since %s; in full mode each request must spend one", now.remaining, prev.what)
+		case now.remaining == prev.remaining && now.remaining > 0:
+			inferred, reason := guessed("X-RateLimit-Remaining")
+			limits.add(inferred, reason, "X-RateLimit-Remaining stayed at %d since %s inside one window; each request with the token spends one", now.remaining, prev.what)
 		}
 	}
 	l.last = now
+}
+
+// resetProblem says what is wrong with X-RateLimit-Reset, in Unix seconds, for an answer
+// the suite sent for at sent and read at received, or "" when it can be true: the window
+// it ends is the current one, so it ends after the answer came (give or take clockSkew)
+// and at most the vendor's one-hour window later.
+func resetProblem(reset int64, sent, received time.Time) string {
+	at := time.Unix(reset, 0).UTC()
+	switch {
+	case at.Before(sent.Add(-clockSkew)):
+		return fmt.Sprintf("X-RateLimit-Reset %d is %s, %s before the request was sent: the current window cannot have ended", reset, at.Format(time.RFC3339), sent.Sub(at).Round(time.Second))
+	case at.After(received.Add(rateWindow + clockSkew)):
+		return fmt.Sprintf("X-RateLimit-Reset %d is %s, %s after the answer came: more than the one-hour window ahead", reset, at.Format(time.RFC3339), at.Sub(received).Round(time.Second))
+	}
+	return ""
 }
 
 // unsignedInteger reads a header that must be one non-negative integer in digits.
@@ -162,14 +213,21 @@ func protocolChecks() []check {
 	return []check{
 		{name: "protocol/content-type", run: checkContentType},
 		{name: "protocol/rate-limit", run: checkRateLimit},
+		{name: "protocol/error-identity", run: checkErrorIdentity},
 	}
 }
 
-// sample sends a few exchanges of the check's own (a page, a record, a bad parameter, an
-// unknown route), so that a protocol check has answers to look at when it runs alone.
+// sample sends a few exchanges of the check's own (a page, a bad parameter, an unknown
+// route, a request without a token), so that a protocol check has answers to look at when
+// it runs alone.
 func sample(ctx context.Context, s *session) error {
-	for _, path := range []string{"/opportunityStages?page%5Bsize%5D=2", "/opportunityStages?sort=notAnAttribute", "/opportunityStagez"} {
-		if _, err := s.do(ctx, request{method: http.MethodGet, path: path}); err != nil {
+	for _, req := range []request{
+		{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=2"},
+		{method: http.MethodGet, path: "/opportunityStages?sort=notAnAttribute"},
+		{method: http.MethodGet, path: "/opportunityStagez"},
+		{method: http.MethodGet, path: "/opportunityStages?page%5Bsize%5D=1", noToken: true},
+	} {
+		if _, err := s.do(ctx, req); err != nil {
 			return err
 		}
 	}
@@ -188,6 +246,13 @@ func checkRateLimit(ctx context.Context, s *session) error {
 		return err
 	}
 	return s.judgeExchanges(s.exchanges.rateLimit, "rate-limit headers wrong")
+}
+
+func checkErrorIdentity(ctx context.Context, s *session) error {
+	if err := sample(ctx, s); err != nil {
+		return err
+	}
+	return s.judgeExchanges(s.exchanges.identity, "errors with another identity than the vendor's")
 }
 
 // judgeExchanges is the verdict of a protocol check over every exchange of the run so

@@ -9,13 +9,15 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oppstages/oppstages"
 )
 
 // attributeSchema finds the attributes schema of the create operation's request body.
 func (s *session) attributeSchema() (*openapi3.Schema, error) {
 	for _, item := range s.doc.Paths.Map() {
 		op := item.Post
-		if op == nil || op.OperationID != "createOpportunityStage" || op.RequestBody == nil {
+		if op == nil || op.OperationID != oppstages.OpCreateOpportunityStage || op.RequestBody == nil {
 			continue
 		}
 		for _, mt := range op.RequestBody.Value.Content {

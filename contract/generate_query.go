@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oppstages/oppstages"
 )
 
 // vocabulary is what the spec says a list query may name.
@@ -24,6 +26,8 @@ type vocabulary struct {
 	nullTests   bool                // the list operation describes __null__ and __notnull__
 	offsetPages bool                // the spec lists page[offset] and page[limit]
 	sortable    []string
+	stageAttrs  []string // attribute names of a stage
+	stageRels   []string // relationship names of a stage
 	stageFields []string // attribute and relationship names of a stage
 	userFields  []string // attribute names of a user
 	defaultSize int      // page[size] when none is sent
@@ -39,11 +43,13 @@ func (s *session) vocabulary() (vocabulary, error) {
 		return v, errors.New("the spec has no OpportunityStage or User schema")
 	}
 	attrs := members(stage.Value, "attributes")
-	v.stageFields = append(slices.Sorted(maps.Keys(attrs)), slices.Sorted(maps.Keys(members(stage.Value, "relationships")))...)
+	v.stageAttrs = slices.Sorted(maps.Keys(attrs))
+	v.stageRels = slices.Sorted(maps.Keys(members(stage.Value, "relationships")))
+	v.stageFields = append(slices.Clone(v.stageAttrs), v.stageRels...)
 	v.userFields = slices.Sorted(maps.Keys(members(user.Value, "attributes")))
 	var list *openapi3.Operation
 	for _, item := range s.doc.Paths.Map() {
-		if item.Get != nil && item.Get.OperationID == "listOpportunityStages" {
+		if item.Get != nil && item.Get.OperationID == oppstages.OpListOpportunityStages {
 			list = item.Get
 		}
 	}
@@ -116,18 +122,18 @@ func members(schema *openapi3.Schema, prop string) openapi3.Schemas {
 type queryGen struct {
 	rng         *rand.Rand
 	vocab       vocabulary
+	oracle      *oracle             // what a filter selects, for values that must select differently
 	attrs       []string            // filterable members, sorted
 	values      map[string][]string // values records hold, as classic filters can write them
 	wholeValues map[string][]string // values records hold, as filter[attr][] takes them whole
-	drawn       int
 }
 
-func newQueryGen(seed uint64, vocab vocabulary, stages []resource) *queryGen {
-	g := &queryGen{rng: rand.New(rand.NewPCG(seed, 31)), vocab: vocab, values: map[string][]string{}, wholeValues: map[string][]string{}}
+func newQueryGen(seed uint64, vocab vocabulary, o *oracle) *queryGen {
+	g := &queryGen{rng: rand.New(rand.NewPCG(seed, 31)), vocab: vocab, oracle: o, values: map[string][]string{}, wholeValues: map[string][]string{}}
 	g.attrs = slices.Sorted(maps.Keys(vocab.kinds))
 	for _, attr := range g.attrs {
 		seen := map[string]bool{}
-		for _, r := range stages {
+		for _, r := range o.stages {
 			if raw, ok := literal(vocab.kinds[attr], r.value(attr)); ok && !seen[raw] {
 				seen[raw] = true
 				g.values[attr] = append(g.values[attr], raw)
@@ -155,38 +161,184 @@ func literal(k kind, v any) (string, bool) {
 	return "", false
 }
 
-// query draws one list query. The first of a run selects every record and asks for
-// every extra (include, count), so that each run walks the whole data at least once.
-func (g *queryGen) query() listQuery {
-	var q listQuery
-	g.drawn++
-	filters := g.weighted(2, 4, 2, 1)
-	if g.drawn == 1 {
-		filters = 0
+// planned is one generated list query, the page it is walked with, and the level of each
+// factor it was made from.
+type planned struct {
+	q      listQuery
+	size   int  // page[size] or page[limit]; 0 for the server's default
+	offset bool // deprecated offset pages
+	row    []int
+}
+
+// plan is the run's generated queries: one for each row of the covering array of the
+// vocabulary's factors, then queries of levels the seed draws, up to cases in all. The seed
+// picks every value, never which levels meet.
+func (g *queryGen) plan(cases int) []planned {
+	fs := g.vocab.factors()
+	rows := coveringArray(sizes(fs))
+	for len(rows) < cases {
+		row := make([]int, len(fs))
+		for i, f := range fs {
+			row[i] = g.rng.IntN(len(f.levels))
+		}
+		rows = append(rows, row)
 	}
-	for _, attr := range g.pick(g.attrs, filters) {
-		q.filters = append(q.filters, g.filters(attr, &q)...)
+	out := make([]planned, len(rows))
+	for i, row := range rows {
+		out[i] = g.fromRow(fs, row)
 	}
-	if g.vocab.newSyntax && g.rng.IntN(8) == 0 {
-		q.newSyntax = true // harmless beside classic filters
+	return out
+}
+
+// fromRow makes the query of one row, drawing its values.
+func (g *queryGen) fromRow(fs []factor, row []int) planned {
+	p := planned{row: row}
+	level := map[string]string{}
+	for i, f := range fs {
+		level[f.name] = f.levels[row[i]]
 	}
-	for _, attr := range g.shuffled(g.vocab.sortable, g.weighted(2, 3, 3, 1)) {
-		q.sort = append(q.sort, sortKey{attr: attr, desc: g.rng.IntN(2) == 0})
+	q := &p.q
+	first := ""
+	if form := level["filter"]; form != levelNone {
+		first = g.attrFor(form)
+		q.filters = append(q.filters, g.ofForm(form, first, q)...)
 	}
-	if g.rng.IntN(4) == 0 {
-		q.fields = g.pick(g.vocab.stageFields, 1+g.rng.IntN(len(g.vocab.stageFields)))
+	if second := level["second filter"]; second != levelNone {
+		others := slices.DeleteFunc(slices.Clone(g.attrs), func(a string) bool { return a == first })
+		q.filters = append(q.filters, g.classic(others[g.rng.IntN(len(others))]))
+		q.newSyntax = q.newSyntax || second == secondWithNewFlag
 	}
-	if g.rng.IntN(3) == 0 {
-		q.include = true
-		if g.rng.IntN(2) == 0 {
-			q.userFields = g.pick(g.vocab.userFields, 1+g.rng.IntN(len(g.vocab.userFields)))
+	switch level["sort"] {
+	case sortAsc, sortDesc:
+		q.sort = []sortKey{{attr: g.vocab.sortable[g.rng.IntN(len(g.vocab.sortable))], desc: level["sort"] == sortDesc}}
+	case sortSeveral:
+		for _, attr := range g.shuffled(g.vocab.sortable, 2+g.rng.IntN(2)) {
+			q.sort = append(q.sort, sortKey{attr: attr, desc: g.rng.IntN(2) == 0})
 		}
 	}
-	q.count = g.rng.IntN(2) == 0
-	if g.drawn == 1 {
-		q.include, q.count = true, true
+	switch level["page"] {
+	case pageOne:
+		p.size = 1
+	case pageSmall:
+		p.size = 2 + g.rng.IntN(2)
+	case pageOffset:
+		p.size, p.offset = 1+g.rng.IntN(3), true
 	}
-	return q
+	switch level["include"] {
+	case includeCreator:
+		q.include = true
+	case includeUserFields:
+		q.include = true
+		q.userFields = g.pick(g.vocab.userFields, 1+g.rng.IntN(len(g.vocab.userFields)))
+	}
+	switch level["fields"] {
+	case fieldsAttributes:
+		q.fields = g.pick(g.vocab.stageAttrs, 1+g.rng.IntN(len(g.vocab.stageAttrs)))
+	case fieldsRelationship:
+		names := append(g.pick(g.vocab.stageAttrs, g.rng.IntN(len(g.vocab.stageAttrs)+1)), g.pick(g.vocab.stageRels, 1+g.rng.IntN(len(g.vocab.stageRels)))...)
+		q.fields = slices.DeleteFunc(slices.Clone(g.vocab.stageFields), func(f string) bool { return !slices.Contains(names, f) })
+	}
+	q.count = level["count"] == countTrue
+	return p
+}
+
+// attrFor draws a filterable member the filter form applies to.
+func (g *queryGen) attrFor(form string) string {
+	var fit []string
+	for _, attr := range g.attrs {
+		k := g.vocab.kinds[attr]
+		switch form {
+		case formRange, formOpenRange:
+			if k == kindBool {
+				continue
+			}
+		case formComparison, formWindow:
+			if len(g.vocab.comparisons[attr]) == 0 {
+				continue
+			}
+		case formAnyOf:
+			if !g.vocab.anyOf[attr] {
+				continue
+			}
+		}
+		fit = append(fit, attr)
+	}
+	if len(fit) == 0 {
+		fit = g.attrs
+	}
+	return fit[g.rng.IntN(len(fit))]
+}
+
+// ofForm draws the filters on attr of one form.
+func (g *queryGen) ofForm(form, attr string, q *listQuery) []filter {
+	k := g.vocab.kinds[attr]
+	ops := g.vocab.comparisons[attr]
+	switch form {
+	case formExact:
+		return []filter{{attr: attr, value: g.value(attr)}}
+	case formList:
+		if k == kindBool {
+			return []filter{{attr: attr, value: "true,false"}}
+		}
+		vs := []string{g.value(attr), g.value(attr)}
+		if g.rng.IntN(2) == 0 {
+			vs = append(vs, g.value(attr))
+		}
+		return []filter{{attr: attr, value: strings.Join(vs, ",")}}
+	case formRange:
+		lo, hi := g.value(attr), g.value(attr)
+		if g.rng.IntN(8) > 0 && boundAfter(k, lo, hi) {
+			lo, hi = hi, lo
+		}
+		return []filter{{attr: attr, value: lo + ".." + hi}}
+	case formOpenRange:
+		if g.rng.IntN(2) == 0 {
+			return []filter{{attr: attr, value: g.value(attr) + "..inf"}}
+		}
+		return []filter{{attr: attr, value: "neginf.." + g.value(attr)}}
+	case formNull:
+		return []filter{{attr: attr, value: g.either("__null__", "__notnull__")}}
+	case formRepeated:
+		return []filter{g.repeated(attr)}
+	case formComparison:
+		q.newSyntax = true
+		return []filter{{attr: attr, op: ops[g.rng.IntN(len(ops))], value: g.value(attr)}}
+	case formWindow:
+		q.newSyntax = true
+		lo, hi := g.value(attr), g.value(attr)
+		if boundAfter(k, lo, hi) {
+			lo, hi = hi, lo
+		}
+		return []filter{{attr: attr, op: g.either("gte", "gt"), value: lo}, {attr: attr, op: g.either("lte", "lt"), value: hi}}
+	case formAnyOf:
+		q.newSyntax = true
+		f := filter{attr: attr, op: anyOf, value: g.whole(attr)}
+		for range 1 + g.rng.IntN(2) {
+			f.more = append(f.more, g.whole(attr))
+		}
+		return []filter{f}
+	}
+	return nil
+}
+
+// repeated draws filter[attr] sent twice, whose last value counts: the first value is one
+// that selects other records than the last, where a few draws find one, so that a server
+// that reads the first shows it.
+func (g *queryGen) repeated(attr string) filter {
+	f := g.classic(attr)
+	selects := func(value string) []int64 {
+		return ids(g.oracle.expect(listQuery{filters: []filter{{attr: attr, value: value}}}, byteOrder))
+	}
+	last := selects(f.value)
+	earlier := g.classic(attr).value
+	for range 8 {
+		if !slices.Equal(selects(earlier), last) {
+			break
+		}
+		earlier = g.classic(attr).value
+	}
+	f.more = []string{earlier}
+	return f
 }
 
 // weighted draws a number n with probability weights[n]/sum.
@@ -220,47 +372,6 @@ func (g *queryGen) shuffled(from []string, n int) []string {
 		out[i] = from[j]
 	}
 	return out
-}
-
-// filters draws the filters on attr for one query: usually one in the classic form;
-// with newFilterSyntax, sometimes a comparison, a window of two, or an any-of list; a
-// null test; or a classic parameter sent twice, of which the last value counts.
-func (g *queryGen) filters(attr string, q *listQuery) []filter {
-	ops := g.vocab.comparisons[attr]
-	switch g.weighted(12, 2, 2, 2, 1, 1) {
-	case 1:
-		if len(ops) > 0 {
-			q.newSyntax = true
-			return []filter{{attr: attr, op: ops[g.rng.IntN(len(ops))], value: g.value(attr)}}
-		}
-	case 2:
-		if len(ops) > 0 {
-			q.newSyntax = true
-			lo, hi := g.value(attr), g.value(attr)
-			if boundAfter(g.vocab.kinds[attr], lo, hi) {
-				lo, hi = hi, lo
-			}
-			return []filter{{attr: attr, op: g.either("gte", "gt"), value: lo}, {attr: attr, op: g.either("lte", "lt"), value: hi}}
-		}
-	case 3:
-		if g.vocab.anyOf[attr] {
-			q.newSyntax = true
-			f := filter{attr: attr, op: anyOf, value: g.whole(attr)}
-			for range 1 + g.rng.IntN(2) {
-				f.more = append(f.more, g.whole(attr))
-			}
-			return []filter{f}
-		}
-	case 4:
-		if g.vocab.nullTests {
-			return []filter{{attr: attr, value: g.either("__null__", "__notnull__")}}
-		}
-	case 5:
-		f := g.classic(attr)
-		f.more = []string{g.classic(attr).value}
-		return []filter{f}
-	}
-	return []filter{g.classic(attr)}
 }
 
 func (g *queryGen) either(a, b string) string {
@@ -332,7 +443,13 @@ func (g *queryGen) value(attr string) string {
 	if k == kindBool {
 		return strconv.FormatBool(g.rng.IntN(2) == 0)
 	}
-	if len(vs) == 0 {
+	if len(vs) == 0 { // no record holds a value: one of the kind, that selects none
+		switch k {
+		case kindTime:
+			return time.Date(2020+g.rng.IntN(6), 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, g.rng.IntN(365)).Format(time.DateOnly)
+		case kindString:
+			return words[g.rng.IntN(len(words))]
+		}
 		return strconv.Itoa(g.rng.IntN(100))
 	}
 	v := vs[g.rng.IntN(len(vs))]

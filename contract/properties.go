@@ -11,21 +11,20 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
-// The property checks: every list query, generated from the data with the run's seed, is
-// walked to its end at a small page size (1, 2 and 3 in turn) and at the server's
-// default, and each
-// property must hold over each whole walk. A failure names the property, shrinks the
-// query to the smallest one that still breaks it, and shows the ids (-want +got) and the
-// seed.
+// The property checks: every list query, generated from the data with the run's seed so
+// that every pair of list-parameter levels is drawn (pairwise.go), is walked to its end at
+// the page its row asks for (the server's default size, size 1, 2 or 3, or offset pages),
+// and each property must hold over each whole walk. A failure names the property, shrinks
+// the query to the smallest one that still breaks it, and shows the ids (-want +got) and
+// the seed.
 
-// DefaultCases is how many generated queries a run walks when Config.Cases is 0.
+// DefaultCases is how many generated queries a run walks when Config.Cases is 0; a run
+// walks at least one query per row of the covering array, whatever Cases says.
 const DefaultCases = 16
-
-// smallSizes are the small page sizes the generated queries are walked at, one per
-// query in turn; every query is also walked at the server's default size.
-var smallSizes = []int{1, 2, 3}
 
 // maxSmallPages bounds a small-page walk on a large target: its page size grows until the
 // walk takes no more requests than this.
@@ -58,6 +57,7 @@ var properties = []property{
 	{name: "property/count", judge: judgeCount, shows: holdsPages},
 	{name: "property/fields", judge: judgeFields, shows: showsFields},
 	{name: "property/include", judge: judgeInclude, shows: holdsRecords},
+	{name: "property/links-followed", judge: judgeLinksFollowed, shows: holdsRecordsOrLinks},
 	{name: "property/boundaries", boundary: true, judge: judgeRecords},
 }
 
@@ -78,14 +78,19 @@ type walked struct {
 	from   string // where the query came from: "query 7", or a boundary's reason
 	pages  []walkedPage
 	broke  string // why the walk stopped before a last page, if it did
+	// followed are the pages the walk's links other than next led to, fetched once per run
+	// (walkedFollowed), for property/links-followed to judge.
+	followed []Exchange
 }
 
 type walkedPage struct {
 	exchange Exchange
 	path     string
+	broke    string // why the answer is no page: a status other than 200, or no list
 	recs     []resource
 	included []resource
-	links    map[string]string
+	links    map[string]string // the document's links
+	paths    map[string]string // each link as a path below the API root; "" for one that is not
 	meta     map[string]any
 }
 
@@ -124,6 +129,8 @@ type corpus struct {
 	sent   []Exchange // every exchange of a corpus that could not be made
 
 	expected map[expectKey][]resource
+	pages    map[string]*walkedPage // every page fetched for the corpus, by path
+	drawn    *pairSet               // the pairs of levels the walked queries drew
 }
 
 type expectKey struct {
@@ -200,23 +207,20 @@ func (s *session) fillCorpus(ctx context.Context, c *corpus) error {
 	}
 	c.listed = listed
 	c.oracle = newOracle(c.vocab.kinds, stages, users)
-	gen := newQueryGen(s.cfg.Seed, c.vocab, stages)
-	for i := range c.cases {
-		q := gen.query()
-		// Every fourth small walk uses the deprecated offset pages, where the spec has them.
-		offset := c.vocab.offsetPages && i%4 == 3
-		small := smallSizes[i%len(smallSizes)]
-		if n := len(c.expect(q, byteOrder)); n > small*maxSmallPages {
-			small = (n + maxSmallPages - 1) / maxSmallPages
+	gen := newQueryGen(s.cfg.Seed, c.vocab, c.oracle)
+	c.drawn = newPairSet(sizes(c.vocab.factors()))
+	for i, p := range gen.plan(c.cases) {
+		size := p.size
+		if n := len(c.expect(p.q, byteOrder)); size > 0 && n > size*maxSmallPages {
+			size = (n + maxSmallPages - 1) / maxSmallPages
 		}
-		for _, size := range []int{small, 0} {
-			w, err := s.walkQuery(ctx, c, q, size, offset && size > 0)
-			if err != nil {
-				return err
-			}
-			w.from = fmt.Sprintf("query %d", i+1)
-			c.walks = append(c.walks, w)
+		w, err := s.walkQuery(ctx, c, p.q, size, p.offset)
+		if err != nil {
+			return err
 		}
+		w.from = fmt.Sprintf("query %d", i+1)
+		c.walks = append(c.walks, w)
+		c.drawn.add(p.row)
 	}
 	for _, b := range gen.boundaries(stages) {
 		w, err := s.walkQuery(ctx, c, b.q, 0, false)
@@ -265,8 +269,9 @@ func (s *session) listing(ctx context.Context) (stages, users []resource, listed
 	}
 }
 
-// walkQuery walks q from its first page to its end. Only a request that could not be sent
-// is an error; whatever the server answers is kept for the properties to judge.
+// walkQuery walks q from its first page to its end, then follows the links of its pages
+// other than next. Only a request that could not be sent is an error; whatever the server
+// answers is kept for the properties to judge.
 func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size int, offset bool) (*walked, error) {
 	w := &walked{q: q, size: size, offset: offset}
 	limit := len(c.oracle.stages) + 3 // more pages than records means the walk goes round
@@ -275,46 +280,68 @@ func (s *session) walkQuery(ctx context.Context, c *corpus, q listQuery, size in
 	for {
 		if fetched[path] {
 			w.broke = "links.next leads back to a page already fetched: " + readable(path)
-			return w, nil
+			break
 		}
 		fetched[path] = true
-		rep, err := s.do(ctx, request{method: "GET", path: path})
+		p, err := s.fetchPage(ctx, c, path)
 		if err != nil {
 			return nil, err
 		}
-		if rep.status != 200 {
-			w.broke = fmt.Sprintf("GET %s answered %d: %s", readable(path), rep.status, clip(string(rep.body), 300))
-			return w, nil
+		if p.broke != "" {
+			w.broke = p.broke
+			break
 		}
-		p := walkedPage{exchange: rep.exchange, path: path, links: map[string]string{}}
-		if p.recs, err = rep.many(); err != nil {
-			w.broke = fmt.Sprintf("GET %s: %v", readable(path), err)
-			return w, nil
-		}
-		included, _ := rep.doc["included"].([]any)
-		for _, v := range included {
-			if u, err := asResource(v); err == nil {
-				p.included = append(p.included, u)
-			}
-		}
-		for _, name := range linkNames {
-			p.links[name] = rep.link(name)
-		}
-		p.meta, _ = rep.doc["meta"].(map[string]any)
-		w.pages = append(w.pages, p)
+		w.pages = append(w.pages, *p)
 		next := p.links["next"]
 		if next == "" {
-			return w, nil
+			break
 		}
 		if len(w.pages) >= limit {
 			w.broke = fmt.Sprintf("the walk did not end after %d pages", len(w.pages))
-			return w, nil
+			break
 		}
-		if path, err = s.relative(next); err != nil {
+		if path = p.paths["next"]; path == "" {
+			_, err := s.relative(next)
 			w.broke = err.Error()
-			return w, nil
+			break
 		}
 	}
+	return w, s.followWalk(ctx, c, w)
+}
+
+// fetchPage gets one list page and remembers it in the corpus by its path.
+func (s *session) fetchPage(ctx context.Context, c *corpus, path string) (*walkedPage, error) {
+	rep, err := s.do(ctx, request{method: "GET", path: path})
+	if err != nil {
+		return nil, err
+	}
+	p := &walkedPage{exchange: rep.exchange, path: path, links: map[string]string{}, paths: map[string]string{}}
+	if c.pages == nil {
+		c.pages = map[string]*walkedPage{}
+	}
+	c.pages[path] = p
+	if rep.status != 200 {
+		p.broke = fmt.Sprintf("GET %s answered %d: %s", readable(path), rep.status, clip.To(string(rep.body), 300))
+		return p, nil
+	}
+	if p.recs, err = rep.many(); err != nil {
+		p.broke = fmt.Sprintf("GET %s: %v", readable(path), err)
+		return p, nil
+	}
+	included, _ := rep.doc["included"].([]any)
+	for _, v := range included {
+		if u, err := asResource(v); err == nil {
+			p.included = append(p.included, u)
+		}
+	}
+	for _, name := range linkNames {
+		p.links[name] = rep.link(name)
+		if p.links[name] != "" {
+			p.paths[name], _ = s.relative(p.links[name])
+		}
+	}
+	p.meta, _ = rep.doc["meta"].(map[string]any)
+	return p, nil
 }
 
 // violated judges a walk under each collation of names; the property holds when one
@@ -365,6 +392,7 @@ func (p property) check(ctx context.Context, s *session) error {
 		for _, page := range w.pages {
 			evidence = append(evidence, page.exchange)
 		}
+		evidence = append(evidence, w.followed...)
 		if v != nil {
 			broken++
 			if first == nil {

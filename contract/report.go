@@ -11,14 +11,15 @@ import (
 	"github.com/oppstages/oppstages/internal/junit"
 )
 
-// Test runs the suite as part of go test: one subtest per check, failing with the check's
-// diff, also when every problem rests only on a guess (its lines open "inferred: "). A
-// run that cannot start fails the test.
+// Test runs the suite as part of go test: each check runs inside a subtest of its own
+// name, so that -run selects checks ("go test -run '^TestSuite$/seed=1/list/sort'" runs the
+// sort checks alone), failing with the check's diff, also when every problem rests only on
+// a guess (its lines open "inferred: "). A run that cannot start fails the test.
 func Test(t *testing.T, cfg Config) Report {
 	t.Helper()
-	progress := cfg.Progress
-	cfg.Progress = func(res Result) {
-		t.Run(res.Name, func(t *testing.T) {
+	report, err := run(context.Background(), cfg, func(name string, check func() Result) (res Result, ran bool) {
+		t.Run(name, func(t *testing.T) {
+			res, ran = check(), true
 			switch {
 			case res.Skipped:
 				t.Skip(res.SkipReason)
@@ -26,17 +27,15 @@ func Test(t *testing.T, cfg Config) Report {
 				t.Error(res.Failure)
 			}
 		})
-		if progress != nil {
-			progress(res)
-		}
-	}
-	report, err := Run(context.Background(), cfg)
+		return res, ran
+	})
 	if err != nil {
 		t.Fatalf("contract run: %v", err)
 	}
 	for _, left := range report.Leftovers {
 		t.Errorf("left behind: %s", left)
 	}
+	t.Log(report.Coverage)
 	return report
 }
 
@@ -78,10 +77,12 @@ func WriteJSON(w io.Writer, r Report) error {
 	return enc.Encode(r)
 }
 
-// WriteJUnit writes the report as JUnit XML, one test case per check. A check that failed
+// WriteJUnit writes the report as JUnit XML, one test case per check, and the pairwise
+// coverage as the property pairwiseCoverage ("339/339"). A check that failed
 // only on guesses has a failure of type "inferred", its message opening "inferred: ".
 func WriteJUnit(w io.Writer, r Report) error {
-	suite := junit.Suite{Name: "contract " + r.Target, Time: r.Duration.Seconds()}
+	suite := junit.Suite{Name: "contract " + r.Target, Time: r.Duration.Seconds(),
+		Properties: []junit.Property{{Name: "pairwiseCoverage", Value: fmt.Sprintf("%d/%d", r.Coverage.Covered, r.Coverage.Pairs)}}}
 	for _, res := range r.Results {
 		c := junit.Case{Name: res.Name, Classname: "contract", Time: res.Duration.Seconds()}
 		if res.Skipped {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oppstages/oppstages/internal/clip"
 )
 
 // resource is a JSON:API resource object as the suite reads it.
@@ -42,7 +44,7 @@ func asResource(v any) (resource, error) {
 	return r, nil
 }
 
-// data decodes the data member of a document: one resource or a list.
+// one decodes the data member of a document that holds one resource.
 func (rep *reply) one() (resource, error) {
 	if rep.doc == nil {
 		return resource{}, fmt.Errorf("answer %d has no JSON:API document", rep.status)
@@ -50,6 +52,7 @@ func (rep *reply) one() (resource, error) {
 	return asResource(rep.doc["data"])
 }
 
+// many decodes the data member of a document that holds a list of resources.
 func (rep *reply) many() ([]resource, error) {
 	if rep.doc == nil {
 		return nil, fmt.Errorf("answer %d has no JSON:API document", rep.status)
@@ -75,6 +78,30 @@ func (rep *reply) link(name string) string {
 	return s
 }
 
+// apiError is one member of a JSON:API document's errors, as far as the suite reads it.
+type apiError struct {
+	id, title, detail string
+	details           string // the vendor's 415 spells its explanation so
+	status            string // the member status, "" when absent
+}
+
+// errorObjects are the errors of an error document, in order; nil for any other answer.
+func (rep *reply) errorObjects() []apiError {
+	list, _ := rep.doc["errors"].([]any)
+	out := make([]apiError, 0, len(list))
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		var e apiError
+		e.id, _ = m["id"].(string)
+		e.title, _ = m["title"].(string)
+		e.detail, _ = m["detail"].(string)
+		e.details, _ = m["details"].(string)
+		e.status, _ = m["status"].(string)
+		out = append(out, e)
+	}
+	return out
+}
+
 func (rep *reply) firstErrorID() string {
 	errs, _ := rep.doc["errors"].([]any)
 	if len(errs) == 0 {
@@ -87,16 +114,9 @@ func (rep *reply) firstErrorID() string {
 
 func expectStatus(rep *reply, want int, what string) error {
 	if rep.status != want {
-		return fmt.Errorf("%s: status %d, want %d\n%s", what, rep.status, want, clip(string(rep.body), 600))
+		return fmt.Errorf("%s: status %d, want %d\n%s", what, rep.status, want, clip.To(string(rep.body), 600))
 	}
 	return nil
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }
 
 // get sends a GET and requires a 200.

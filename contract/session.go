@@ -30,12 +30,14 @@ type session struct {
 
 	mu      sync.Mutex
 	created map[int64]bool // records made by this run and not yet deleted
+	made    map[int64]bool // every record made by this run, deleted or not
 
 	current *Result   // the check that is running
 	faults  []Problem // contract violations seen by the current check
 
 	corpus    *corpus     // the property checks' oracle and walks, made once
 	exchanges exchangeLog // what the protocol checks keep from every exchange
+	links     linkLedger  // every resource link seen, and what every GET answered
 }
 
 // reply is a received response.
@@ -46,6 +48,9 @@ type reply struct {
 	doc      map[string]any    // the body, when it is a JSON object
 	exchange Exchange          // the request and its status, as reports list it
 	match    *validation.Match // the spec's operation for the request; nil for none
+	// sent and received are the suite's clock when the request went out and when the
+	// answer was read, for judging the times an answer names.
+	sent, received time.Time
 }
 
 // guessed says whether the spec only infers what it says of this answer (header "") or
@@ -111,6 +116,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 		r.Header[k] = vs
 	}
 	r.Header.Set("Accept", jsonapi.MediaType)
+	sent := time.Now()
 	resp, err := s.client.Do(r)
 	if err != nil {
 		s.record(exchange)
@@ -123,7 +129,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s -> %d: read body: %w", req.method, url, resp.StatusCode, err)
 	}
-	rep := &reply{status: resp.StatusCode, header: resp.Header, body: data, exchange: exchange}
+	rep := &reply{status: resp.StatusCode, header: resp.Header, body: data, exchange: exchange, sent: sent, received: time.Now()}
 	if len(data) > 0 {
 		_ = json.Unmarshal(data, &rep.doc)
 	}
@@ -138,6 +144,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 			Inferred: v.Inferred, InferredReason: v.Reason, Source: v.Source, Exchange: &rep.exchange,
 		})
 	}
+	s.remember(req, rep)
 	for _, bad := range s.foreignLinks(rep) {
 		s.faults = append(s.faults, Problem{Message: fmt.Sprintf("%s %s -> %d: %s", req.method, req.shown(), rep.status, bad)})
 	}
@@ -247,6 +254,14 @@ type found []Problem
 
 func (f found) Error() string { return failure(f, "") }
 
+// orNil is f as a check's error: nil when there are no problems.
+func (f found) orNil() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
 // preflight makes sure the target answers at all.
 func (s *session) preflight(ctx context.Context) error {
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api+"/opportunityStages?page%5Bsize%5D=1", nil)
@@ -273,6 +288,7 @@ func (s *session) track(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.created[id] = true
+	s.made[id] = true
 }
 
 func (s *session) forget(id int64) {

@@ -287,9 +287,10 @@ func (v *vendorServer) synthesize(s *openapi3.Schema, uri string, depth int) any
 // rule whose published source openapi.yaml cites (x-source): where the vendor's own
 // document is looser than the facts, the facts win, and the report names them.
 func TestSuiteAgainstTheVendorsDocument(t *testing.T) {
-	cited := 0
+	cited, ran := 0, 0
 	for _, style := range []vendorStyle{everyMember, requiredOnly} {
 		t.Run(style.String(), func(t *testing.T) {
+			ran++
 			vendor := newVendorServer(t, style)
 			srv := httptest.NewServer(vendor)
 			defer srv.Close()
@@ -331,7 +332,7 @@ func TestSuiteAgainstTheVendorsDocument(t *testing.T) {
 			}
 		})
 	}
-	if cited == 0 {
+	if cited == 0 && ran > 0 { // -run may select none of the styles
 		t.Error("no failure rested on a cited rule: the vendor's document is looser than the facts openapi.yaml cites (type, links.self, data), so some must")
 	}
 }

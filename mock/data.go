@@ -23,10 +23,6 @@ import (
 // Len is the number of stages in the default sandbox.
 func (s *Server) Len() int { return s.main.store().Len() }
 
-// Stages is Len under the name it had first, kept for the callers that still use it;
-// new code calls Len.
-func (s *Server) Stages() int { return s.Len() }
-
 // Len is the number of stages the sandbox holds.
 func (h *Sandbox) Len() int { return h.box().store().Len() }
 

@@ -3,8 +3,10 @@
 //
 //	contract -target URL [-token T] [-mode full|readonly] [-run REGEX] [-junit FILE] [-json FILE] [-spec FILE] [-seed N] [-cases N]
 //
-// It prints a line per check and "N passed, N failed" last, followed by how many failures
-// rest only on inferred facts and how many checks were skipped, when any. It exits 0 when
+// It prints a line per check, then how many pairs of list-parameter levels the generated
+// queries drew ("pairwise coverage: 339/339 pairs"), and "N passed, N failed" last,
+// followed by how many failures rest only on inferred facts and how many checks were
+// skipped, when any. It exits 0 when
 // every check passes or is skipped, 1 when any fails (on inferred facts too) or a created
 // record could not be deleted, and 2 when the target cannot be reached or the flags are
 // wrong.
@@ -51,7 +53,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&jsonPath, "json", "", "write a JSON report to this file")
 	fs.StringVar(&specPath, "spec", "", "check against this OpenAPI file instead of the embedded openapi.yaml (only the path of its servers is used)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies and list queries")
-	fs.IntVar(&cfg.Cases, "cases", contract.DefaultCases, "generated list queries the property checks walk; more dig deeper")
+	fs.IntVar(&cfg.Cases, "cases", contract.DefaultCases, "generated list queries the property checks walk, at least one per row of the pairwise array; more dig deeper")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -89,6 +91,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintf(stderr, "contract: %v\n", err)
 			return 2
 		}
+	}
+	if report.Coverage.Pairs > 0 {
+		fmt.Fprintln(stdout, report.Coverage)
 	}
 	fmt.Fprintln(stdout, report.Summary())
 	if !report.OK() {

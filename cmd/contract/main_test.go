@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,11 +34,21 @@ func TestRunAgainstTheMock(t *testing.T) {
 	if !strings.HasSuffix(last, " passed, 0 failed") || !strings.HasPrefix(lines[0], "PASS ") {
 		t.Errorf("output:\n%s", stdout.String())
 	}
-	if data, err := os.ReadFile(junit); err != nil || !strings.Contains(string(data), "<testsuite") {
-		t.Errorf("JUnit report: %v %.200s", err, data)
+	// The coverage figure comes just before the last line: every pair drawn.
+	var covered, pairs int
+	if n, err := fmt.Sscanf(lines[len(lines)-2], "pairwise coverage: %d/%d pairs", &covered, &pairs); n != 2 || err != nil || covered != pairs || pairs < 100 {
+		t.Errorf("the line before the last is %q, want every pair of the pairwise coverage", lines[len(lines)-2])
 	}
-	var report map[string]any
-	if data, err := os.ReadFile(js); err != nil || json.Unmarshal(data, &report) != nil || report["failed"] != 0.0 {
+	if data, err := os.ReadFile(junit); err != nil || !strings.Contains(string(data), "<testsuite") ||
+		!strings.Contains(string(data), fmt.Sprintf(`<property name="pairwiseCoverage" value="%d/%d">`, pairs, pairs)) {
+		t.Errorf("JUnit report: %v %.400s", err, data)
+	}
+	var report struct {
+		Failed   *int
+		Coverage struct{ Covered, Pairs int } `json:"pairwiseCoverage"`
+	}
+	if data, err := os.ReadFile(js); err != nil || json.Unmarshal(data, &report) != nil || report.Failed == nil || *report.Failed != 0 ||
+		report.Coverage.Covered != pairs || report.Coverage.Pairs != pairs {
 		t.Errorf("JSON report: %v %.200s", err, data)
 	}
 }

@@ -17,7 +17,15 @@ type Suite struct {
 	Failures int      `xml:"failures,attr"`
 	Skipped  int      `xml:"skipped,attr"`
 	Time     float64  `xml:"time,attr"`
-	Cases    []Case   `xml:"testcase"`
+	// Properties are facts about the whole run, written before the cases.
+	Properties []Property `xml:"properties>property,omitempty"`
+	Cases      []Case     `xml:"testcase"`
+}
+
+// Property is one named fact about a run, such as a coverage figure.
+type Property struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 // Case is one test case; it passed when it has neither a failure nor a skip.
