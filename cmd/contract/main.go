@@ -59,6 +59,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "contract: unexpected arguments %v\n", fs.Args())
 		return 2
 	}
+	if cfg.Target == "" {
+		fmt.Fprintln(stderr, "contract: -target is required: the server's root, e.g. -target http://127.0.0.1:8080 (contract -h lists every flag)")
+		return 2
+	}
 	cfg.Mode = contract.Mode(mode)
 	if cfg.Cases < 1 {
 		fmt.Fprintf(stderr, "contract: -cases %d must be at least 1\n", cfg.Cases)
