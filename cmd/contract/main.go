@@ -53,6 +53,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies and list queries")
 	fs.IntVar(&cfg.Cases, "cases", contract.DefaultCases, "generated list queries the property checks walk; more dig deeper")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h asked for the flags, and got them
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -56,6 +56,7 @@ func TestExitCodes(t *testing.T) {
 		stderr string // what stderr must hold, when it matters
 	}{
 		{"no target", nil, 2, "contract: -target is required"},
+		{"help", []string{"-h"}, 0, "-target string"},
 		{"bad flag", []string{"-nope"}, 2, ""},
 		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2, ""},
 		{"no cases", []string{"-target", broken.URL, "-cases", "0"}, 2, ""},
