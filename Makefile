@@ -31,9 +31,14 @@ run:
 # test, without -race, and says so.
 RACE = $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC | cut -d' ' -f1)" >/dev/null && echo -race)
 
+# The dashboard's browser tests skip without Chromium, and go test shows a skip only with
+# -v; so make test says so itself. The names are those the browser tests look for.
+BROWSER = $(shell for b in chromium chromium-browser google-chrome headless-shell; do command -v $$b >/dev/null 2>&1 && { echo $$b; break; }; done)
+
 test:
 	$(GO) vet ./...
 	@[ -n "$(RACE)" ] || echo "make test: cgo or a C compiler is missing, so the tests run without the race detector (-race)"
+	@[ -n "$(BROWSER)" ] || echo "make test: Chromium is not on PATH, so the dashboard's browser tests skip (apt-get install -y chromium; go test -v ./internal/dashboard shows each skip)"
 	$(GO) test $(RACE) -count=1 ./...
 
 lint:

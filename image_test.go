@@ -22,7 +22,7 @@ import (
 // maxImageBytes is the most the image may weigh: a binary and CA certificates.
 const maxImageBytes = 60 << 20
 
-// TestContainerImage builds the image with `make image` and runs it as the README shows:
+// TestContainerImage builds the image with `make image` and runs it as docs/container.md shows:
 // the API and the admin API on a port published on the host's loopback, the admin token
 // wanted when MOCKSERVER_ADMIN_TOKEN is set, and -state on a named volume surviving a stop
 // (SIGTERM) and a new container.

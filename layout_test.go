@@ -97,16 +97,17 @@ func modulePackages(t *testing.T, module string) map[string]*build.Package {
 	return pkgs
 }
 
-// TestREADMELayoutNamesEveryPackage: the README's layout table names every package of the
-// module, and nothing that is not one, so that it stays the map a newcomer reads first.
-func TestREADMELayoutNamesEveryPackage(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+// TestLayoutTableNamesEveryPackage: the layout table of docs/development.md names every
+// package of the module, and nothing that is not one, so that it stays the map a newcomer
+// to the code reads first.
+func TestLayoutTableNamesEveryPackage(t *testing.T) {
+	page, err := os.ReadFile("docs/development.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, table, ok := strings.Cut(string(readme), "\n| path | what it is |\n")
+	_, table, ok := strings.Cut(string(page), "\n| path | what it is |\n")
 	if !ok {
-		t.Fatal("README.md has no layout table (| path | what it is |)")
+		t.Fatal("docs/development.md has no layout table (| path | what it is |)")
 	}
 	table, _, _ = strings.Cut(table, "\n\n")
 	named := map[string]bool{}
@@ -129,12 +130,12 @@ func TestREADMELayoutNamesEveryPackage(t *testing.T) {
 		}
 		dirs[dir] = true
 		if !named[dir] {
-			t.Errorf("the README's layout table does not name %s", dir)
+			t.Errorf("the layout table of docs/development.md does not name %s", dir)
 		}
 	}
 	for name := range named {
 		if (strings.HasPrefix(name, "internal/") || strings.HasPrefix(name, "cmd/")) && !dirs[name] {
-			t.Errorf("the README's layout table names %s, which is no package", name)
+			t.Errorf("the layout table of docs/development.md names %s, which is no package", name)
 		}
 	}
 }

@@ -31,28 +31,35 @@ import (
 	"github.com/oppstages/oppstages/internal/clip"
 )
 
-// TestREADME runs the shell examples of README.md, in order, so that every command a
+// TestREADME runs the shell examples of README.md and of the pages under docs/, README.md
+// first, then the pages in the order README.md links them, so that every command a
 // newcomer copies works as written.
 //
-// The conventions, which README.md's Development section repeats for writers:
+// The conventions, which docs/development.md repeats for writers:
 //
 //   - Every block fenced as ```sh runs in its own `sh -e` (so every command in it must
 //     succeed), in a scratch copy of the module, against one mockserver built from this
 //     module and started with default flags. "8080" in a block becomes the port the test
-//     serves that mock on. Blocks share the mock's state, in README order.
+//     serves that mock on. Blocks share the mock's state, in that order.
+//   - 8081 to 8089 are the ports of the servers a block starts itself: each becomes a free
+//     port of its own, and whatever a block leaves running is stopped when it ends.
+//   - `go install` installs into a directory of the scratch copy that is first on PATH, so
+//     blocks after the README's install run `mockserver` and `contract` as a reader would.
 //   - A curl request answered with a status of 400 or more fails its block, unless the
 //     request asked for an error (a Prefer header) or the block allows that status.
-//   - `<!-- readme-test: skip REASON -->` directly above a fence skips the block: for
-//     blocks that start their own server, need the network, npm or Java, or take long.
+//   - `<!-- readme-test: skip REASON -->` directly above a fence skips the block: only for
+//     blocks that cannot run here (the real API, a registry, a container runtime) or would
+//     run for many minutes.
 //   - `<!-- readme-test: allow-status 401 404 -->` directly above a fence lets curl
 //     requests in that block get those statuses, for examples whose point is an error.
 //   - Blocks fenced as bash, shell, zsh or console are an error: tag commands sh and
 //     output text.
 //
 // A block that uses curl or make is skipped, saying so, when the tool is not installed.
+// A failure names the file and the line of the block's fence.
 func TestREADME(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs every README command, building the commands it uses; skipped with -short")
+		t.Skip("runs every README and docs/ command, building the commands they use; skipped with -short")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -61,21 +68,21 @@ func TestREADME(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh to run the README's commands with")
 	}
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks, err := parseShellBlocks(string(readme))
+	blocks, err := docBlocks(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(blocks) == 0 {
-		t.Fatal("README.md has no ```sh blocks; the README test would prove nothing")
+		t.Fatal("README.md and docs/ have no ```sh blocks; the README test would prove nothing")
 	}
 
 	work := t.TempDir()
 	module := filepath.Join(work, "oppstages")
 	if err := copyModule(".", module); err != nil {
+		t.Fatal(err)
+	}
+	copied, err := moduleFiles(module)
+	if err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(work, "mockserver")
@@ -88,6 +95,7 @@ func TestREADME(t *testing.T) {
 	defer front.Close()
 	port := front.Listener.Addr().(*net.TCPAddr).Port
 	t.Logf("README blocks run against the mock at %s (8080 in a block becomes %d)", front.URL, port)
+	env := blockEnv(filepath.Join(work, "gobin"))
 
 	tools := map[string]bool{}
 	for _, tool := range []string{"curl", "make"} {
@@ -96,29 +104,32 @@ func TestREADME(t *testing.T) {
 	}
 	for _, b := range blocks {
 		if b.skip != "" {
-			t.Logf("README.md:%d: skipped: %s", b.line, b.skip)
+			t.Logf("%s: skipped: %s", b.where(), b.skip)
 			continue
 		}
 		if missing := b.missingTool(tools); missing != "" {
-			t.Logf("README.md:%d: skipped: %s is not installed", b.line, missing)
+			t.Logf("%s: skipped: %s is not installed", b.where(), missing)
 			continue
 		}
 		rec.reset()
-		script := strings.ReplaceAll(b.text, "8080", strconv.Itoa(port))
+		script, err := b.script(port)
+		if err != nil {
+			t.Fatalf("%s: %v", b.where(), err)
+		}
 		began := time.Now()
-		res := runBlock(t, module, script)
-		t.Logf("README.md:%d: ran in %s", b.line, time.Since(began).Round(time.Millisecond))
+		res := runBlock(t, module, script, env)
+		t.Logf("%s: ran in %s", b.where(), time.Since(began).Round(time.Millisecond))
 		if res.err != nil {
-			t.Errorf("README.md:%d: ```sh block %s\n  last command: %s\n  output (last lines):\n%s\n  the block as run:\n%s\n  mock log (last lines):\n%s",
-				b.line, res.err, res.lastCommand, indent(tail(res.output, 30), "    "), indent(script, "    | "), indent(tail(mockLog.String(), 5), "    "))
+			t.Errorf("%s: ```sh block %s\n  last command: %s\n  output (last lines):\n%s\n  the block as run:\n%s\n  mock log (last lines):\n%s",
+				b.where(), res.err, res.lastCommand, indent(tail(res.output, 30), "    "), indent(script, "    | "), indent(tail(mockLog.String(), 5), "    "))
 			continue
 		}
 		for _, x := range rec.nonconforming() {
-			t.Errorf("README.md:%d: curl sent %s %s and got %d, which breaks admin.yaml: %v\n    %s", b.line, x.method, x.target, x.status, x.adminErr, clip.To(x.body, 400))
+			t.Errorf("%s: curl sent %s %s and got %d, which breaks admin.yaml: %v\n    %s", b.where(), x.method, x.target, x.status, x.adminErr, clip.To(x.body, 400))
 		}
 		for _, x := range rec.unasked(b.allow) {
-			t.Errorf("README.md:%d: curl sent %s %s and got %d, though it did not ask for an error (no Prefer header):\n    %s\n  If the error is the point of the example, put `<!-- readme-test: allow-status %d -->` directly above the fence.\n  The block as run:\n%s",
-				b.line, x.method, x.target, x.status, clip.To(x.body, 400), x.status, indent(script, "    | "))
+			t.Errorf("%s: curl sent %s %s and got %d, though it did not ask for an error (no Prefer header):\n    %s\n  If the error is the point of the example, put `<!-- readme-test: allow-status %d -->` directly above the fence.\n  The block as run:\n%s",
+				b.where(), x.method, x.target, x.status, clip.To(x.body, 400), x.status, indent(script, "    | "))
 		}
 	}
 	if resp, err := http.Get(front.URL + "/__admin/health"); err != nil || resp.StatusCode != http.StatusOK {
@@ -126,15 +137,206 @@ func TestREADME(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	for _, left := range unignoredLeftovers(t, module, copied) {
+		t.Errorf("the commands of README.md and docs/ leave %s in a clone, and .gitignore does not cover it: add it, so that a reader's git status stays clean", left)
+	}
 }
 
-// shellBlock is one ```sh block of the README and what its markers say.
+// moduleFiles lists the files under dir, as paths relative to it.
+func moduleFiles(dir string) (map[string]bool, error) {
+	files := map[string]bool{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		files[filepath.ToSlash(rel)] = true
+		return err
+	})
+	return files, err
+}
+
+// unignoredLeftovers are the files the blocks wrote into the scratch copy of the module
+// that its .gitignore does not cover, as git itself reads .gitignore. Without git it
+// checks nothing.
+func unignoredLeftovers(t *testing.T, module string, copied map[string]bool) []string {
+	t.Helper()
+	gitTool, err := exec.LookPath("git")
+	if err != nil {
+		t.Log("git is not installed: whether .gitignore covers what the commands leave is not checked")
+		return nil
+	}
+	now, err := moduleFiles(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written []string
+	for f := range now {
+		if !copied[f] {
+			written = append(written, f)
+		}
+	}
+	if len(written) == 0 {
+		return nil
+	}
+	slices.Sort(written)
+	if out, err := exec.Command(gitTool, "-C", module, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init in the scratch copy: %v\n%s", err, out)
+	}
+	check := exec.Command(gitTool, "-C", module, "check-ignore", "--stdin")
+	check.Stdin = strings.NewReader(strings.Join(written, "\n") + "\n")
+	out, err := check.Output()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) { // 1: none is ignored
+		t.Fatalf("git check-ignore: %v", err)
+	}
+	ignored := map[string]bool{}
+	for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		ignored[f] = true
+	}
+	var left []string
+	for _, f := range written {
+		if !ignored[f] {
+			left = append(left, f)
+		}
+	}
+	return left
+}
+
+// TestDocsPages checks, without running anything, what TestREADME needs of the pages:
+// every page under docs/ is linked from README.md (so the README test runs it, in the
+// order of the links), and every readme-test marker is well placed and spelt.
+func TestDocsPages(t *testing.T) {
+	blocks, err := docBlocks(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]int{}
+	for _, b := range blocks {
+		files[b.file]++
+	}
+	if files["README.md"] == 0 {
+		t.Error("README.md has no ```sh block")
+	}
+}
+
+// docFiles lists README.md, then the pages under docs/ in the order README.md first links
+// them. A page that README.md does not link, or a link to a page that is not there, is an
+// error: the first would never be run, the second is a broken link.
+func docFiles(root string) ([]string, error) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		return nil, err
+	}
+	files := []string{"README.md"}
+	linked := map[string]bool{}
+	var errs []error
+	for _, m := range docsLink.FindAllStringSubmatch(string(readme), -1) {
+		page := m[1]
+		if linked[page] {
+			continue
+		}
+		linked[page] = true
+		if _, err := os.Stat(filepath.Join(root, page)); err != nil {
+			errs = append(errs, fmt.Errorf("README.md links %s, which is not there", page))
+			continue
+		}
+		files = append(files, page)
+	}
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		page := "docs/" + filepath.Base(p)
+		if !linked[page] {
+			errs = append(errs, fmt.Errorf("README.md does not link %s, so the README test would never run it: link it where a reader looks for it", page))
+		}
+	}
+	return files, errors.Join(errs...)
+}
+
+// docsLink finds README.md's links to the pages under docs/.
+var docsLink = regexp.MustCompile(`\]\((docs/[A-Za-z0-9._-]+\.md)(?:#[^)]*)?\)`)
+
+// docBlocks parses the ```sh blocks of README.md and the docs/ pages, in docFiles' order.
+func docBlocks(root string) ([]shellBlock, error) {
+	files, err := docFiles(root)
+	errs := []error{err}
+	var blocks []shellBlock
+	for _, f := range files {
+		doc, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		bs, err := parseShellBlocks(f, string(doc))
+		errs = append(errs, err)
+		blocks = append(blocks, bs...)
+	}
+	return blocks, errors.Join(errs...)
+}
+
+// blockEnv is the environment blocks run in: the caller's, without MOCKSERVER_* (which
+// would change every mockserver a block starts), with `go install` installing into gobin
+// and gobin first on PATH.
+func blockEnv(gobin string) []string {
+	env := []string{"PS4=" + traceMark, "GOBIN=" + gobin}
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "MOCKSERVER_"), name == "GOBIN", name == "PS4":
+		case name == "PATH":
+			env = append(env, "PATH="+gobin+string(os.PathListSeparator)+value)
+		default:
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// blockPort finds the ports a block names: 8080, the README test's mock, and 8081 to
+// 8089, servers the block starts itself.
+var blockPort = regexp.MustCompile(`\b808[0-9]\b`)
+
+// script is the block as it runs: 8080 becomes mockPort, and each of 8081 to 8089 a free
+// port of its own.
+func (b shellBlock) script(mockPort int) (string, error) {
+	ports := map[string]string{"8080": strconv.Itoa(mockPort)}
+	for _, p := range blockPort.FindAllString(b.text, -1) {
+		if _, ok := ports[p]; ok {
+			continue
+		}
+		free, err := freePort()
+		if err != nil {
+			return "", fmt.Errorf("a free port for %s: %w", p, err)
+		}
+		ports[p] = strconv.Itoa(free)
+	}
+	return blockPort.ReplaceAllStringFunc(b.text, func(p string) string { return ports[p] }), nil
+}
+
+// freePort asks the system for a loopback port no one holds now.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// shellBlock is one ```sh block of README.md or a docs/ page, and what its markers say.
 type shellBlock struct {
+	file  string // README.md or docs/NAME.md
 	line  int    // the fence's line number
 	text  string // the commands
 	skip  string // the reason to skip it, if any
 	allow []int  // statuses curl may get without asking
 }
+
+// where names the block as an editor opens it: file:line.
+func (b shellBlock) where() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
 
 var (
 	markerLine = regexp.MustCompile(`^<!--\s*readme-test:\s*(\S+)\s*(.*?)\s*-->$`)
@@ -143,10 +345,10 @@ var (
 	makeUse    = regexp.MustCompile(`(^|[;&|(]\s*)make(\s|$)`)
 )
 
-// parseShellBlocks finds the ```sh blocks of a Markdown document and the readme-test
-// markers directly above them. A malformed or misplaced marker is an error, so that a
-// typo cannot silently run or skip a block.
-func parseShellBlocks(doc string) ([]shellBlock, error) {
+// parseShellBlocks finds the ```sh blocks of a Markdown document, named file in messages,
+// and the readme-test markers directly above them. A malformed or misplaced marker is an
+// error, so that a typo cannot silently run or skip a block.
+func parseShellBlocks(file, doc string) ([]shellBlock, error) {
 	lines := strings.Split(doc, "\n")
 	var blocks []shellBlock
 	var pending []string // marker lines directly above the current line
@@ -162,12 +364,12 @@ func parseShellBlocks(doc string) ([]shellBlock, error) {
 			continue
 		}
 		if strings.HasPrefix(line, "<!--") && strings.Contains(line, "readme-test") {
-			errs = append(errs, fmt.Errorf("README.md:%d: %q is not a readme-test marker; write <!-- readme-test: skip REASON --> or <!-- readme-test: allow-status CODE... -->", i+1, line))
+			errs = append(errs, fmt.Errorf("%s:%d: %q is not a readme-test marker; write <!-- readme-test: skip REASON --> or <!-- readme-test: allow-status CODE... -->", file, i+1, line))
 		}
 		m := fenceLine.FindStringSubmatch(line)
 		if m == nil {
 			if len(pending) > 0 {
-				errs = append(errs, fmt.Errorf("README.md:%d: readme-test marker not directly above a ```sh fence", pendingAt))
+				errs = append(errs, fmt.Errorf("%s:%d: readme-test marker not directly above a ```sh fence", file, pendingAt))
 				pending = nil
 			}
 			continue
@@ -182,36 +384,36 @@ func parseShellBlocks(doc string) ([]shellBlock, error) {
 		switch tag {
 		case "sh":
 		case "bash", "shell", "zsh", "console", "shell-session":
-			errs = append(errs, fmt.Errorf("README.md:%d: a ```%s block is never run; tag commands ```sh (and output ```text)", start, tag))
+			errs = append(errs, fmt.Errorf("%s:%d: a ```%s block is never run; tag commands ```sh (and output ```text)", file, start, tag))
 			pending = nil
 			continue
 		default:
 			if len(pending) > 0 {
-				errs = append(errs, fmt.Errorf("README.md:%d: readme-test marker above a ```%s block, which is not run anyway", pendingAt, tag))
+				errs = append(errs, fmt.Errorf("%s:%d: readme-test marker above a ```%s block, which is not run anyway", file, pendingAt, tag))
 			}
 			pending = nil
 			continue
 		}
-		b := shellBlock{line: start, text: strings.Join(body, "\n") + "\n"}
+		b := shellBlock{file: file, line: start, text: strings.Join(body, "\n") + "\n"}
 		for _, marker := range pending {
 			mm := markerLine.FindStringSubmatch(marker)
 			switch mm[1] {
 			case "skip":
 				if mm[2] == "" {
-					errs = append(errs, fmt.Errorf("README.md:%d: a skipped block needs a reason: <!-- readme-test: skip REASON -->", start))
+					errs = append(errs, fmt.Errorf("%s:%d: a skipped block needs a reason: <!-- readme-test: skip REASON -->", file, start))
 				}
 				b.skip = mm[2]
 			case "allow-status":
 				for _, f := range strings.FieldsFunc(mm[2], func(r rune) bool { return r == ' ' || r == ',' }) {
 					code, err := strconv.Atoi(f)
 					if err != nil || code < 400 || code > 599 {
-						errs = append(errs, fmt.Errorf("README.md:%d: allow-status takes error statuses (400 to 599), not %q", start, f))
+						errs = append(errs, fmt.Errorf("%s:%d: allow-status takes error statuses (400 to 599), not %q", file, start, f))
 						continue
 					}
 					b.allow = append(b.allow, code)
 				}
 			default:
-				errs = append(errs, fmt.Errorf("README.md:%d: unknown readme-test marker %q; the markers are skip and allow-status", start, mm[1]))
+				errs = append(errs, fmt.Errorf("%s:%d: unknown readme-test marker %q; the markers are skip and allow-status", file, start, mm[1]))
 			}
 		}
 		pending = nil
@@ -242,16 +444,16 @@ type blockResult struct {
 // traceMark starts the shell's trace lines, so they can be told from the commands' output.
 const traceMark = "+readme-test+ "
 
-// runBlock runs a script under sh -e -x in dir, in its own process group, which is
+// runBlock runs a script under sh -e -x in dir with env, in its own process group, which is
 // killed when the script ends or times out, so no server a block starts outlives it.
-func runBlock(t *testing.T, dir, script string) blockResult {
+func runBlock(t *testing.T, dir, script string, env []string) blockResult {
 	t.Helper()
 	const timeout = 5 * time.Minute
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-e", "-x", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PS4="+traceMark)
+	cmd.Env = env
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,11 +161,13 @@ func (s *Server) listOpportunities(x *exchange) response {
 	if count, _ := strconv.ParseBool(x.query.Get("count")); count {
 		doc.Meta = map[string]any{"count": 0, "count_truncated": false}
 	}
-	body, err := json.Marshal(doc)
-	if err != nil {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false) // links keep their & as the stages' links do, not \u0026
+	if err := enc.Encode(doc); err != nil {
 		return fail(oppstages.Errorf(oppstages.CodeInternalServerError, "Something went wrong on our end; please try again."))
 	}
-	return document(http.StatusOK, body)
+	return document(http.StatusOK, bytes.TrimSuffix(body.Bytes(), []byte("\n")))
 }
 
 func (s *Server) get(x *exchange) response {

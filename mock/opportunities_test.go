@@ -126,3 +126,18 @@ func TestOpportunitiesAcceptTheUsualListParameters(t *testing.T) {
 		}
 	}
 }
+
+// The opportunities list writes its links as the stages' are written, with & as it is:
+// a client that reads the body as text (a log, a grep, a shell script) sees the URL it
+// would follow, not \u0026.
+func TestOpportunitiesLinksKeepTheirAmpersand(t *testing.T) {
+	_, c := newServer(t, mock.Options{})
+	r := c.Get("/api/v2/opportunities?filter%5BopportunityStage%5D%5Bid%5D=1&sort=-updatedAt")
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	want := `"first":"http://mock.test/api/v2/opportunities?filter%5BopportunityStage%5D%5Bid%5D=1&sort=-updatedAt"`
+	if !strings.Contains(string(r.Body), want) {
+		t.Errorf("body %s\nwant it to hold %s", r.Body, want)
+	}
+}

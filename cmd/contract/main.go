@@ -55,10 +55,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed for generated request bodies and list queries")
 	fs.IntVar(&cfg.Cases, "cases", contract.DefaultCases, "generated list queries the property checks walk, at least one per row of the pairwise array; more dig deeper")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h asked for the flags, and got them
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "contract: unexpected arguments %v\n", fs.Args())
+		return 2
+	}
+	if cfg.Target == "" {
+		fmt.Fprintln(stderr, "contract: -target is required: the server's root, e.g. -target http://127.0.0.1:8080 (contract -h lists every flag)")
 		return 2
 	}
 	cfg.Mode = contract.Mode(mode)

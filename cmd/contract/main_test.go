@@ -61,24 +61,29 @@ func TestExitCodes(t *testing.T) {
 	broken := httptest.NewServer(m.Handler())
 	defer broken.Close()
 	tests := []struct {
-		name string
-		args []string
-		code int
+		name   string
+		args   []string
+		code   int
+		stderr string // what stderr must hold, when it matters
 	}{
-		{"no target", nil, 2},
-		{"bad flag", []string{"-nope"}, 2},
-		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2},
-		{"no cases", []string{"-target", broken.URL, "-cases", "0"}, 2},
-		{"unreachable", []string{"-target", "http://127.0.0.1:1"}, 2},
-		{"missing spec", []string{"-target", broken.URL, "-spec", "/does/not/exist"}, 2},
-		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$", "-token", "t"}, 1},
-		{"no token", []string{"-target", broken.URL}, 2},
+		{"no target", nil, 2, "contract: -target is required"},
+		{"help", []string{"-h"}, 0, "-target string"},
+		{"bad flag", []string{"-nope"}, 2, ""},
+		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2, ""},
+		{"no cases", []string{"-target", broken.URL, "-cases", "0"}, 2, ""},
+		{"unreachable", []string{"-target", "http://127.0.0.1:1"}, 2, "contract: "},
+		{"missing spec", []string{"-target", broken.URL, "-spec", "/does/not/exist"}, 2, ""},
+		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$", "-token", "t"}, 1, ""},
+		{"no token", []string{"-target", broken.URL}, 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			if code := run(context.Background(), tt.args, nil, &stdout, &stderr); code != tt.code {
 				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr %q, want it to hold %q", stderr.String(), tt.stderr)
 			}
 			if tt.code == 1 && !strings.HasSuffix(strings.TrimSpace(stdout.String()), "0 passed, 1 failed") {
 				t.Errorf("last line of:\n%s", stdout.String())

@@ -20,7 +20,7 @@ import (
 	"github.com/oppstages/oppstages/contract"
 )
 
-// The pinned versions; change them here and in the README together.
+// The pinned versions; change them here and in docs/other-tools.md together.
 const (
 	dreddPkg       = "dredd@14.1.0"
 	specmaticPkg   = "specmatic@2.55.1"

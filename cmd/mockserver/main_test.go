@@ -303,7 +303,7 @@ func TestQuietLeavesOutRequestLines(t *testing.T) {
 	}
 }
 
-// The tokens file the README points at loads, and each token gets exactly its scopes.
+// The tokens file docs/running.md points at loads, and each token gets exactly its scopes.
 func TestExampleTokensFile(t *testing.T) {
 	addr, _, stop := start(t, []string{"-addr", "127.0.0.1:0", "-tokens", "../../examples/tokens.json", "-quiet"}, nil)
 	defer stop()

@@ -12,8 +12,8 @@ import (
 // "name: value" pair or an XML element. A name is compared in lower case, split into
 // words at anything but a letter or a digit and where camel case starts a word, and
 // joined again without separators: access_token, Access-Token and accessToken are all
-// "accesstoken", whose last word is "token". The README's journal section lists these
-// words: keep the two in step.
+// "accesstoken", whose last word is "token". docs/journal.md lists these words: keep the
+// two in step.
 var credentialNames = []credentialName{
 	// Anywhere in a name.
 	{word: "token"}, {word: "secret"}, {word: "password"}, {word: "passwd"}, {word: "passphrase"},
