@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/oppstages/oppstages/internal/budget"
+	"github.com/oppstages/oppstages/internal/journal"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
 
@@ -27,8 +28,10 @@ func (s *Server) faults(x *exchange) *response {
 	}
 	switch {
 	case rule.Drop:
+		x.injected, x.dropped = true, journal.DroppedBefore
 		return &response{drop: true}
 	case rule.Status != 0:
+		x.injected = true
 		resp := s.faultResponse(x, rule)
 		return &resp
 	}
