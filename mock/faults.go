@@ -4,8 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/oppstages/oppstages/internal/budget"
 	"github.com/oppstages/oppstages/internal/journal"
@@ -57,9 +60,46 @@ func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
 	for k, v := range rule.Headers {
 		resp.header.Set(k, v)
 	}
+	if resp.status == http.StatusTooManyRequests && setsRetryAfter(rule) {
+		s.agreeWithRetryAfter(resp.header)
+	}
 	s.addRetryAfter(x, &resp)
 	return resp
 }
+
+// setsRetryAfter says the rule's own headers set Retry-After.
+func setsRetryAfter(rule FaultRule) bool {
+	for name := range rule.Headers {
+		if strings.EqualFold(name, "Retry-After") {
+			return true
+		}
+	}
+	return false
+}
+
+// agreeWithRetryAfter makes the rate-limit headers of a 429 whose rule sets Retry-After
+// say the same: nothing remains, and the window resets when Retry-After has passed (in
+// Unix seconds, rounded up). They take the place of the limiter's own.
+func (s *Server) agreeWithRetryAfter(h http.Header) {
+	value := strings.TrimSpace(h.Get("Retry-After"))
+	if value == "" {
+		return
+	}
+	now := s.now()
+	var reset time.Time
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil && n >= 0 && n <= maxRetryAfter {
+		reset = now.Add(time.Duration(n) * time.Second)
+	} else if at, err := http.ParseTime(value); err == nil {
+		reset = at
+	} else {
+		return // not a Retry-After a client can read: nothing to agree with
+	}
+	h.Set(headerRemaining, "0")
+	h.Set(headerReset, strconv.FormatInt(unixCeil(reset), 10))
+}
+
+// maxRetryAfter bounds the Retry-After seconds read as a duration: about 68 years.
+const maxRetryAfter = 1<<31 - 1
 
 // faultSet is a sandbox's rules, tried in the order they were added.
 type faultSet struct {
