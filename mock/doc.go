@@ -30,7 +30,8 @@
 //   - chain.go: the chain's steps in order and the answerer behind them. Each step opens
 //     the file of the state it reads: route (chain.go), identify (auth.go), rateLimit
 //     (ratelimit.go, its buckets in ratebuckets.go), delay and errorRate (settings.go),
-//     faults (faults.go, the rules' checks in faultrule.go), preferred (prefer.go).
+//     faults (faults.go, the rules' checks in faultrule.go, the tokens rules expired in
+//     expired.go), preferred (prefer.go).
 //   - fromstore.go: the store's answer, after the vendor's checks in the vendor's order.
 //     operations.go holds the dispatch table, keyed by the contract's operationIds and
 //     checked against it by New, and one method per operation; links.go builds a page's

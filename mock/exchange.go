@@ -29,6 +29,7 @@ type exchange struct {
 	headerValues [headerValues]string
 	who          principal             // who the request acts as, when authErr is nil
 	authErr      *jsonapi.GatewayError // why the request did not authenticate
+	revoked      bool                  // a fault rule expired the request's token in its sandbox
 	credential   credential            // what the rate limiter counts the request against
 	body         []byte
 	doc          any        // the body as validation decoded it, read by the write handlers

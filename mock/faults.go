@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -12,11 +13,16 @@ import (
 
 	"github.com/oppstages/oppstages/internal/budget"
 	"github.com/oppstages/oppstages/internal/journal"
+	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
 
-// faults applies the first fault rule that matches and fires.
+// faults answers a token a rule expired with the gateway's 401, and otherwise applies
+// the first fault rule that matches and fires.
 func (s *Server) faults(x *exchange) *response {
+	if x.revoked {
+		return expiredToken(x, "expired token")
+	}
 	opID := ""
 	if x.match != nil {
 		opID = x.match.OperationID()
@@ -30,9 +36,21 @@ func (s *Server) faults(x *exchange) *response {
 		sleep(x.r.Context(), rule.Delay.D)
 	}
 	switch {
-	case rule.Drop:
+	case rule.Drop == DropBefore:
 		x.injected, x.dropped = true, journal.DroppedBefore
 		return &response{drop: true}
+	case rule.Drop == DropAfter:
+		x.injected, x.dropped = true, journal.DroppedAfter
+		x.lostStatus = s.answerLost(x)
+		return &response{drop: true}
+	case rule.ExpireToken:
+		token := bearerToken(x.r)
+		if token == "" {
+			resp := unauthorized(*cmp.Or(x.authErr, &jsonapi.ErrNoAuthorization))
+			return &resp
+		}
+		x.box.expired.add(x.box.journal.CredentialHash(token))
+		return expiredToken(x, x.fault)
 	case rule.Status != 0:
 		x.injected = true
 		resp := s.faultResponse(x, rule)
@@ -40,6 +58,27 @@ func (s *Server) faults(x *exchange) *response {
 	}
 	return nil
 }
+
+// answerLost carries the request out as the answerer would, and returns the status of
+// the answer, which no one will read: the connection is then closed without it. Nothing
+// of the answer reaches the client, the upstream's included, nor what its links issued.
+func (s *Server) answerLost(x *exchange) int {
+	var resp response
+	if s.upstream == nil && x.routeErr != nil {
+		resp = fail(x.routeErr) // no operation to carry out
+	} else {
+		resp = s.answer(x, &lostAnswer{header: http.Header{}})
+	}
+	x.cursors, x.credentialExpired = nil, false
+	return resp.status
+}
+
+// lostAnswer is where an answer that will be lost is written: nowhere.
+type lostAnswer struct{ header http.Header }
+
+func (w *lostAnswer) Header() http.Header         { return w.header }
+func (w *lostAnswer) WriteHeader(int)             {}
+func (w *lostAnswer) Write(p []byte) (int, error) { return len(p), nil }
 
 // faultResponse is the answer a fault rule with a status gives.
 func (s *Server) faultResponse(x *exchange, rule FaultRule) response {

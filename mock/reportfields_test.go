@@ -41,7 +41,7 @@ func TestJournalRecordsWhatTheReportReads(t *testing.T) {
 		{name: "a refusal of the API", req: apitest.Request{Method: "GET", Target: stages + "?sort=nope"}, status: 400},
 		{name: "a fault rule's status", rule: &mock.FaultRule{Status: 503}, req: apitest.Request{Method: "GET", Target: stages}, status: 503, injected: true},
 		{name: "a fault rule's example", rule: &mock.FaultRule{Example: "rateLimited"}, req: apitest.Request{Method: "GET", Target: stages}, status: 429, injected: true},
-		{name: "a fault rule's drop", rule: &mock.FaultRule{Drop: true}, req: apitest.Request{Method: "GET", Target: stages}, status: 0, injected: true, dropped: "before"},
+		{name: "a fault rule's drop", rule: &mock.FaultRule{Drop: mock.DropBefore}, req: apitest.Request{Method: "GET", Target: stages}, status: 0, injected: true, dropped: "before"},
 		{name: "a fault rule's delay only", rule: &mock.FaultRule{Delay: &mock.Duration{D: time.Millisecond}}, req: apitest.Request{Method: "GET", Target: stages}, status: 200},
 		{name: "Prefer", req: withHeader(apitest.Request{Method: "GET", Target: stages}, "Prefer", "code=429"), status: 429, injected: true},
 		{name: "Prefer refused", req: withHeader(apitest.Request{Method: "GET", Target: stages}, "Prefer", "code=418"), status: 400},
