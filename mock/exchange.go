@@ -110,6 +110,7 @@ func (x *exchange) journalExchange(answered time.Time, elapsed time.Duration, st
 		LostStatus:         x.lostStatus,
 		CredentialExpired:  x.credentialExpired,
 		Cursors:            x.cursors,
+		Forwarded:          resp.sent,
 	}
 	if x.match != nil {
 		e.OperationID = x.match.OperationID()

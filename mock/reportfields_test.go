@@ -153,3 +153,29 @@ func TestJournalOAuth(t *testing.T) {
 		t.Error("a token the mock never issued is marked expired")
 	}
 }
+
+// In front of an upstream, the journal says which answers were the upstream's, and the
+// cursors of the pages the proxy read; a client that pages through the proxy sends back
+// only cursors the journal saw issued.
+func TestJournalForwardedAnswers(t *testing.T) {
+	_, up := conformingUpstream(t, mock.Options{Generate: 40})
+	s, ts := newDropIn(t, mock.Options{Upstream: up.URL, Proxy: true})
+	auth := http.Header{"Authorization": {"Bearer any-token"}}
+	_, first := send(t, "GET", ts.URL+stages+"?page%5Bsize%5D=10", auth, "")
+	var doc listDoc
+	if err := jsonUnmarshal(first, &doc); err != nil || doc.Links.Next == "" {
+		t.Fatalf("first page: %v, next %q", err, doc.Links.Next)
+	}
+	send(t, "GET", doc.Links.Next, auth, "")
+	send(t, "GET", ts.URL+"/api/v2/accounts", auth, "") // a route openapi.yaml does not know
+	postFault(t, apitest.New(t, s.Handler()), "", `{"status":503,"times":1}`)
+	send(t, "GET", ts.URL+stages, auth, "")
+
+	e := journaled(t, s, "")
+	if !e[0].Forwarded || !e[1].Forwarded || !e[2].Forwarded || e[3].Forwarded {
+		t.Errorf("forwarded: %v %v %v %v, want the upstream's three, not the fault rule's 503", e[0].Forwarded, e[1].Forwarded, e[2].Forwarded, e[3].Forwarded)
+	}
+	if len(e[0].CursorsIssued) != 1 || !slices.Equal(e[1].CursorsSent, e[0].CursorsIssued) {
+		t.Errorf("the proxied first page issued %v, the second sent %v: want one cursor, sent back", e[0].CursorsIssued, e[1].CursorsSent)
+	}
+}

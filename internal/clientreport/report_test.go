@@ -69,6 +69,9 @@ func issues(cursors ...string) opt { return func(e *journal.Entry) { e.CursorsIs
 func sends(cursors ...string) opt  { return func(e *journal.Entry) { e.CursorsSent = cursors } }
 func sandbox(name string) opt      { return func(e *journal.Entry) { e.Sandbox = name } }
 func cutBody() opt                 { return func(e *journal.Entry) { e.RequestBodyTruncated = true } }
+func forwarded(operationID string) opt {
+	return func(e *journal.Entry) { e.Forwarded, e.OperationID = true, operationID }
+}
 
 // entries numbers the entries from 1 in the order given (the order they were answered)
 // and gives each the fingerprint its method, path, query, body and credential make.
@@ -451,6 +454,18 @@ func TestEdges(t *testing.T) {
 			req("GET", stages, at(time.Second), sends("c1")),
 			req("GET", stages, issues("c1"), answeredAt(500*time.Millisecond)),
 		), Pass, ""},
+		{"a cursor on a route whose answers pass through unread", OpaqueCursors, entries(
+			req("GET", "/api/v2/accounts", forwarded("")),
+			req("GET", "/api/v2/accounts", at(time.Second), sends("upstream-cursor"), forwarded("")),
+		), Unexercised, "does not read the links of the answers it passes through"},
+		{"a made-up cursor through the proxy", OpaqueCursors, entries(
+			req("GET", stages, forwarded("listOpportunityStages"), issues("c1")),
+			req("GET", stages, at(time.Second), sends("made-up"), forwarded("listOpportunityStages")),
+		), Fail, "request 2"},
+		{"the upstream's refusal is not the mock's validation", ValidRequests, entries(
+			req("GET", stages),
+			req("POST", stages, at(time.Second), body(createBody), status(422), answer(refused), forwarded("createOpportunityStage")),
+		), Pass, "accepted 1 request"},
 		{"a cursor sent before it was issued", OpaqueCursors, entries(
 			req("GET", stages, at(time.Second), sends("c1"), took(time.Second)),
 			req("GET", stages, at(1500*time.Millisecond), issues("c1")),
