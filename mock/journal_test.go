@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -498,6 +499,17 @@ func TestAdminParity(t *testing.T) {
 			func(_ *mock.Server, b *mock.Sandbox) (int, any) {
 				b.Reset()
 				return 200, map[string]any{"status": "reset", "stages": b.Len()}
+			}},
+		{"client report", apitest.Request{Method: "GET", Target: "/__admin/client-report"},
+			func(_ *mock.Server, b *mock.Sandbox) (int, any) { return 200, b.ClientReport(time.Time{}) }},
+		{"client report since", apitest.Request{Method: "GET", Target: "/__admin/client-report?since=2026-03-01T12:00:00.123Z"},
+			func(_ *mock.Server, b *mock.Sandbox) (int, any) {
+				return 200, b.ClientReport(time.Date(2026, 3, 1, 12, 0, 0, 123e6, time.UTC))
+			}},
+		{"gauntlet", apitest.Request{Method: "POST", Target: "/__admin/gauntlet"},
+			func(_ *mock.Server, b *mock.Sandbox) (int, any) {
+				rules, err := b.Gauntlet()
+				return ok(201, map[string]any{"rules": rules})(err)
 			}},
 		{"snapshot without a state file", apitest.Request{Method: "POST", Target: "/__admin/snapshot"},
 			func(s *mock.Server, _ *mock.Sandbox) (int, any) { return 409, errorBody(s.SaveState()) }},
