@@ -466,6 +466,19 @@ func TestEdges(t *testing.T) {
 			req("GET", stages),
 			req("POST", stages, at(time.Second), body(createBody), status(422), answer(refused), forwarded("createOpportunityStage")),
 		), Pass, "accepted 1 request"},
+		{"a clock that does not move: what was sent before the answer", RateLimitReset, entries(
+			req("GET", stages, took(0), header("X-RateLimit-Remaining", "1"), header("X-RateLimit-Reset", unix(10*time.Second))),
+			req("GET", stages, took(0), header("X-RateLimit-Remaining", "0"), header("X-RateLimit-Reset", unix(10*time.Second))),
+			req("GET", stages, at(10*time.Second), took(0)),
+		), Pass, ""},
+		{"a clock that does not move: what was sent after the answer", RetryAfter, entries(
+			req("GET", stages, took(0), status(429), header("Retry-After", "2")),
+			req("GET", stages, took(0)),
+		), Fail, "request 2 (GET /api/v2/opportunityStages) came 0 s after a 429 (request 1)"},
+		{"a clock that does not move: the same request before its refusal", NoPointlessRetry, entries(
+			req("POST", "/oauth/token", refresh("r1"), took(0)),
+			req("POST", "/oauth/token", refresh("r1"), took(0), status(400)),
+		), Pass, ""},
 		{"a cursor sent before it was issued", OpaqueCursors, entries(
 			req("GET", stages, at(time.Second), sends("c1"), took(time.Second)),
 			req("GET", stages, at(1500*time.Millisecond), issues("c1")),
