@@ -315,7 +315,7 @@ func expiredToken(v *view) Check {
 		}
 		what := fmt.Sprintf("%s presented again the token that request %d was answered 401 for (expired or revoked)", request(again[0]), e.ID)
 		if n := len(again); n > 1 {
-			what += fmt.Sprintf(", and %d requests after it did too", n-1)
+			what += fmt.Sprintf(", and %s after it did too", plural(n-1, "request"))
 		}
 		j.fail(what, ids...)
 	}

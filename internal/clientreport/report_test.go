@@ -418,6 +418,11 @@ func TestEdges(t *testing.T) {
 			req("POST", stages, status(400), cutBody()),
 			req("POST", stages, at(time.Second), status(400), cutBody()),
 		), Unexercised, "not kept whole"},
+		{"one request more with the expired token", ExpiredToken, entries(
+			req("GET", stages, expired()),
+			req("GET", stages, at(time.Second), expired()),
+			req("GET", stages, at(2*time.Second), expired()),
+		), Fail, "request 2 (GET /api/v2/opportunityStages) presented again the token that request 1 was answered 401 for (expired or revoked), and 1 request after it did too"},
 		{"a request under way when the token expired", ExpiredToken, entries(
 			req("GET", stages, expired(), took(time.Second)),
 			req("GET", stages+"/1", at(500*time.Millisecond)),
