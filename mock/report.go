@@ -2,11 +2,14 @@ package mock
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/oppstages/oppstages/internal/atomicfile"
 	"github.com/oppstages/oppstages/internal/clientreport"
 	"github.com/oppstages/oppstages/internal/clip"
 	"github.com/oppstages/oppstages/internal/query"
@@ -40,6 +43,30 @@ func ReportCheckNames() []string { return append([]string(nil), clientreport.Nam
 // from the journal: nothing is kept on the request path for it.
 func (h *Sandbox) ClientReport(since time.Time) ClientReport {
 	return clientreport.FromJournal(h.box().journal, since)
+}
+
+// SaveClientReport writes the sandbox's client report (of everything its journal holds) to
+// path, replacing the file whole, so that a reader never sees half of one: as JUnit XML
+// when the name ends in .xml, one test case per check, else as the JSON that GET
+// /__admin/client-report answers, indented. It returns the report written.
+func (h *Sandbox) SaveClientReport(path string) (ClientReport, error) {
+	report := h.ClientReport(time.Time{})
+	var b bytes.Buffer
+	var err error
+	if strings.EqualFold(filepath.Ext(path), ".xml") {
+		err = clientreport.WriteJUnit(&b, report, reportSuiteName(h.name))
+	} else {
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(report)
+	}
+	if err == nil {
+		err = atomicfile.Write(path, b.Bytes())
+	}
+	if err != nil {
+		return ClientReport{}, fmt.Errorf("client report: %w", err)
+	}
+	return report, nil
 }
 
 // Gauntlet arms one of each provocation the client report judges, as fault rules that

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -131,5 +133,38 @@ func TestGauntletArmsEveryProvocation(t *testing.T) {
 	box, _ := full.Sandbox("")
 	if rules := box.Faults(); len(rules) != 0 {
 		t.Errorf("a gauntlet that did not fit left %d rules", len(rules))
+	}
+}
+
+// SaveClientReport writes the report whole, as JSON or, for a .xml name, JUnit XML, and
+// says why when it cannot.
+func TestSaveClientReport(t *testing.T) {
+	s, c := newServer(t, mock.Options{})
+	c.Send("POST", stages, `{"data":{"type":"opportunityStage","attributes":{"name":""}}}`) // refused: 422
+	box, _ := s.Sandbox("")
+	dir := t.TempDir()
+	for _, name := range []string{"report.json", "report.XML"} {
+		path := filepath.Join(dir, name)
+		written, err := box.SaveClientReport(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(name, ".XML") {
+			if err := junit.Validate(got); err != nil || !strings.Contains(string(got), `failures="1"`) {
+				t.Errorf("%s: %v\n%s", name, err, got)
+			}
+			continue
+		}
+		var report mock.ClientReport
+		if err := json.Unmarshal(got, &report); err != nil || report.Failed != 1 || written.Failed != 1 {
+			t.Errorf("%s: %v: failed %d (returned %d), want 1\n%s", name, err, report.Failed, written.Failed, got)
+		}
+	}
+	if _, err := box.SaveClientReport(filepath.Join(dir, "missing", "report.json")); err == nil || !strings.Contains(err.Error(), "client report") {
+		t.Errorf("a report in a missing directory: %v, want an error naming the client report", err)
 	}
 }

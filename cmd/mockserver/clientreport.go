@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
-	"github.com/oppstages/oppstages/internal/atomicfile"
-	"github.com/oppstages/oppstages/internal/clientreport"
 	"github.com/oppstages/oppstages/mock"
 )
 
@@ -52,20 +46,9 @@ func writeClientReport(path string, srv *mock.Server) (mock.ClientReport, error)
 	if err != nil {
 		return mock.ClientReport{}, err
 	}
-	report := box.ClientReport(time.Time{}) // all the journal holds
-	var b bytes.Buffer
-	if strings.EqualFold(filepath.Ext(path), ".xml") {
-		err = clientreport.WriteJUnit(&b, report, "client-report")
-	} else {
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(report)
-	}
+	report, err := box.SaveClientReport(path)
 	if err != nil {
 		return mock.ClientReport{}, fmt.Errorf("-client-report %s: %w", path, err)
-	}
-	if err := atomicfile.Write(path, b.Bytes()); err != nil {
-		return mock.ClientReport{}, fmt.Errorf("-client-report: %w", err)
 	}
 	return report, nil
 }
