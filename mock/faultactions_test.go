@@ -147,3 +147,26 @@ func TestDropIsWrittenAsRead(t *testing.T) {
 		}
 	}
 }
+
+// In front of an upstream, a token a rule expired is refused by the mock: the upstream
+// never sees it again.
+func TestExpireTokenRuleInFrontOfTheUpstream(t *testing.T) {
+	up := newRecordingUpstream(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.api+json")
+		_, _ = w.Write([]byte(`{"data":[]}`))
+	})
+	s, ts := newDropIn(t, mock.Options{Upstream: up.URL, Proxy: true})
+	postFault(t, apitest.New(t, s.Handler()), "", `{"expireToken":true,"times":1}`)
+	for _, target := range []string{stages, "/api/v2/accounts"} {
+		resp, body := send(t, "GET", ts.URL+target, http.Header{"Authorization": {"Bearer doomed"}}, "")
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "Expired JWT token.") {
+			t.Errorf("%s with the expired token: %d %s, want the expired-token 401", target, resp.StatusCode, body)
+		}
+	}
+	if n := up.hits.Load(); n != 0 {
+		t.Errorf("the upstream was asked %d times, want none", n)
+	}
+	if resp, _ := send(t, "GET", ts.URL+stages, http.Header{"Authorization": {"Bearer other"}}, ""); resp.StatusCode != http.StatusOK || up.hits.Load() != 1 {
+		t.Errorf("another token: %d, upstream asked %d times; want 200 from the upstream", resp.StatusCode, up.hits.Load())
+	}
+}
