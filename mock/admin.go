@@ -40,6 +40,8 @@ func adminRoutes() []adminRoute {
 		{"GET /__admin/health", (*Server).adminHealth},
 		{"GET /__admin/sandboxes", (*Server).adminSandboxes},
 		{"POST /__admin/snapshot", (*Server).adminSnapshot},
+		{"GET /__admin/client-report", (*Server).adminClientReport},
+		{"POST /__admin/gauntlet", (*Server).adminGauntlet},
 	}
 }
 

@@ -14,6 +14,11 @@ import (
 // authenticated, and the store answers a failure with the gateway's 401 in its turn.
 func (s *Server) identify(x *exchange) *response {
 	x.who, x.authErr = s.authenticate(x.r)
+	if x.box.expired.has(bearerToken(x.r), x.box.journal.CredentialHash) {
+		// A fault rule expired the token in this sandbox: the gateway's 401, which the
+		// faults step answers whoever would answer the rest.
+		x.who, x.authErr, x.revoked = principal{}, &jsonapi.ErrExpiredToken, true
+	}
 	x.credential = credentialOf(x.who, x.authErr == nil)
 	return nil
 }

@@ -8,7 +8,8 @@
 //
 // Requests that send X-Mock-Sandbox get an isolated copy of the state. Server.Sandbox
 // returns a handle on one sandbox whose methods are the admin API under /__admin/: fault
-// rules, the request journal (what a client sent and got, filtered), settings, state and
+// rules, the request journal (what a client sent and got, filtered), the client report
+// (how the client under test behaved, judged from the journal), settings, state and
 // reset. The admin HTTP handlers call the same methods, so a Go test and a curl call get
 // the same answers under the same rules.
 //
@@ -30,7 +31,8 @@
 //   - chain.go: the chain's steps in order and the answerer behind them. Each step opens
 //     the file of the state it reads: route (chain.go), identify (auth.go), rateLimit
 //     (ratelimit.go, its buckets in ratebuckets.go), delay and errorRate (settings.go),
-//     faults (faults.go, the rules' checks in faultrule.go), preferred (prefer.go).
+//     faults (faults.go, the rules' checks in faultrule.go, the tokens rules expired in
+//     expired.go), preferred (prefer.go).
 //   - fromstore.go: the store's answer, after the vendor's checks in the vendor's order.
 //     operations.go holds the dispatch table, keyed by the contract's operationIds and
 //     checked against it by New, and one method per operation; links.go builds a page's
@@ -41,7 +43,8 @@
 //     Retry-After they need.
 //
 // Beside the API: admin.go routes the admin API by its table of patterns to the Sandbox
-// methods (sandbox.go), answers in JSON (adminjson.go) and only to the callers
+// methods (sandbox.go; the client report and the gauntlet that provokes it in report.go,
+// through internal/clientreport), answers in JSON (adminjson.go) and only to the callers
 // admincaller.go lets in; sandboxes.go holds each sandbox's state; statefile.go
 // keeps the default sandbox in the -state file (through internal/statefile); data.go
 // holds the typed data API; errors.go holds the errors the Sandbox methods return.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/oppstages/oppstages/mock"
 )
@@ -156,4 +157,28 @@ func TestSandboxPerParallelSubtest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Grade the code under test: renameStage retries a 503 at once, though the answer said
+// Retry-After, so the report fails it on retry-after and names the two requests.
+func ExampleSandbox_ClientReport() {
+	srv, err := mock.New(mock.Options{})
+	if err != nil {
+		panic(err)
+	}
+	box, _ := srv.Sandbox("")
+	if _, err := box.AddFault(mock.FaultRule{Method: "PATCH", Status: 503, Headers: map[string]string{"Retry-After": "2"}, Times: new(1)}); err != nil {
+		panic(err)
+	}
+	if err := renameStage(srv.Client(), "http://mock", 3, "Discovery Call"); err != nil {
+		panic(err)
+	}
+
+	report := box.ClientReport(time.Time{}) // all the journal holds
+	check, _ := report.Check("retry-after")
+	fmt.Println(check.Name, check.Verdict, check.Entries)
+	fmt.Println(report.Passed, "passed,", report.Failed, "failed,", report.Unexercised, "unexercised")
+	// Output:
+	// retry-after fail [1 2]
+	// 2 passed, 1 failed, 6 unexercised
 }

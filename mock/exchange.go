@@ -29,6 +29,7 @@ type exchange struct {
 	headerValues [headerValues]string
 	who          principal             // who the request acts as, when authErr is nil
 	authErr      *jsonapi.GatewayError // why the request did not authenticate
+	revoked      bool                  // a fault rule expired the request's token in its sandbox
 	credential   credential            // what the rate limiter counts the request against
 	body         []byte
 	doc          any        // the body as validation decoded it, read by the write handlers
@@ -36,6 +37,14 @@ type exchange struct {
 	list         query.List // the query's parameters, parsed for every operation
 	id           int64      // the path's id, for operations on one record
 	fault        string     // what the mock injected, for the journal
+
+	// What a client report rests on, for the journal.
+	injected          bool         // the answer came from a fault rule or Prefer
+	dropped           journal.Drop // a fault rule closed the connection without an answer, and when
+	lostStatus        int          // with dropped "after": the status of the answer that was lost
+	credentialExpired bool         // the answer is the 401 for an expired or revoked token
+	cursors           []string     // the page cursors the answer's links issued
+	cursorRoom        [2]string    // room for the next and prev cursors of a list page
 
 	bodyErr    error    // from reading the body, answered once the checks before it pass
 	violations []string // contract violations found in the exchange, for the journal
@@ -67,13 +76,22 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 }
 
-// journalExchange is what the journal keeps of the exchange as it was answered: status 0
-// and no response for a dropped connection, the response headers as written. The journal
-// takes the bodies as they are: neither is changed once the answer is sent.
-func (x *exchange) journalExchange(arrived time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Exchange {
+// issueCursor records a page cursor the answer's links issue.
+func (x *exchange) issueCursor(cursor string) {
+	if x.cursors == nil {
+		x.cursors = x.cursorRoom[:0]
+	}
+	x.cursors = append(x.cursors, cursor)
+}
+
+// journalExchange is what the journal keeps of the exchange as it was answered at
+// answered, elapsed after it arrived: status 0 and no response for a dropped connection,
+// the response headers as written. The journal takes the bodies as they are: neither is
+// changed once the answer is sent.
+func (x *exchange) journalExchange(answered time.Time, elapsed time.Duration, status int, resp response, written http.Header) journal.Exchange {
 	r, sent := x.r, x.sent
 	e := journal.Exchange{
-		Time:               arrived,
+		Time:               x.arrived,
 		Sandbox:            x.box.name,
 		Method:             r.Method,
 		Path:               sent.URL.Path, // as the client sent them
@@ -85,6 +103,14 @@ func (x *exchange) journalExchange(arrived time.Time, elapsed time.Duration, sta
 		RequestBody:        x.body,
 		RequestContentType: r.Header.Get("Content-Type"),
 		Violations:         x.violations,
+		Answered:           answered,
+		Credential:         bearerToken(r),
+		Injected:           x.injected,
+		Dropped:            x.dropped,
+		LostStatus:         x.lostStatus,
+		CredentialExpired:  x.credentialExpired,
+		Cursors:            x.cursors,
+		Forwarded:          resp.sent,
 	}
 	if x.match != nil {
 		e.OperationID = x.match.OperationID()

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -16,8 +17,10 @@ import (
 )
 
 // FaultRule makes matching requests fail or slow down: it answers with a status (and a
-// body from fixtures/errors unless one is given), waits, or drops the connection. It
-// fires at most Times times (unlimited when absent) and each time with Probability.
+// body from fixtures/errors unless one is given), waits, drops the connection (before the
+// request is carried out, or after: the answer lost), or expires the token the request
+// presented. It fires at most Times times (unlimited when absent) and each time with
+// Probability.
 type FaultRule struct {
 	ID          int               `json:"id"`
 	Method      string            `json:"method,omitempty"`
@@ -28,11 +31,56 @@ type FaultRule struct {
 	Body        json.RawMessage   `json:"body,omitempty"`
 	Example     string            `json:"example,omitempty"`
 	Delay       *Duration         `json:"delay,omitempty"`
-	Drop        bool              `json:"drop,omitempty"`
-	Times       *int              `json:"times,omitempty"`
-	Probability *float64          `json:"probability,omitempty"`
+	Drop        Drop              `json:"drop,omitempty"`
+	// ExpireToken expires the bearer token the request presented, in the sandbox, from
+	// then on, and answers the gateway's 401 for an expired token without carrying the
+	// request out; later requests with the token get the same 401. It combines with no
+	// other action.
+	ExpireToken bool     `json:"expireToken,omitempty"`
+	Times       *int     `json:"times,omitempty"`
+	Probability *float64 `json:"probability,omitempty"`
 	// Fired counts the times the rule has applied.
 	Fired int `json:"fired"`
+}
+
+// Drop says when a fault rule closes the connection without an answer. In JSON it is
+// true or "before" for DropBefore, "after" for DropAfter, and false (or absent) for none;
+// DropBefore is written as true.
+type Drop string
+
+const (
+	// DropBefore closes the connection before the request is carried out: nothing happens.
+	DropBefore Drop = "before"
+	// DropAfter carries the request out (a write is stored, durably with a state file) and
+	// then closes the connection without a byte of answer: the answer is lost.
+	DropAfter Drop = "after"
+)
+
+// UnmarshalJSON reads true, false, "before" or "after"; checked rejects other strings.
+func (d *Drop) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true":
+		*d = DropBefore
+		return nil
+	case "false", "null":
+		*d = ""
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`drop must be true, false, "before" or "after"`)
+	}
+	*d = Drop(s)
+	return nil
+}
+
+// MarshalJSON writes DropBefore as true, as rules were always written, and the rest as
+// strings.
+func (d Drop) MarshalJSON() ([]byte, error) {
+	if d == DropBefore {
+		return []byte("true"), nil
+	}
+	return json.Marshal(string(d))
 }
 
 // The bounds of one fault rule, beside pathpattern's on its path: what a sandbox's rules
@@ -77,12 +125,20 @@ func (r FaultRule) checked(operations []string, exampleStatus func(string) (int,
 	bad := func(field, format string, args ...any) (FaultRule, error) {
 		return FaultRule{}, &InputError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
+	switch r.Drop {
+	case "", DropBefore, DropAfter:
+	default:
+		return bad("drop", `must be true, false, "before" or "after", not %q`, clip.String(string(r.Drop)))
+	}
+	if r.ExpireToken && (r.Status != 0 || r.Example != "" || r.Drop != "" || r.Delay != nil || len(r.Body) > 0 || len(r.Headers) > 0) {
+		return bad("expireToken", "answers the gateway's 401 for an expired token, and combines with no other action (status, example, body, headers, drop or delay)")
+	}
 	if r.Example != "" {
 		status, ok := exampleStatus(r.Example)
 		if !ok {
 			return bad("example", "%q is not in fixtures/errors", clip.String(r.Example))
 		}
-		if r.Status == 0 && !r.Drop {
+		if r.Status == 0 && r.Drop == "" {
 			r.Status = status
 		}
 	}
@@ -91,11 +147,11 @@ func (r FaultRule) checked(operations []string, exampleStatus func(string) (int,
 		pathErr = pathpattern.Check(r.Path)
 	}
 	switch {
-	case r.Status == 0 && !r.Drop && r.Delay == nil:
-		return bad("status", "a fault rule needs status, example, drop or delay")
+	case r.Status == 0 && r.Drop == "" && r.Delay == nil && !r.ExpireToken:
+		return bad("status", "a fault rule needs status, example, drop, delay or expireToken")
 	case r.Status != 0 && (r.Status < 200 || r.Status > 599 || http.StatusText(r.Status) == ""):
 		return bad("status", "%d is not an HTTP status", r.Status)
-	case r.Drop && r.Status != 0:
+	case r.Drop != "" && r.Status != 0:
 		return bad("drop", "a rule either drops the connection or answers with a status, not both")
 	case pathErr != nil:
 		return bad("path", "%q %s", clip.String(r.Path), pathErr)
@@ -193,7 +249,7 @@ const (
 // size is what the rule holds, counted as its bounds count it (header names and values,
 // the body) and with every other string it keeps.
 func (r *FaultRule) size() int64 {
-	n := faultRuleOverhead + len(r.Method) + len(r.Path) + len(r.OperationID) + len(r.Body) + len(r.Example)
+	n := faultRuleOverhead + len(r.Method) + len(r.Path) + len(r.OperationID) + len(r.Body) + len(r.Example) + len(r.Drop)
 	for name, value := range r.Headers {
 		n += faultHeaderCost + len(name) + len(value)
 	}

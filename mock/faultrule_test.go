@@ -49,6 +49,11 @@ func TestFaultRuleRefusals(t *testing.T) {
 		{"body too large", `{"status":500,"body":"` + strings.Repeat("b", 64<<10) + `"}`, "body", "must be at most 65536 bytes, not 65538"},
 		{"path too long", `{"status":500,"path":"/` + strings.Repeat("p", 1024) + `"}`, "path", "must be at most 1024 bytes long, not 1025"},
 		{"path with too many segments", `{"status":500,"path":"` + strings.Repeat("/*", 17) + `"}`, "path", "must have at most 16 segments, not 17"},
+		{"drop neither when nor whether", `{"drop":"sideways"}`, "drop", `must be true, false, "before" or "after", not "sideways"`},
+		{"no action", `{"path":"/api/v2/opportunityStages"}`, "status", "a fault rule needs status, example, drop, delay or expireToken"},
+		{"expireToken with a status", `{"expireToken":true,"status":401}`, "expireToken", "combines with no other action"},
+		{"expireToken with a drop", `{"expireToken":true,"drop":"after"}`, "expireToken", "combines with no other action"},
+		{"expireToken with a delay", `{"expireToken":true,"delay":"1ms"}`, "expireToken", "combines with no other action"},
 		{"path of 20000 segments", `{"status":500,"path":"` + strings.Repeat("/*", 20000) + `"}`, "path", "must be at most 1024 bytes long, not 40000"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

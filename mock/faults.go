@@ -1,18 +1,28 @@
 package mock
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/oppstages/oppstages/internal/budget"
+	"github.com/oppstages/oppstages/internal/journal"
+	"github.com/oppstages/oppstages/internal/jsonapi"
 	"github.com/oppstages/oppstages/internal/pathpattern"
 )
 
-// faults applies the first fault rule that matches and fires.
+// faults answers a token a rule expired with the gateway's 401, and otherwise applies
+// the first fault rule that matches and fires.
 func (s *Server) faults(x *exchange) *response {
+	if x.revoked {
+		return expiredToken(x, "expired token")
+	}
 	opID := ""
 	if x.match != nil {
 		opID = x.match.OperationID()
@@ -26,14 +36,49 @@ func (s *Server) faults(x *exchange) *response {
 		sleep(x.r.Context(), rule.Delay.D)
 	}
 	switch {
-	case rule.Drop:
+	case rule.Drop == DropBefore:
+		x.injected, x.dropped = true, journal.DroppedBefore
 		return &response{drop: true}
+	case rule.Drop == DropAfter:
+		x.injected, x.dropped = true, journal.DroppedAfter
+		x.lostStatus = s.answerLost(x)
+		return &response{drop: true}
+	case rule.ExpireToken:
+		token := bearerToken(x.r)
+		if token == "" {
+			resp := unauthorized(*cmp.Or(x.authErr, &jsonapi.ErrNoAuthorization))
+			return &resp
+		}
+		x.box.expired.add(x.box.journal.CredentialHash(token))
+		return expiredToken(x, x.fault)
 	case rule.Status != 0:
+		x.injected = true
 		resp := s.faultResponse(x, rule)
 		return &resp
 	}
 	return nil
 }
+
+// answerLost carries the request out as the answerer would, and returns the status of
+// the answer, which no one will read: the connection is then closed without it. Nothing
+// of the answer reaches the client, the upstream's included, nor what its links issued.
+func (s *Server) answerLost(x *exchange) int {
+	var resp response
+	if s.upstream == nil && x.routeErr != nil {
+		resp = fail(x.routeErr) // no operation to carry out
+	} else {
+		resp = s.answer(x, &lostAnswer{header: http.Header{}})
+	}
+	x.cursors, x.credentialExpired = nil, false
+	return resp.status
+}
+
+// lostAnswer is where an answer that will be lost is written: nowhere.
+type lostAnswer struct{ header http.Header }
+
+func (w *lostAnswer) Header() http.Header         { return w.header }
+func (w *lostAnswer) WriteHeader(int)             {}
+func (w *lostAnswer) Write(p []byte) (int, error) { return len(p), nil }
 
 // faultResponse is the answer a fault rule with a status gives.
 func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
@@ -54,9 +99,46 @@ func (s *Server) faultResponse(x *exchange, rule FaultRule) response {
 	for k, v := range rule.Headers {
 		resp.header.Set(k, v)
 	}
+	if resp.status == http.StatusTooManyRequests && setsRetryAfter(rule) {
+		s.agreeWithRetryAfter(resp.header)
+	}
 	s.addRetryAfter(x, &resp)
 	return resp
 }
+
+// setsRetryAfter says the rule's own headers set Retry-After.
+func setsRetryAfter(rule FaultRule) bool {
+	for name := range rule.Headers {
+		if strings.EqualFold(name, "Retry-After") {
+			return true
+		}
+	}
+	return false
+}
+
+// agreeWithRetryAfter makes the rate-limit headers of a 429 whose rule sets Retry-After
+// say the same: nothing remains, and the window resets when Retry-After has passed (in
+// Unix seconds, rounded up). They take the place of the limiter's own.
+func (s *Server) agreeWithRetryAfter(h http.Header) {
+	value := strings.TrimSpace(h.Get("Retry-After"))
+	if value == "" {
+		return
+	}
+	now := s.now()
+	var reset time.Time
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil && n >= 0 && n <= maxRetryAfter {
+		reset = now.Add(time.Duration(n) * time.Second)
+	} else if at, err := http.ParseTime(value); err == nil {
+		reset = at
+	} else {
+		return // not a Retry-After a client can read: nothing to agree with
+	}
+	h.Set(headerRemaining, "0")
+	h.Set(headerReset, strconv.FormatInt(unixCeil(reset), 10))
+}
+
+// maxRetryAfter bounds the Retry-After seconds read as a duration: about 68 years.
+const maxRetryAfter = 1<<31 - 1
 
 // faultSet is a sandbox's rules, tried in the order they were added.
 type faultSet struct {

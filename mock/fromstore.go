@@ -20,6 +20,7 @@ import (
 func (s *Server) fromStore(x *exchange, _ http.ResponseWriter) response {
 	r, match, op := x.r, x.match, x.op
 	if x.authErr != nil {
+		x.credentialExpired = *x.authErr == jsonapi.ErrExpiredToken
 		return unauthorized(*x.authErr)
 	}
 	if x.box.currentSettings().SKUDisabled && !op.anySKU {

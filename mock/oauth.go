@@ -49,18 +49,20 @@ func oauthKey(opts Options) []byte {
 // limit, delays, fault rules, Prefer, error rate, SKU) do not apply: the authorization
 // server is not the API. Requests are journaled and logged with credentials redacted.
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
-	start, arrived := time.Now(), s.now()
+	start := time.Now()
 	box, err := s.sandboxFor(r)
 	if err != nil {
 		box = s.main
 	}
-	x := &exchange{r: r, sent: r, box: box}
+	x := &exchange{r: r, sent: r, box: box, arrived: s.arrival(start)}
 	x.match, _ = s.validator.Route(r)
 	var sent capture // what the client sent, as far as the token endpoint read it
 	if r.Body != nil {
 		r.Body = readCloser{io.TeeReader(r.Body, &sent), r.Body}
 	}
 	var resp response
+	var req oauth.TokenRequest // what a token request presented, for the journal
+	var issued oauth.Token
 	switch {
 	case r.URL.Path == oauthAuthorizePath:
 		resp = s.authorizeResponse(r)
@@ -68,14 +70,23 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		resp = oauthError(oauth.TokenMethodNotAllowed(r.Method))
 		resp.header.Set("Allow", http.MethodPost)
 	default:
-		resp = s.tokenResponse(r)
+		resp, req, issued = s.tokenResponse(r)
 	}
 	resp.write(w)
 
 	elapsed := time.Since(start)
 	x.body = sent.b
-	box.journal.Add(x.journalExchange(arrived, elapsed, resp.status, resp, w.Header())) // redacted when read
-	s.logRequest(r, resp.status, start, elapsed, "")                                    // redacts the query
+	e := x.journalExchange(s.answeredAt(x.arrived, elapsed), elapsed, resp.status, resp, w.Header()) // redacted when read
+	if r.URL.Path == oauthTokenPath {
+		// The credential of a token request is the client; what it presents is its grant.
+		e.Credential = req.ClientID()
+		e.GrantType, e.Grant = req.Grant()
+		if resp.status == http.StatusOK {
+			e.Issued = []string{issued.AccessToken, issued.RefreshToken}
+		}
+	}
+	box.journal.Add(e)
+	s.logRequest(r, resp.status, start, elapsed, "") // redacts the query
 }
 
 // capture keeps the first bytes written to it, as many as the journal keeps of a body.
@@ -105,17 +116,19 @@ func (s *Server) authorizeResponse(r *http.Request) response {
 	return response{status: http.StatusFound, header: http.Header{"Location": {location}, "Cache-Control": {"no-store"}}}
 }
 
-func (s *Server) tokenResponse(r *http.Request) response {
+// tokenResponse answers a token request, and returns the request as it was read (empty
+// when it could not be) and the token issued (empty unless the answer is a 200).
+func (s *Server) tokenResponse(r *http.Request) (response, oauth.TokenRequest, oauth.Token) {
 	req, err := oauth.ParseTokenRequest(r)
 	if err != nil {
-		return oauthError(err)
+		return oauthError(err), oauth.TokenRequest{}, oauth.Token{}
 	}
 	token, err := s.oauth.Token(req)
 	if err != nil {
-		return oauthError(err)
+		return oauthError(err), req, oauth.Token{}
 	}
 	return response{status: http.StatusOK, contentType: "application/json", body: token.JSON(),
-		header: http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}}
+		header: http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}}, req, token
 }
 
 func oauthError(err *oauth.Error) response {

@@ -128,12 +128,16 @@ func (s *Server) list(x *exchange) response {
 	links := jsonapi.Links{First: withQuery(self, values)}
 	if page.HasNext && len(page.Stages) > 0 {
 		next := cloneValues(values)
-		next.Set("page[after]", s.cursors.Encode(l.Sort.PositionOf(&page.Stages[len(page.Stages)-1])))
+		cursor := s.cursors.Encode(l.Sort.PositionOf(&page.Stages[len(page.Stages)-1]))
+		x.issueCursor(cursor)
+		next.Set("page[after]", cursor)
 		links.Next = withQuery(self, next)
 	}
 	if page.HasPrev && len(page.Stages) > 0 {
 		prev := cloneValues(values)
-		prev.Set("page[before]", s.cursors.Encode(l.Sort.PositionOf(&page.Stages[0])))
+		cursor := s.cursors.Encode(l.Sort.PositionOf(&page.Stages[0]))
+		x.issueCursor(cursor)
+		prev.Set("page[before]", cursor)
 		links.Prev = withQuery(self, prev)
 	}
 	meta := jsonapi.ListMeta{Counted: l.Count, Count: page.Count, Truncated: page.CountTruncated}

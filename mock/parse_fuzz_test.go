@@ -53,6 +53,7 @@ func FuzzParseFaultRule(f *testing.F) {
 		`{"method":"GET","path":"/api/v2/opportunityStages/*","status":503,"times":1,"probability":0.5}`,
 		`{"drop":true}`, `{"delay":"1s","operationId":"getUser"}`, `{"status":500,"body":{"errors":[]}}`,
 		`{"status":500,"example":"maintenance","headers":{"Retry-After":"3"}}`, `[]`, `{"times":-1}`, `{"example":"maintenance"}`,
+		`{"drop":"after"}`, `{"drop":"before","times":1}`, `{"drop":"sideways"}`, `{"expireToken":true}`, `{"expireToken":true,"status":401}`,
 	} {
 		f.Add(s)
 	}
@@ -62,8 +63,14 @@ func FuzzParseFaultRule(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Status == 0 && !r.Drop && r.Delay == nil {
+		if r.Status == 0 && r.Drop == "" && r.Delay == nil && !r.ExpireToken {
 			t.Fatal("accepted a rule that does nothing")
+		}
+		if r.Drop != "" && r.Drop != DropBefore && r.Drop != DropAfter {
+			t.Fatalf("accepted drop %q", r.Drop)
+		}
+		if r.ExpireToken && (r.Status != 0 || r.Drop != "" || r.Delay != nil) {
+			t.Fatalf("accepted expireToken beside another action: %s", body)
 		}
 		if r.Times != nil && *r.Times < 1 || r.Probability != nil && (*r.Probability < 0 || *r.Probability > 1) {
 			t.Fatalf("accepted out-of-range times or probability: %s", body)

@@ -15,28 +15,29 @@ func (s *Server) preferred(x *exchange) *response {
 	if x.match == nil {
 		return nil
 	}
-	resp, label := s.preferredResponse(x)
+	resp, label, injected := s.preferredResponse(x)
 	if resp != nil {
-		x.fault = label
+		x.fault, x.injected = label, injected
 	}
 	return resp
 }
 
-// preferredResponse is the answer a Prefer header asks for, with a label for the journal.
-// It returns nil when the request should be served normally: no preference, or only the
+// preferredResponse is the answer a Prefer header asks for, with a label for the journal,
+// and whether it is the documented response asked for (not a refusal of the header). It
+// returns nil when the request should be served normally: no preference, or only the
 // operation's own success code.
-func (s *Server) preferredResponse(x *exchange) (*response, string) {
+func (s *Server) preferredResponse(x *exchange) (*response, string, bool) {
 	values := x.r.Header.Values("Prefer")
 	if len(values) == 0 {
-		return nil, ""
+		return nil, "", false
 	}
 	p, perr := parsePrefer(values)
 	if perr != nil {
-		resp := fail(perr)
-		return &resp, ""
+		refused := fail(perr)
+		return &refused, "", false
 	}
 	if p.code == 0 && p.example == "" {
-		return nil, ""
+		return nil, "", false
 	}
 	op := s.responses.ops[x.match.OperationID()]
 	label := "prefer " + strings.Join(values, ", ")
@@ -45,24 +46,24 @@ func (s *Server) preferredResponse(x *exchange) (*response, string) {
 		for i, c := range op.statuses {
 			codes[i] = strconv.Itoa(c)
 		}
-		resp := fail(oppstages.Errorf(oppstages.CodeMockBadPrefer,
+		refused := fail(oppstages.Errorf(oppstages.CodeMockBadPrefer,
 			"%s documents no %d response; use one of %s.", x.match.OperationID(), p.code, strings.Join(codes, ", ")))
-		return &resp, label
+		return &refused, label, false
 	}
 	if p.example == "" {
 		if p.code == op.success {
-			return nil, ""
+			return nil, "", false
 		}
 		p.example = op.byStatus[p.code][0]
 	}
 	if ex, ok := op.examples[p.example]; ok && (p.code == 0 || ex.status == p.code) {
-		resp := response{status: ex.status, contentType: ex.mediaType, body: s.currentRateLimit(x, ex.status, ex.body)}
-		s.addRetryAfter(x, &resp)
-		return &resp, label
+		answer := response{status: ex.status, contentType: ex.mediaType, body: s.currentRateLimit(x, ex.status, ex.body)}
+		s.addRetryAfter(x, &answer)
+		return &answer, label, true
 	}
 	if fx, ok := s.errors[p.example]; ok && slices.Contains(op.statuses, fx.Status) && (p.code == 0 || fx.Status == p.code) {
-		resp := s.fixtureResponse(x, fx)
-		return &resp, label
+		answer := s.fixtureResponse(x, fx)
+		return &answer, label, true
 	}
 	names := make([]string, 0, len(op.examples))
 	for name := range op.examples {
@@ -74,9 +75,9 @@ func (s *Server) preferredResponse(x *exchange) (*response, string) {
 		}
 	}
 	slices.Sort(names)
-	resp := fail(oppstages.Errorf(oppstages.CodeMockBadPrefer,
+	refused := fail(oppstages.Errorf(oppstages.CodeMockBadPrefer,
 		"%s has no example %q for this request; examples: %s.", x.match.OperationID(), clip.String(p.example), strings.Join(names, ", ")))
-	return &resp, label
+	return &refused, label, false
 }
 
 // preference is what a Prefer header asks for.

@@ -126,7 +126,7 @@ func (sc *rateScope) take(c credential, now time.Time) (rateCount, *response) {
 	if shown == 0 {
 		shown = DefaultRateLimit
 	}
-	count := rateCount{limit: shown, remaining: max(shown-used, 0), reset: reset.Unix()}
+	count := rateCount{limit: shown, remaining: max(shown-used, 0), reset: unixCeil(reset)}
 	if limit == 0 || used <= limit {
 		return count, nil
 	}
@@ -206,8 +206,19 @@ func (sc *rateScope) resetAt(c credential, now time.Time) (limit int, reset time
 	return sc.limit, now.Truncate(sc.window).Add(sc.window)
 }
 
+// retryAfter is the Retry-After of an answer sent at now for a window that resets at
+// reset: whole seconds, rounded up, so that a client that waits as long is never early.
 func retryAfter(reset, now time.Time) string {
-	return strconv.FormatInt(int64(max(reset.Sub(now).Round(time.Second)/time.Second, 0)), 10)
+	return strconv.FormatInt(int64(max((reset.Sub(now)+time.Second-1)/time.Second, 0)), 10)
+}
+
+// unixCeil is t in Unix seconds, rounded up: X-RateLimit-Reset never names a second
+// before the window resets.
+func unixCeil(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
 }
 
 // thousands formats n with comma separators, as the vendor's messages do: 10,000.

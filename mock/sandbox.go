@@ -30,6 +30,8 @@ import (
 //	GET    /__admin/health          Health
 //	GET    /__admin/sandboxes       Server.Sandboxes
 //	POST   /__admin/snapshot        Server.SaveState
+//	GET    /__admin/client-report   ClientReport
+//	POST   /__admin/gauntlet        Gauntlet
 //
 // A handle stays valid for the server's life: a sandbox dropped because MaxSandboxes was
 // exceeded starts again from the seed on its next use.

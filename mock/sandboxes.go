@@ -19,6 +19,7 @@ type sandbox struct {
 	name    string
 	limiter *rateScope
 	faults  faultSet
+	expired expiredSet // the tokens fault rules expired
 	journal *journal.Journal
 	// violations counts the ways the upstream's exchanges broke openapi.yaml.
 	violations atomic.Int64
@@ -107,6 +108,7 @@ func (s *Server) resetSandbox(b *sandbox) error {
 	b.limiter.configure(s.initial.RateLimit, s.initial.RateWindow.D)
 	b.limiter.reset()
 	b.faults.clear()
+	b.expired.clear()
 	b.journal.Clear()
 	b.violations.Store(0)
 	return nil
@@ -118,6 +120,7 @@ func (s *Server) resetSandbox(b *sandbox) error {
 func (b *sandbox) release() {
 	b.journal.Clear()
 	b.faults.release()
+	b.expired.clear()
 	b.state.Release()
 }
 

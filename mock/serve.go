@@ -93,7 +93,7 @@ func (s *Server) finish(w http.ResponseWriter, x *exchange, resp *response, star
 		x.box.violations.Add(int64(len(x.violations)))
 		s.opts.Logger.Warn("openapi.yaml violated", "method", r.Method, "path", journal.RedactPath(r.URL.Path), "status", status, "violations", x.violations)
 	}
-	x.box.journal.Add(x.journalExchange(x.arrived, elapsed, status, *resp, w.Header()))
+	x.box.journal.Add(x.journalExchange(s.answeredAt(x.arrived, elapsed), elapsed, status, *resp, w.Header()))
 	s.logRequest(x.sent, status, start, elapsed, x.fault)
 	s.validator.Release(x.match) // last: nothing reads the match after this
 	x.match = nil

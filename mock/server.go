@@ -236,6 +236,16 @@ func (s *Server) baseURL(r *http.Request) string {
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
 
+// answeredAt is when the answer to a request that arrived at arrived (by the server's
+// clock) was done, elapsed later by the system clock: by the server's clock too, so that
+// a journal's times all come from one clock.
+func (s *Server) answeredAt(arrived time.Time, elapsed time.Duration) time.Time {
+	if s.systemClock {
+		return arrived.Add(elapsed)
+	}
+	return s.now()
+}
+
 // arrival is when a request that came in at start (by time.Now) arrived by the server's
 // clock, without asking the system clock again when that is the server's clock.
 func (s *Server) arrival(start time.Time) time.Time {

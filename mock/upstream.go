@@ -114,6 +114,7 @@ func (s *Server) fromUpstream(x *exchange, w http.ResponseWriter) response {
 			s.recorder.Record(rx)
 		}
 		links.Rewrite(a)
+		x.cursors = journal.LinkCursors(a.Body)
 		if n := len(x.violations); n > 0 {
 			a.Header.Set("X-Mock-Violations", strconv.Itoa(n))
 		}

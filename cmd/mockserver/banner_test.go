@@ -84,7 +84,7 @@ func TestHelp(t *testing.T) {
 				t.Errorf("stderr: %q, want nothing", stderr.String())
 			}
 			out := stdout.String()
-			for _, want := range []string{"Usage: mockserver [flags]", "MOCKSERVER_<FLAG>", "MOCKSERVER_ADMIN_TOKEN", "-tls-generate", "-addr string"} {
+			for _, want := range []string{"Usage: mockserver [flags]", "MOCKSERVER_<FLAG>", "MOCKSERVER_ADMIN_TOKEN", "-tls-generate", "-addr string", "-client-report FILE", "JUnit XML when FILE ends in .xml"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("the usage does not mention %q:\n%s", want, out)
 				}

@@ -45,6 +45,7 @@ func main() {
 type config struct {
 	addr, baseURL, fixtures, tokens, logFormat string
 	state, adminToken, adminTokenFile, latency string
+	clientReport                               string
 	stateRepair                                bool
 	seed                                       uint64
 	generate, rateLimit, maxConns              int
@@ -78,6 +79,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	fs.StringVar(&c.latency, "latency", "0", "added delay per request, e.g. 50ms or 20ms-200ms")
 	fs.Float64Var(&c.errorRate, "error-rate", 0, "fraction of requests that get a random documented 5xx")
 	fs.StringVar(&c.state, "state", "", "state file (a JSON:API document): loaded at start if present; every write is durable before it is answered (log in FILE.log), folded into the file on shutdown and on POST /__admin/snapshot")
+	fs.StringVar(&c.clientReport, "client-report", "", "when the server stops, write the default sandbox's client report (how the client under test behaved) to `FILE`, replacing it whole: JSON, or JUnit XML when FILE ends in .xml")
 	fs.BoolVar(&c.stateRepair, "state-repair", false, "start even when FILE.log is damaged before its end: keep the writes before the damage, move the rest to FILE.log.damaged-<offset>")
 	fs.StringVar(&c.adminToken, "admin-token", "", "when set, /__admin/ requires Authorization: Bearer <admin-token> (prefer -admin-token-file or MOCKSERVER_ADMIN_TOKEN: other local users can read the command line)")
 	fs.StringVar(&c.adminTokenFile, "admin-token-file", "", "file holding the admin token (its first line), as -admin-token but kept out of the process list")
@@ -204,6 +206,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := checkFixtures(c.fixtures); err != nil {
 		return err
 	}
+	if err := checkClientReport(c.clientReport); err != nil {
+		return err
+	}
 	tokens, err := loadTokens(c.tokens)
 	if err != nil {
 		return err
@@ -316,11 +321,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// The state and the report are each written, whichever fails.
+	var stopErr error
 	if c.state != "" {
 		if err := srv.Close(); err != nil {
-			return err
+			stopErr = err
+		} else {
+			logger.Info("state saved", "file", c.state, "stages", srv.Len())
 		}
-		logger.Info("state saved", "file", c.state, "stages", srv.Len())
+	}
+	if c.clientReport != "" {
+		if report, err := writeClientReport(c.clientReport, srv); err != nil {
+			stopErr = errors.Join(stopErr, err)
+		} else {
+			logger.Info("client report written", "file", c.clientReport, "passed", report.Passed, "failed", report.Failed, "unexercised", report.Unexercised)
+		}
+	}
+	if stopErr != nil {
+		return stopErr
 	}
 	logger.Info("mockserver stopped")
 	return nil

@@ -59,6 +59,10 @@ func TestStartupFailsFast(t *testing.T) {
 			[]string{"-fixtures /no/such/fixtures", "no such file or directory"}},
 		{"fixtures without stages.json", []string{"-fixtures", dir},
 			[]string{"-fixtures " + dir, "stages.json"}},
+		{"client report directory missing", []string{"-client-report", "/no/such/dir/report.json"},
+			[]string{"-client-report /no/such/dir/report.json", "directory /no/such/dir does not exist"}},
+		{"client report is a directory", []string{"-client-report", dir},
+			[]string{"-client-report " + dir, "is a directory"}},
 		{"port in use", []string{"-addr", busy},
 			[]string{"-addr " + busy, "address already in use"}},
 		{"admin open to the network", []string{"-addr", "0.0.0.0:0"},
@@ -77,6 +81,12 @@ func TestStartupFailsFast(t *testing.T) {
 			want []string
 		}{"state directory not writable", []string{"-state", readOnly + "/state.json"},
 			[]string{"-state " + readOnly + "/state.json", "not writable"}})
+		tests = append(tests, struct {
+			name string
+			args []string
+			want []string
+		}{"client report directory not writable", []string{"-client-report", readOnly + "/report.xml"},
+			[]string{"-client-report " + readOnly + "/report.xml", "not writable"}})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,6 +78,15 @@ func TestEveryAdminOperationConforms(t *testing.T) {
 			Body: `{"skuDisabled":true,"rateLimit":5,"rateWindow":"90s","latency":"1ms-2ms","errorRate":0.5}`}, 200},
 		{"patchSettings", c, apitest.Request{Method: "PATCH", Target: "/__admin/settings", Header: sandbox, Body: `{"latency":null}`}, 200},
 		{"patchSettings", c, apitest.Request{Method: "PATCH", Target: "/__admin/settings", Header: sandbox, Body: `{"errorRate":2}`}, 400},
+		{"addFault", c, apitest.Request{Method: "POST", Target: "/__admin/faults", Header: sandbox, Body: `{"method":"POST","path":"/api/v2/opportunityStages","drop":"after","times":1}`}, 201},
+		{"addFault", c, apitest.Request{Method: "POST", Target: "/__admin/faults", Header: sandbox, Body: `{"expireToken":true,"times":1}`}, 201},
+		{"addFault", c, apitest.Request{Method: "POST", Target: "/__admin/faults", Header: sandbox, Body: `{"expireToken":true,"status":500}`}, 400},
+		{"listFaults", c, apitest.Request{Method: "GET", Target: "/__admin/faults", Header: sandbox}, 200},
+		{"clearFaults", c, apitest.Request{Method: "DELETE", Target: "/__admin/faults", Header: sandbox}, 204},
+		{"runGauntlet", c, apitest.Request{Method: "POST", Target: "/__admin/gauntlet", Header: sandbox}, 201},
+		{"getClientReport", c, apitest.Request{Method: "GET", Target: "/__admin/client-report", Header: sandbox}, 200},
+		{"getClientReport", c, apitest.Request{Method: "GET", Target: "/__admin/client-report?format=junit&since=2020-01-01T00:00:00Z", Header: sandbox}, 200},
+		{"getClientReport", c, apitest.Request{Method: "GET", Target: "/__admin/client-report?format=yaml"}, 400},
 		{"redirectToDashboard", c, apitest.Request{Method: "GET", Target: "/__admin/ui"}, 301},
 		{"getDashboard", c, apitest.Request{Method: "GET", Target: "/__admin/ui/"}, 200},
 		{"getDashboardAsset", c, apitest.Request{Method: "GET", Target: "/__admin/ui/app.js"}, 200},
@@ -119,7 +128,7 @@ func dropConnection(t *testing.T, srv *mock.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rule, err := box.AddFault(mock.FaultRule{Path: "/api/v2/users/1", Drop: true, Times: new(1)})
+	rule, err := box.AddFault(mock.FaultRule{Path: "/api/v2/users/1", Drop: mock.DropBefore, Times: new(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,16 +20,16 @@ const (
 )
 
 // validRequests: no request the API's own validation refused (400, 415, 422). Answers
-// from fault rules or Prefer, and /oauth/ answers, do not count.
+// from fault rules or Prefer, the upstream's answers, and /oauth/ answers, do not count.
 func validRequests(v *view) Check {
 	j := judge{name: ValidRequests,
 		rule: "sends only requests the contract allows (openapi.yaml and the vendor's attribute rules), so that none is refused with 400, 415 or 422",
-		none: "no API request was answered by the API itself (answers from fault rules or Prefer, and /oauth/ answers, do not count)",
+		none: "no API request was answered by the mock's API itself (answers from fault rules, Prefer or the upstream, and /oauth/ answers, do not count)",
 		passed: func(n int) string {
 			return fmt.Sprintf("the API's validation accepted %s", plural(n, "request"))
 		}}
 	for _, e := range v.window {
-		if isOAuth(e) || e.Injected || dropped(e) || controlHeaderError(e) {
+		if isOAuth(e) || e.Injected || e.Forwarded || dropped(e) || controlHeaderError(e) {
 			continue
 		}
 		j.judged++
@@ -315,7 +315,7 @@ func expiredToken(v *view) Check {
 		}
 		what := fmt.Sprintf("%s presented again the token that request %d was answered 401 for (expired or revoked)", request(again[0]), e.ID)
 		if n := len(again); n > 1 {
-			what += fmt.Sprintf(", and %d requests after it did too", n-1)
+			what += fmt.Sprintf(", and %s after it did too", plural(n-1, "request"))
 		}
 		j.fail(what, ids...)
 	}
@@ -457,6 +457,10 @@ func opaqueCursors(v *view) Check {
 		}
 	}
 	for _, e := range v.window {
+		if len(e.CursorsSent) > 0 && e.Forwarded && e.OperationID == "" {
+			j.cannot(e, "the upstream answers its route, and the mock does not read the links of the answers it passes through")
+			continue
+		}
 		for _, c := range e.CursorsSent {
 			if issuedBefore(issuers[c], e) {
 				j.judging(e.ID)

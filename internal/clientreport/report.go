@@ -178,14 +178,17 @@ func cmpInt(a, b int64) int {
 
 // after are the entries of list (in arrival order) that arrived at or after from and
 // before until (no bound when until is zero), other than e itself: what the client sent
-// once it had e's answer.
+// once it had e's answer. An entry that arrived at from exactly counts only when it was
+// journaled after e: a clock that does not move between requests (a test's) stamps a
+// request sent before e's answer with the same time, and the journal's order tells them
+// apart.
 func after(list []*journal.Entry, e *journal.Entry, from, until time.Time) []*journal.Entry {
 	var out []*journal.Entry
 	for _, x := range list[arrivedFrom(list, from):] {
 		if !until.IsZero() && !x.Time.Before(until) {
 			break
 		}
-		if x != e {
+		if reacts(x, e, from) {
 			out = append(out, x)
 		}
 	}
@@ -198,11 +201,17 @@ func firstAfter(list []*journal.Entry, e *journal.Entry, from, until time.Time) 
 		if !until.IsZero() && !x.Time.Before(until) {
 			return nil
 		}
-		if x != e {
+		if reacts(x, e, from) {
 			return x
 		}
 	}
 	return nil
+}
+
+// reacts says x, which arrived at or after from, may have been sent once e's answer had
+// left at from: it is not e, and it arrived later, or at from and was journaled after e.
+func reacts(x, e *journal.Entry, from time.Time) bool {
+	return x != e && (x.Time.After(from) || x.ID > e.ID)
 }
 
 // arrivedFrom is the index of the first entry of list (in arrival order) that arrived at

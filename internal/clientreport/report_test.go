@@ -69,6 +69,9 @@ func issues(cursors ...string) opt { return func(e *journal.Entry) { e.CursorsIs
 func sends(cursors ...string) opt  { return func(e *journal.Entry) { e.CursorsSent = cursors } }
 func sandbox(name string) opt      { return func(e *journal.Entry) { e.Sandbox = name } }
 func cutBody() opt                 { return func(e *journal.Entry) { e.RequestBodyTruncated = true } }
+func forwarded(operationID string) opt {
+	return func(e *journal.Entry) { e.Forwarded, e.OperationID = true, operationID }
+}
 
 // entries numbers the entries from 1 in the order given (the order they were answered)
 // and gives each the fingerprint its method, path, query, body and credential make.
@@ -415,6 +418,11 @@ func TestEdges(t *testing.T) {
 			req("POST", stages, status(400), cutBody()),
 			req("POST", stages, at(time.Second), status(400), cutBody()),
 		), Unexercised, "not kept whole"},
+		{"one request more with the expired token", ExpiredToken, entries(
+			req("GET", stages, expired()),
+			req("GET", stages, at(time.Second), expired()),
+			req("GET", stages, at(2*time.Second), expired()),
+		), Fail, "request 2 (GET /api/v2/opportunityStages) presented again the token that request 1 was answered 401 for (expired or revoked), and 1 request after it did too"},
 		{"a request under way when the token expired", ExpiredToken, entries(
 			req("GET", stages, expired(), took(time.Second)),
 			req("GET", stages+"/1", at(500*time.Millisecond)),
@@ -450,6 +458,31 @@ func TestEdges(t *testing.T) {
 		{"a cursor journaled after its use, but sent after its answer left", OpaqueCursors, entries(
 			req("GET", stages, at(time.Second), sends("c1")),
 			req("GET", stages, issues("c1"), answeredAt(500*time.Millisecond)),
+		), Pass, ""},
+		{"a cursor on a route whose answers pass through unread", OpaqueCursors, entries(
+			req("GET", "/api/v2/accounts", forwarded("")),
+			req("GET", "/api/v2/accounts", at(time.Second), sends("upstream-cursor"), forwarded("")),
+		), Unexercised, "does not read the links of the answers it passes through"},
+		{"a made-up cursor through the proxy", OpaqueCursors, entries(
+			req("GET", stages, forwarded("listOpportunityStages"), issues("c1")),
+			req("GET", stages, at(time.Second), sends("made-up"), forwarded("listOpportunityStages")),
+		), Fail, "request 2"},
+		{"the upstream's refusal is not the mock's validation", ValidRequests, entries(
+			req("GET", stages),
+			req("POST", stages, at(time.Second), body(createBody), status(422), answer(refused), forwarded("createOpportunityStage")),
+		), Pass, "accepted 1 request"},
+		{"a clock that does not move: what was sent before the answer", RateLimitReset, entries(
+			req("GET", stages, took(0), header("X-RateLimit-Remaining", "1"), header("X-RateLimit-Reset", unix(10*time.Second))),
+			req("GET", stages, took(0), header("X-RateLimit-Remaining", "0"), header("X-RateLimit-Reset", unix(10*time.Second))),
+			req("GET", stages, at(10*time.Second), took(0)),
+		), Pass, ""},
+		{"a clock that does not move: what was sent after the answer", RetryAfter, entries(
+			req("GET", stages, took(0), status(429), header("Retry-After", "2")),
+			req("GET", stages, took(0)),
+		), Fail, "request 2 (GET /api/v2/opportunityStages) came 0 s after a 429 (request 1)"},
+		{"a clock that does not move: the same request before its refusal", NoPointlessRetry, entries(
+			req("POST", "/oauth/token", refresh("r1"), took(0)),
+			req("POST", "/oauth/token", refresh("r1"), took(0), status(400)),
 		), Pass, ""},
 		{"a cursor sent before it was issued", OpaqueCursors, entries(
 			req("GET", stages, at(time.Second), sends("c1"), took(time.Second)),

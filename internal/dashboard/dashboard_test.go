@@ -247,6 +247,40 @@ func TestDashboardFollowsAndSteersTheMock(t *testing.T) {
 	})
 }
 
+// The client report panel shows every check with its verdict, follows the journal, opens
+// the entries a check names, and arms the gauntlet.
+func TestDashboardShowsTheClientReport(t *testing.T) {
+	ctx := browser(t, 1280, 800)
+	hs, api := newMock(t, mock.Options{})
+	run(t, ctx, chromedp.Navigate(hs.URL+"/__admin/ui/"))
+	waitFor(t, ctx, "the nine checks", `document.querySelectorAll('#report-table tbody tr').length === 9 &&
+		document.querySelector('#report-table tr[data-check="valid-requests"] td.verdict').textContent === 'unexercised'`)
+
+	if r := api.Send("POST", "/api/v2/opportunityStages", `{"data":{"type":"opportunityStage","attributes":{"name":""}}}`); r.Status != 422 {
+		t.Fatalf("refused create: %d", r.Status)
+	}
+	waitFor(t, ctx, "valid-requests failed, naming the entry", `(() => {
+		const tr = document.querySelector('#report-table tr[data-check="valid-requests"]');
+		return tr.querySelector('td.verdict').textContent === 'fail' && tr.querySelector('td.detail').textContent.includes('refused with 422') &&
+			[...tr.querySelectorAll('button.entry')].map(b => b.textContent).join() === '1';
+	})()`)
+	summary := eval[string](t, ctx, `document.getElementById('report-summary').textContent`)
+	if !strings.Contains(summary, "1 failed") {
+		t.Errorf("summary %q, want it to count the failure", summary)
+	}
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#report-table tr[data-check="valid-requests"] button.entry`)))
+	waitFor(t, ctx, "the entry's request and answer", `!document.getElementById('detail').hidden &&
+		document.getElementById('detail-title').textContent.includes('POST /api/v2/opportunityStages') &&
+		document.getElementById('detail-response').textContent.includes('HTTP 422')`)
+
+	run(t, ctx, chromedp.Click(chromedp.ID("gauntlet")))
+	waitFor(t, ctx, "the gauntlet's five rules", `document.querySelectorAll('#fault-table tbody tr').length === 5 &&
+		document.getElementById('report-message').textContent.includes('armed 5 rules')`)
+	if r := api.Get("/__admin/faults"); !strings.Contains(string(r.Body), `"drop":"after"`) || !strings.Contains(string(r.Body), `"expireToken":true`) {
+		t.Errorf("the gauntlet's rules: %s", r.Body)
+	}
+}
+
 // TestReboundPageCannotReachTheAdminAPI loads a page from a DNS name that resolves to the
 // mock's loopback address, as a rebinding attacker's page does once its name is rebound:
 // same origin as far as the browser knows, and Chromium sends no Sec-Fetch-* headers to

@@ -62,6 +62,10 @@ type Entry struct {
 	LostStatus int `json:"lostStatus,omitempty"`
 	// CredentialExpired says the answer was the 401 for an expired or revoked credential.
 	CredentialExpired bool `json:"credentialExpired,omitempty"`
+	// Forwarded says the upstream answered (pass-through or proxy), not the mock: the
+	// mock's own validation refused nothing, and the answer's links were read for cursors
+	// only on the contract's routes (when OperationID is set).
+	Forwarded bool `json:"forwarded,omitempty"`
 
 	// Fingerprint is a keyed hash of the request as sent: its method, path, query, body and
 	// credential. Two entries with the same fingerprint sent the same request. Empty when

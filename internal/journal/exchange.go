@@ -54,6 +54,7 @@ type Exchange struct {
 	Dropped           Drop
 	LostStatus        int
 	CredentialExpired bool
+	Forwarded         bool
 }
 
 // maxGrantType bounds the grant_type an entry keeps: the client chooses it.
@@ -93,7 +94,7 @@ func newRecord(x Exchange) record {
 			Status: x.Status, DurationMS: float64(x.Duration.Microseconds()) / 1000, Fault: x.Fault,
 			RequestBodyTruncated: x.RequestBodyCut, Violations: x.Violations,
 			Answered: x.Answered, GrantType: x.GrantType, Injected: x.Injected, Dropped: x.Dropped,
-			LostStatus: x.LostStatus, CredentialExpired: x.CredentialExpired},
+			LostStatus: x.LostStatus, CredentialExpired: x.CredentialExpired, Forwarded: x.Forwarded},
 		rawQuery:     x.RawQuery,
 		requestType:  x.RequestContentType,
 		responseType: x.ResponseContentType,

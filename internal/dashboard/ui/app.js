@@ -26,6 +26,7 @@ const state = {
   busy: false,
   settingsDirty: false,
   settingsGen: 0, // bumped by every change made here, so late answers can be told apart
+  journalGrew: false, // new entries since the client report was last read
 };
 
 const $ = (id) => document.getElementById(id);
@@ -109,6 +110,7 @@ async function poll() {
       const wrote = await refreshJournal(false);
       await refreshFaults();
       if (wrote) await refreshStages();
+      if (state.journalGrew) await refreshReport();
       if (!state.settingsDirty) await refreshSettings();
     }
     setStatus('live · ' + new Date().toLocaleTimeString());
@@ -122,6 +124,7 @@ async function poll() {
 async function refreshAll() {
   await Promise.all([refreshJournal(true), refreshFaults(), refreshStages(), refreshSandboxes(),
     state.settingsDirty ? null : refreshSettings()]);
+  await refreshReport(); // after the journal: its entries open from the report
 }
 
 function setStatus(text) { $('status').textContent = text; }
@@ -199,6 +202,7 @@ function addEntries(list) {
     if (e.time) state.lastTime = e.time;
     if (typeof e.id === 'number' && e.id > state.lastID) state.lastID = e.id;
   }
+  if (fresh.length) state.journalGrew = true;
   if (state.entries.length > MAX_ROWS * 2) {
     const dropped = state.entries.splice(0, state.entries.length - MAX_ROWS);
     for (const e of dropped) state.seen.delete(entryKey(e));
@@ -250,6 +254,9 @@ function showDetail(e, tr) {
   if (e.sandbox) extra.push('sandbox: ' + e.sandbox);
   if (e.operationId) extra.push('operationId: ' + e.operationId);
   if (e.fault) extra.push('fault applied: ' + e.fault);
+  if (e.dropped) extra.push('connection dropped ' + e.dropped + (e.lostStatus ? ' the request; the answer lost: ' + e.lostStatus : ''));
+  if (e.credentialExpired) extra.push('answered as an expired or revoked token');
+  if (e.credential) extra.push('credential (keyed hash): ' + e.credential);
   for (const v of e.violations || []) extra.push('violation: ' + v);
   $('detail-extra').textContent = extra.join('\n');
 }
@@ -271,7 +278,59 @@ $('journal-clear').addEventListener('click', () => act(async () => {
   await api('DELETE', '/__admin/requests');
   resetJournalView();
   renderJournal();
+  await refreshReport();
 }, 'controls-message'));
+
+// ---- client report ------------------------------------------------------------------
+
+async function refreshReport() {
+  state.journalGrew = false;
+  const r = await api('GET', '/__admin/client-report');
+  const rows = [];
+  for (const c of (r && r.checks) || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.check = c.name;
+    cell(tr, c.name, 'check');
+    cell(tr, c.verdict, 'verdict v-' + c.verdict);
+    cell(tr, c.detail, 'detail');
+    const td = cell(tr, '', 'entries');
+    for (const id of c.entries || []) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'entry';
+      b.textContent = String(id);
+      b.title = 'open journal entry ' + id;
+      b.addEventListener('click', () => act(() => openEntry(id), 'report-message'));
+      td.appendChild(b);
+    }
+    rows.push(tr);
+  }
+  $('report-table').tBodies[0].replaceChildren(...rows);
+  $('report-summary').textContent = r
+    ? '(' + r.passed + ' passed, ' + r.failed + ' failed, ' + r.unexercised + ' unexercised' + (r.evicted ? '; ' + r.evicted + ' entries evicted' : '') + ')'
+    : '';
+}
+
+// openEntry shows a journal entry's request and answer, as a click on its row does;
+// an entry older than the rows on screen is fetched.
+async function openEntry(id) {
+  let e = state.entries.find((x) => x.id === id);
+  if (!e) {
+    const doc = await api('GET', '/__admin/requests?after=' + (id - 1));
+    e = ((doc && doc.requests) || []).find((x) => x.id === id);
+  }
+  if (!e) return 'entry ' + id + ' is no longer in the journal';
+  const tr = [...$('journal-table').tBodies[0].rows].find((r) => r.dataset.key === entryKey(e)) || null;
+  showDetail(e, tr);
+  $('detail').scrollIntoView({ block: 'nearest' });
+  return '';
+}
+
+$('gauntlet').addEventListener('click', () => act(async () => {
+  const r = await api('POST', '/__admin/gauntlet');
+  await refreshFaults();
+  return 'armed ' + ((r && r.rules) || []).length + ' rules: run your client, then read the report';
+}, 'report-message'));
 
 // ---- stages ------------------------------------------------------------------------
 
@@ -340,7 +399,8 @@ $('fault-form').addEventListener('submit', (ev) => {
     if (v('f-delay')) rule.delay = v('f-delay');
     if (v('f-times')) rule.times = Number(v('f-times'));
     if (v('f-probability')) rule.probability = Number(v('f-probability'));
-    if ($('f-drop').checked) rule.drop = true;
+    if (v('f-drop')) rule.drop = v('f-drop');
+    if ($('f-expire').checked) rule.expireToken = true;
     const headers = {};
     for (const line of $('f-headers').value.split('\n')) {
       const i = line.indexOf(':');
@@ -364,7 +424,8 @@ async function refreshFaults() {
     const does = [];
     if (f.status) does.push(String(f.status));
     if (f.example) does.push('example ' + f.example);
-    if (f.drop) does.push('drop');
+    if (f.drop) does.push(f.drop === 'after' ? 'drop after' : 'drop');
+    if (f.expireToken) does.push('expire token');
     if (f.delay) does.push('delay ' + f.delay);
     for (const [k, val] of Object.entries(f.headers || {})) does.push(k + ': ' + val);
     if (f.times) does.push('×' + f.times);
