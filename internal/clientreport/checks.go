@@ -189,12 +189,7 @@ func noRetryStorm(v *view) Check {
 		if !failed(e) {
 			continue
 		}
-		switch {
-		case e.Credential == "":
-			j.cannot(e, noCredential)
-			continue
-		case e.Fingerprint == "":
-			j.cannot(e, noFingerprint)
+		if !j.canCompare(e) {
 			continue
 		}
 		j.judging(e.ID)
@@ -254,12 +249,7 @@ func noPointlessRetry(v *view) Check {
 		if !slices.Contains(pointless, e.Status) {
 			continue
 		}
-		switch {
-		case e.Credential == "":
-			j.cannot(e, noCredential)
-			continue
-		case e.Fingerprint == "":
-			j.cannot(e, noFingerprint)
+		if !j.canCompare(e) {
 			continue
 		}
 		j.judging(e.ID)
@@ -494,4 +484,19 @@ func clip(s string) string {
 		return strings.ToValidUTF8(s[:40], "") + "…"
 	}
 	return s
+}
+
+// canCompare reports whether e can be compared with the requests sent again after it: it
+// needs the credential it presented and a fingerprint of the request as sent. When it
+// cannot, the check says why.
+func (j *judge) canCompare(e *journal.Entry) bool {
+	switch {
+	case e.Credential == "":
+		j.cannot(e, noCredential)
+		return false
+	case e.Fingerprint == "":
+		j.cannot(e, noFingerprint)
+		return false
+	}
+	return true
 }
