@@ -43,7 +43,7 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 lint-spec:
-	npx --yes $(REDOCLY) lint --format=stylish openapi.yaml admin.yaml
+	npx --yes $(REDOCLY) lint --format=stylish openapi.yaml oauth.yaml admin.yaml
 
 contract:
 	$(GO) run ./cmd/contract -target $(TARGET) -token $(TOKEN) -mode $(MODE)
