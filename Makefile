@@ -48,14 +48,14 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 lint-spec:
-	npx --yes $(REDOCLY) lint --format=stylish openapi.yaml admin.yaml
+	npx --yes $(REDOCLY) lint --format=stylish openapi.yaml oauth.yaml admin.yaml
 
 contract:
 	$(GO) run ./cmd/contract -target $(TARGET) -token $(TOKEN) -mode $(MODE)
 
 # Third-party contract tools (Dredd, Specmatic, Prism proxy, Spectral, Redocly, oapi-codegen),
-# pinned, against fresh mocks on free loopback ports. Needs Node (npx) and Java 17; not part
-# of make test.
+# pinned, each run as its docs say on the committed documents, against a fresh mockserver
+# process on a free loopback port. Needs Node (npx) and Java 17; not part of make test.
 interop:
 	$(GO) run ./cmd/interop $(ARGS)
 

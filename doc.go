@@ -4,7 +4,7 @@
 //
 // The module, by folder:
 //
-//	.                    this package: openapi.yaml embedded and loaded once, Stage, User, error codes
+//	.                    this package: openapi.yaml and oauth.yaml embedded and loaded once, Stage, User, error codes
 //	fixtures/            the embedded seed data and captured error responses
 //	mock/                the mock server: mock.New(Options), Server.Handler, Server.Sandbox
 //	contract/            the contract suite: contract.Run, contract.Test

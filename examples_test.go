@@ -3,14 +3,18 @@ package oppstages_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/apitest"
 	"github.com/oppstages/oppstages/mock"
 )
@@ -34,9 +38,6 @@ func scenarios(t *testing.T, doc *openapi3.T) []scenario {
 	var out []scenario
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if !speaksJSONAPI(op) {
-				continue // the OAuth endpoints: their scenarios need a code issued first
-			}
 			params := append(slices.Clone(item.Parameters), op.Parameters...)
 			names := map[string]bool{}
 			for _, p := range params {
@@ -91,13 +92,6 @@ func scenarios(t *testing.T, doc *openapi3.T) []scenario {
 	}
 	slices.SortFunc(out, func(a, b scenario) int { return strings.Compare(a.method+a.path+a.name, b.method+b.path+b.name) })
 	return out
-}
-
-// speaksJSONAPI reports whether the operation's success answer is a JSON:API document, or
-// has no body.
-func speaksJSONAPI(op *openapi3.Operation) bool {
-	_, success := successOf(op)
-	return len(success.Content) == 0 || success.Content.Get(vnd) != nil
 }
 
 func successOf(op *openapi3.Operation) (int, *openapi3.Response) {
@@ -175,5 +169,194 @@ func TestExampleScenariosRunOnTheDefaultSeed(t *testing.T) {
 				t.Errorf("the answer differs from the example %s (-example +answer):\n%s", sc.name, diff)
 			}
 		})
+	}
+}
+
+// oauthScenario is a named example of a token request and the answer of the same name.
+type oauthScenario struct {
+	name     string
+	request  map[string]any
+	status   int
+	response any
+}
+
+// oauthScenarios pairs every named example of a token request with the answer example of
+// the same name, as Specmatic pairs them, for each media type the request may come in;
+// a request example that no answer names fails the test.
+func oauthScenarios(t *testing.T, doc *openapi3.T) map[string][]oauthScenario {
+	t.Helper()
+	op := doc.Paths.Value("/oauth/token").Post
+	out := map[string][]oauthScenario{}
+	for media, mt := range op.RequestBody.Value.Content {
+		for name, ex := range mt.Examples {
+			if strings.HasPrefix(name, "[WIP]") {
+				t.Errorf("token request %s example %q: Specmatic reports a [WIP] scenario that fails as work in progress, not as failed", media, name)
+			}
+			request, _ := ex.Value.Value.(map[string]any)
+			sc := oauthScenario{name: name, request: request}
+			for code, ref := range op.Responses.Map() {
+				if answer := ref.Value.Content.Get("application/json"); answer != nil && answer.Examples[name] != nil {
+					sc.status, _ = strconv.Atoi(code)
+					sc.response = answer.Examples[name].Value.Value
+				}
+			}
+			if sc.status == 0 {
+				t.Errorf("token request %s example %q: no answer example has its name", media, name)
+				continue
+			}
+			out[media] = append(out[media], sc)
+		}
+	}
+	for _, scs := range out {
+		slices.SortFunc(scs, func(a, b oauthScenario) int { return strings.Compare(a.name, b.name) })
+	}
+	return out
+}
+
+// encode is a token request's parameters as the media type carries them.
+func encode(t *testing.T, media string, params map[string]any) string {
+	t.Helper()
+	if media == "application/json" {
+		body, err := json.Marshal(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+	form := url.Values{}
+	for k, v := range params {
+		form.Set(k, fmt.Sprint(v))
+	}
+	return form.Encode()
+}
+
+// oauth.yaml's examples, sent as they are to a fresh mock with the default seed, as
+// example-driven tools send them: an error scenario gets exactly its answer example; the
+// token exchange's scenarios name a code and a refresh token no earlier call issued, so
+// as they are they get invalid_grant, and with the code and the refresh token the mock
+// issues put in, the token document. Every answer is held to oauth.yaml by the client.
+func TestOAuthExampleScenarios(t *testing.T) {
+	doc, err := oppstages.OAuthSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := oauthScenarios(t, doc)
+	if len(all) != 2 {
+		t.Fatalf("token request examples in %d media types, want form and JSON", len(all))
+	}
+	for media, scenarios := range all {
+		var names []string
+		for _, sc := range scenarios {
+			names = append(names, sc.name)
+		}
+		if want := []string{"exchangeCode", "invalidClient", "invalidGrant", "refresh"}; !slices.Equal(names, want) {
+			t.Errorf("%s scenarios %v, want %v", media, names, want)
+		}
+		for _, sc := range scenarios {
+			t.Run(media+" "+sc.name, func(t *testing.T) {
+				m, err := mock.New(mock.Options{Seed: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c := apitest.New(t, m.Handler())
+				token := func(params map[string]any) *apitest.Response {
+					return c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Token: "-", ContentType: media, Body: encode(t, media, params)})
+				}
+				r := token(sc.request)
+				if sc.status != http.StatusOK {
+					if r.Status != sc.status {
+						t.Fatalf("status %d, want %d\n%s", r.Status, sc.status, r.Body)
+					}
+					if diff := cmp.Diff(sc.response, any(r.JSON)); diff != "" {
+						t.Errorf("the answer differs from the example %s (-example +answer):\n%s", sc.name, diff)
+					}
+					return
+				}
+				if r.Status != http.StatusBadRequest || r.JSON["error"] != "invalid_grant" {
+					t.Fatalf("as it is, the example got %d %s; want 400 invalid_grant, since no earlier call issued its credential", r.Status, r.Body)
+				}
+				issued := issueTokens(t, c, sc.request)
+				request := maps.Clone(sc.request)
+				switch {
+				case request["code"] != nil:
+					request["code"] = issued.code
+				case request["refresh_token"] != nil:
+					request["refresh_token"] = issued.refresh
+				default:
+					t.Fatalf("example %s names neither a code nor a refresh token", sc.name)
+				}
+				if r := token(request); r.Status != http.StatusOK || r.JSON["access_token"] == nil {
+					t.Fatalf("with the issued credential put in: %d %s, want 200 and a token", r.Status, r.Body)
+				}
+			})
+		}
+	}
+}
+
+// issued is what the mock's authorization server handed out for one grant: a code not yet
+// exchanged, and the refresh token of another code's exchange.
+type issued struct{ code, refresh string }
+
+// issueTokens runs the authorization-code grant for the client and redirect_uri of
+// request: one code is exchanged for its refresh token, another is kept.
+func issueTokens(t *testing.T, c *apitest.Client, request map[string]any) issued {
+	t.Helper()
+	authorize := func() string {
+		q := url.Values{"client_id": {fmt.Sprint(request["client_id"])}, "redirect_uri": {fmt.Sprint(request["redirect_uri"])}, "response_type": {"code"}}
+		r := c.Do(apitest.Request{Method: http.MethodGet, Target: "/oauth/authorize?" + q.Encode(), Token: "-"})
+		loc, err := url.Parse(r.Header.Get("Location"))
+		if r.Status != http.StatusFound || err != nil || loc.Query().Get("code") == "" {
+			t.Fatalf("authorize: %d, Location %q", r.Status, r.Header.Get("Location"))
+		}
+		return loc.Query().Get("code")
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {authorize()}}
+	for _, k := range []string{"client_id", "client_secret", "redirect_uri"} {
+		form.Set(k, fmt.Sprint(request[k]))
+	}
+	r := c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Token: "-", ContentType: "application/x-www-form-urlencoded", Body: form.Encode()})
+	refresh, _ := r.JSON["refresh_token"].(string)
+	if r.Status != http.StatusOK || refresh == "" {
+		t.Fatalf("exchange: %d %s", r.Status, r.Body)
+	}
+	return issued{code: authorize(), refresh: refresh}
+}
+
+// The authorization request made of its parameters' single examples, as Dredd makes it,
+// is redirected to the example redirect_uri with a code and the example state, as the
+// Location example shows.
+func TestOAuthAuthorizeExample(t *testing.T) {
+	doc, err := oppstages.OAuthSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := doc.Paths.Value("/oauth/authorize").Get
+	q := url.Values{}
+	for _, p := range op.Parameters {
+		if len(p.Value.Examples) > 0 {
+			t.Errorf("parameter %s has named examples: Dredd reads only the single example", p.Value.Name)
+		}
+		switch {
+		case p.Value.Example != nil:
+			q.Set(p.Value.Name, fmt.Sprint(p.Value.Example))
+		case p.Value.Required:
+			t.Errorf("required parameter %s has no single example, so Dredd cannot send the request", p.Value.Name)
+		}
+	}
+	m, err := mock.New(mock.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := apitest.New(t, m.Handler()).Do(apitest.Request{Method: http.MethodGet, Target: "/oauth/authorize?" + q.Encode(), Token: "-"})
+	got, err := url.Parse(r.Header.Get("Location"))
+	if r.Status != http.StatusFound || err != nil {
+		t.Fatalf("%d, Location %q", r.Status, r.Header.Get("Location"))
+	}
+	want, err := url.Parse(fmt.Sprint(op.Responses.Status(http.StatusFound).Value.Headers["Location"].Value.Example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Scheme+got.Host+got.Path != want.Scheme+want.Host+want.Path || got.Query().Get("state") != want.Query().Get("state") || got.Query().Get("code") == "" {
+		t.Errorf("Location %s, want one like the example %s", got, want)
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// SpecYAML is the contract, openapi.yaml, exactly as it is in the repository.
+// SpecYAML is the contract of the API under /api/v2, openapi.yaml, exactly as it is in the
+// repository.
 //
 //go:embed openapi.yaml
 var SpecYAML []byte
@@ -20,6 +21,19 @@ var loadEmbedded = sync.OnceValues(func() (*openapi3.T, error) { return ParseSpe
 // Spec returns the embedded contract, parsed and validated. Every caller gets the same
 // document, so it must be treated as read-only.
 func Spec() (*openapi3.T, error) { return loadEmbedded() }
+
+// OAuthYAML describes the authorization server that issues the API's access tokens
+// (/oauth/authorize and /oauth/token, at the root beside /api/v2), oauth.yaml exactly as it
+// is in the repository.
+//
+//go:embed oauth.yaml
+var OAuthYAML []byte
+
+var loadOAuth = sync.OnceValues(func() (*openapi3.T, error) { return ParseSpec(OAuthYAML) })
+
+// OAuthSpec returns the embedded authorization server's description, parsed and validated
+// once. Every caller gets the same document, so it must be treated as read-only.
+func OAuthSpec() (*openapi3.T, error) { return loadOAuth() }
 
 // AdminYAML describes the mock's admin API under /__admin/, admin.yaml exactly as it is in
 // the repository.

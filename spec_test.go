@@ -30,13 +30,48 @@ func mustSpec(t *testing.T) *openapi3.T {
 	return doc
 }
 
-func TestSpecIsValidOpenAPI303(t *testing.T) {
-	doc := mustSpec(t)
-	if doc.OpenAPI != "3.0.3" {
-		t.Errorf("openapi = %q, want 3.0.3 (3.1 changes nullable and is slower to validate)", doc.OpenAPI)
+func mustOAuthSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := oppstages.OAuthSpec()
+	if err != nil {
+		t.Fatalf("embedded oauth.yaml: %v", err)
 	}
-	if len(doc.Servers) != 1 || doc.Servers[0].URL != "/api/v2" {
-		t.Errorf("servers = %v, want the single relative server /api/v2", doc.Servers)
+	return doc
+}
+
+// Each document has one server, as the vendor's has, and no path overrides it: contract
+// tools put every path below the one base URL they are given, whatever a path's servers.
+func TestSpecIsValidOpenAPI303(t *testing.T) {
+	for _, tt := range []struct {
+		name, server string
+		doc          *openapi3.T
+	}{{"openapi.yaml", "/api/v2", mustSpec(t)}, {"oauth.yaml", "/", mustOAuthSpec(t)}} {
+		if tt.doc.OpenAPI != "3.0.3" {
+			t.Errorf("%s: openapi = %q, want 3.0.3 (3.1 changes nullable and is slower to validate)", tt.name, tt.doc.OpenAPI)
+		}
+		if len(tt.doc.Servers) != 1 || tt.doc.Servers[0].URL != tt.server {
+			t.Errorf("%s: servers = %v, want the single relative server %s", tt.name, tt.doc.Servers, tt.server)
+		}
+		for path, item := range tt.doc.Paths.Map() {
+			if len(item.Servers) > 0 {
+				t.Errorf("%s: %s has servers of its own", tt.name, path)
+			}
+		}
+	}
+}
+
+// Dredd resolves a reference only to an object declared above it, so each document
+// declares its example components before the response components that refer to them.
+func TestExamplesPrecedeResponses(t *testing.T) {
+	for name, raw := range map[string][]byte{"openapi.yaml": oppstages.SpecYAML, "oauth.yaml": oppstages.OAuthYAML} {
+		_, components, ok := strings.Cut(string(raw), "\ncomponents:\n")
+		if !ok {
+			t.Fatalf("%s has no components", name)
+		}
+		examples, responses := strings.Index(components, "\n  examples:\n"), strings.Index(components, "\n  responses:\n")
+		if responses >= 0 && (examples < 0 || examples > responses) {
+			t.Errorf("%s: components.responses comes before components.examples; Dredd cannot resolve a reference to an example declared after it", name)
+		}
 	}
 }
 
@@ -67,20 +102,8 @@ func operations(doc *openapi3.T) []operation {
 	return ops
 }
 
-// isOAuth reports whether an operation belongs to the authorization server, which answers
-// in RFC 6749's shape rather than JSON:API.
-func isOAuth(o operation) bool { return strings.HasPrefix(o.path, "/oauth/") }
-
-// apiOperations are the operations under /api/v2.
-func apiOperations(doc *openapi3.T) []operation {
-	var ops []operation
-	for _, o := range operations(doc) {
-		if !isOAuth(o) {
-			ops = append(ops, o)
-		}
-	}
-	return ops
-}
+// apiOperations are the operations under /api/v2: openapi.yaml's, which has no other.
+func apiOperations(doc *openapi3.T) []operation { return operations(doc) }
 
 func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 	doc := mustSpec(t)
@@ -147,26 +170,23 @@ func TestEveryOperationDocumentsEveryStatus(t *testing.T) {
 	}
 }
 
-// The authorization server's two endpoints sit at the root, not under /api/v2, need no
-// bearer token, and answer RFC 6749 documents: the token document or {error,
-// error_description}, as application/json and never cached.
+// The authorization server's two endpoints, oauth.yaml's, sit at the root, not under
+// /api/v2, need no bearer token, and answer RFC 6749 documents: the token document or
+// {error, error_description}, as application/json and never cached. openapi.yaml has none
+// of them.
 func TestOAuthOperations(t *testing.T) {
-	doc := mustSpec(t)
+	doc := mustOAuthSpec(t)
 	want := map[string][]int{"authorize": {302, 400}, "createToken": {200, 400, 401, 413}}
 	found := 0
 	for _, o := range operations(doc) {
-		if !isOAuth(o) {
-			continue
-		}
 		found++
 		statuses, ok := want[o.op.OperationID]
 		if !ok {
 			t.Errorf("%s %s: unexpected operationId %q", o.method, o.path, o.op.OperationID)
 			continue
 		}
-		servers := doc.Paths.Value(o.path).Servers
-		if len(servers) != 1 || servers[0].URL != "/" {
-			t.Errorf("%s: servers = %v, want the root /", o.op.OperationID, servers)
+		if !strings.HasPrefix(o.path, "/oauth/") {
+			t.Errorf("%s: path %s, want one below /oauth/", o.op.OperationID, o.path)
 		}
 		if o.op.Security == nil || len(*o.op.Security) != 0 {
 			t.Errorf("%s: want security: [] (no bearer token)", o.op.OperationID)
@@ -211,6 +231,11 @@ func TestOAuthOperations(t *testing.T) {
 	}
 	if found != len(want) {
 		t.Errorf("found %d OAuth operations, want %d", found, len(want))
+	}
+	for _, o := range operations(mustSpec(t)) {
+		if strings.HasPrefix(o.path, "/oauth/") || want[o.op.OperationID] != nil {
+			t.Errorf("openapi.yaml has the authorization server's %s %s", o.method, o.path)
+		}
 	}
 }
 
@@ -290,25 +315,37 @@ func TestErrorExamplesHaveTheVendorShape(t *testing.T) {
 	})
 }
 
+// Both documents mark their guesses, each with its reason.
 func TestInferredFactsGiveAReason(t *testing.T) {
-	found := 0
+	found := map[string]int{}
 	eachSpecObject(t, func(path string, v map[string]any) {
 		if v["x-inferred"] == true {
-			found++
+			document, _, _ := strings.Cut(path, "#")
+			found[document]++
 			if reason, _ := v["x-inferred-reason"].(string); len(reason) < 20 || strings.Contains(reason, "\n") {
 				t.Errorf("%s: x-inferred needs a one-line x-inferred-reason, got %q", path, reason)
 			}
 		}
 	})
-	if found < 5 {
-		t.Errorf("found %d x-inferred marks; the spec should mark its guesses", found)
+	for _, document := range []string{"openapi.yaml", "oauth.yaml"} {
+		if found[document] < 5 {
+			t.Errorf("found %d x-inferred marks in %s; the spec should mark its guesses", found[document], document)
+		}
 	}
 }
 
-// eachSpecObject calls visit with every JSON object of openapi.yaml and its JSON pointer.
+// eachSpecObject calls visit with every JSON object of openapi.yaml and oauth.yaml, and
+// its place: the document's name and the object's JSON pointer.
 func eachSpecObject(t *testing.T, visit func(path string, obj map[string]any)) {
 	t.Helper()
-	raw, err := json.Marshal(mustSpec(t))
+	eachObject(t, "openapi.yaml#", mustSpec(t), visit)
+	eachObject(t, "oauth.yaml#", mustOAuthSpec(t), visit)
+}
+
+// eachObject calls visit with every JSON object of doc and its JSON pointer after root.
+func eachObject(t *testing.T, root string, doc *openapi3.T, visit func(path string, obj map[string]any)) {
+	t.Helper()
+	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +367,7 @@ func eachSpecObject(t *testing.T, visit func(path string, obj map[string]any)) {
 			}
 		}
 	}
-	walk("", tree)
+	walk(root, tree)
 }
 
 func loadVendorSpec(t *testing.T) *openapi3.T {

@@ -14,7 +14,8 @@ import (
 	"github.com/oppstages/oppstages/internal/jsonapi"
 )
 
-// documented indexes, per operation, the statuses and named examples of openapi.yaml.
+// documented indexes, per operation, the statuses and named examples of the contract's
+// documents, openapi.yaml and oauth.yaml.
 type documented struct {
 	ops map[string]*operationResponses
 }
@@ -32,9 +33,9 @@ type example struct {
 	body      []byte
 }
 
-func indexResponses(doc *openapi3.T) *documented {
+func indexResponses(docs ...*openapi3.T) *documented {
 	d := &documented{ops: map[string]*operationResponses{}}
-	for _, item := range doc.Paths.Map() {
+	for _, item := range pathItems(docs) {
 		for _, op := range item.Operations() {
 			or := &operationResponses{examples: map[string]example{}, byStatus: map[int][]string{}}
 			for code, ref := range op.Responses.Map() {
@@ -62,6 +63,17 @@ func indexResponses(doc *openapi3.T) *documented {
 		}
 	}
 	return d
+}
+
+// pathItems are the path items of every document in docs.
+func pathItems(docs []*openapi3.T) []*openapi3.PathItem {
+	var items []*openapi3.PathItem
+	for _, doc := range docs {
+		for _, item := range doc.Paths.Map() {
+			items = append(items, item)
+		}
+	}
+	return items
 }
 
 // fixtureResponse replays a captured error response.

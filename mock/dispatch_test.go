@@ -8,13 +8,11 @@ import (
 	"github.com/oppstages/oppstages"
 )
 
-// New refuses to start when its dispatch table and openapi.yaml disagree, either way,
-// and says which operation is the matter.
+// New refuses to start when its dispatch table and the contract (openapi.yaml for the API,
+// oauth.yaml for the authorization server) disagree, either way, and says which operation
+// is the matter.
 func TestNewChecksOperationsAgainstTheContract(t *testing.T) {
-	doc, err := oppstages.Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs := contractDocuments(t)
 	for _, tc := range []struct {
 		name   string
 		change func(map[string]operation)
@@ -26,12 +24,19 @@ func TestNewChecksOperationsAgainstTheContract(t *testing.T) {
 		{"an entry with no answer", func(ops map[string]operation) { ops[oppstages.OpDeleteOpportunityStage] = operation{} },
 			[]string{`openapi.yaml has operation "deleteOpportunityStage" (DELETE /opportunityStages/{id}), which the mock does not answer`}},
 		{"an answer to an operation the contract lacks", func(ops map[string]operation) { ops["listAccounts"] = operation{answer: (*Server).list} },
-			[]string{`the mock answers operation "listAccounts", which openapi.yaml does not have`}},
+			[]string{`the mock answers operation "listAccounts", which neither openapi.yaml nor oauth.yaml has`}},
+		{"an authorization server operation without an answer", func(ops map[string]operation) { delete(ops, oppstages.OpCreateToken) },
+			[]string{`oauth.yaml has operation "createToken" (POST /oauth/token), which the mock does not answer`}},
+		{"an authorization server operation answered from the store", func(ops map[string]operation) {
+			ops[oppstages.OpAuthorize] = operation{answer: (*Server).list}
+		}, []string{`oauth.yaml has operation "authorize" (GET /oauth/authorize), which the mock does not answer`}},
+		{"an API operation left to the authorization server", func(ops map[string]operation) { ops[oppstages.OpGetUser] = operation{oauth: true} },
+			[]string{`openapi.yaml has operation "getUser" (GET /users/{id}), which the mock does not answer`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ops := operations()
 			tc.change(ops)
-			_, err := newServer(Options{}, doc, ops)
+			_, err := newServer(Options{}, docs, ops)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("New: %v", err)
@@ -39,7 +44,7 @@ func TestNewChecksOperationsAgainstTheContract(t *testing.T) {
 				return
 			}
 			if err == nil {
-				t.Fatal("New started with a dispatch table that does not match openapi.yaml")
+				t.Fatal("New started with a dispatch table that does not match the contract")
 			}
 			for _, want := range tc.want {
 				if !strings.Contains(err.Error(), want) {
@@ -47,6 +52,38 @@ func TestNewChecksOperationsAgainstTheContract(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// contractDocuments are the embedded openapi.yaml and oauth.yaml.
+func contractDocuments(t *testing.T) documents {
+	t.Helper()
+	api, err := oppstages.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oauthDoc, err := oppstages.OAuthSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return documents{api: api, oauth: oauthDoc}
+}
+
+// An operation both documents have is the contract contradicting itself: New says so.
+func TestNewRefusesAnOperationInBothDocuments(t *testing.T) {
+	twice := bytes.Replace(oppstages.OAuthYAML, []byte("operationId: authorize\n"), []byte("operationId: getUser\n"), 1)
+	if bytes.Equal(twice, oppstages.OAuthYAML) {
+		t.Fatal("oauth.yaml has no operationId authorize to rename")
+	}
+	oauthDoc, err := oppstages.ParseSpec(twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := contractDocuments(t)
+	docs.oauth = oauthDoc
+	_, err = newServer(Options{}, docs, operations())
+	if want := `operation "getUser" is in both openapi.yaml and oauth.yaml`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("New: %v; want an error saying %q", err, want)
 	}
 }
 
@@ -61,10 +98,12 @@ func TestNewRefusesARenamedOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newServer(Options{}, doc, operations())
+	docs := contractDocuments(t)
+	docs.api = doc
+	_, err = newServer(Options{}, docs, operations())
 	for _, want := range []string{
 		`openapi.yaml has operation "fetchUser" (GET /users/{id}), which the mock does not answer`,
-		`the mock answers operation "getUser", which openapi.yaml does not have`,
+		`the mock answers operation "getUser", which neither openapi.yaml nor oauth.yaml has`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("New: %v; want an error saying %q", err, want)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oppstages/oppstages"
 	"github.com/oppstages/oppstages/internal/apitest"
 	"github.com/oppstages/oppstages/mock"
 )
@@ -728,5 +729,26 @@ func TestRequestLogMasksWhatTheRequestCarried(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"path":"/api/v2/opportunityStages/REDACTED"`) {
 		t.Errorf("the request log does not show the path with its credential masked:\n%s", out.String())
+	}
+}
+
+// The authorization server's requests are journaled under their operations of oauth.yaml,
+// and the journal filters on those operations as on the API's.
+func TestJournalNamesTheAuthorizationServersOperations(t *testing.T) {
+	s, c, _ := newServerClock(t, mock.Options{})
+	code := authorize(t, c, "opportunityStages.read")
+	c.Do(apitest.Request{Method: http.MethodPost, Target: "/oauth/token", Body: codeForm(code).Encode(), ContentType: "application/x-www-form-urlencoded", Token: "-"})
+	box, err := s.Sandbox("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for op, path := range map[string]string{oppstages.OpAuthorize: "/oauth/authorize", oppstages.OpCreateToken: "/oauth/token"} {
+		log, err := box.Requests(mock.JournalFilter{OperationID: op})
+		if err != nil {
+			t.Fatalf("filter on %s: %v", op, err)
+		}
+		if log.Count != 1 || log.Requests[0].Path != path || log.Requests[0].OperationID != op {
+			t.Errorf("filter on %s: %+v, want the one request to %s", op, log.Requests, path)
+		}
 	}
 }

@@ -55,7 +55,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		box = s.main
 	}
 	x := &exchange{r: r, sent: r, box: box, arrived: s.arrival(start)}
-	x.match, _ = s.validator.Route(r)
+	x.match, _ = s.oauthRoutes.Route(r)
 	var sent capture // what the client sent, as far as the token endpoint read it
 	if r.Body != nil {
 		r.Body = readCloser{io.TeeReader(r.Body, &sent), r.Body}

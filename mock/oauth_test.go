@@ -634,7 +634,7 @@ func TestOAuthRoutesOff(t *testing.T) {
 	} {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
-		off.Handler().ServeHTTP(rec, r) // not validated: openapi.yaml describes the server that is off
+		off.Handler().ServeHTTP(rec, r) // not validated: oauth.yaml describes the server that is off
 		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"routeNotFound"`) {
 			t.Errorf("%s %s with the authorization server off: %d %s", r.Method, r.URL.Path, rec.Code, rec.Body)
 		}
@@ -673,7 +673,7 @@ func TestOAuthTokenMethodNotAllowed(t *testing.T) {
 
 	srv, c, _ := newServerClock(t, mock.Options{CORS: []string{"http://localhost:3000"}})
 	origin := http.Header{"Origin": {"http://localhost:3000"}}
-	preflight := httptest.NewRequest(http.MethodOptions, "/oauth/token", nil) // openapi.yaml documents no preflight
+	preflight := httptest.NewRequest(http.MethodOptions, "/oauth/token", nil) // oauth.yaml documents no preflight
 	preflight.Header = http.Header{"Origin": {"http://localhost:3000"}, "Access-Control-Request-Method": {"POST"},
 		"Access-Control-Request-Headers": {"content-type"}}
 	rec := httptest.NewRecorder()

@@ -18,13 +18,13 @@ import (
 	"github.com/oppstages/oppstages/internal/store"
 )
 
-// operation is how the mock answers one operation of openapi.yaml.
+// operation is how the mock answers one operation of openapi.yaml or oauth.yaml.
 type operation struct {
 	// answer answers the operation from the store once the request passed every check;
 	// nil for the authorization server's operations, which never reach the store.
 	answer func(s *Server, x *exchange) response
-	// oauth marks an operation of the authorization server: serveOAuth answers it outside
-	// the API's chain, or, with the authorization server off, no one does.
+	// oauth marks an operation of the authorization server (oauth.yaml): serveOAuth answers
+	// it outside the API's chain, or, with the authorization server off, no one does.
 	oauth bool
 	// standsIn marks an operation that only stands in for the real API's (the root's
 	// links, the empty opportunities list): with an upstream to ask, the upstream answers.
@@ -37,8 +37,8 @@ type operation struct {
 	opportunities bool
 }
 
-// operations is the dispatch table: every operation of openapi.yaml, by operationId, and
-// how the mock answers it. New checks it against the contract.
+// operations is the dispatch table: every operation of openapi.yaml and oauth.yaml, by
+// operationId, and how the mock answers it. New checks it against both documents.
 func operations() map[string]operation {
 	return map[string]operation{
 		oppstages.OpGetAPIRoot:             {answer: (*Server).apiRoot, standsIn: true, anySKU: true},
@@ -54,30 +54,45 @@ func operations() map[string]operation {
 	}
 }
 
-// checkOperations makes sure that table answers exactly the operations of doc: an
+// checkOperations makes sure that table answers exactly the operations of docs: those of
+// openapi.yaml from the store, those of oauth.yaml by the authorization server. An
 // operation of the contract that nothing answers, or an answer to an operation the
 // contract lacks, stops the server from starting instead of failing requests later.
-func checkOperations(doc *openapi3.T, table map[string]operation) error {
+func checkOperations(docs documents, table map[string]operation) error {
 	var problems []string
-	inSpec := map[string]bool{}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			inSpec[op.OperationID] = true
-			if entry, ok := table[op.OperationID]; !ok || entry.answer == nil && !entry.oauth {
-				problems = append(problems, fmt.Sprintf("openapi.yaml has operation %q (%s %s), which the mock does not answer", op.OperationID, method, path))
+	inSpec := map[string]string{} // operationId: the document that has it
+	for _, d := range []struct {
+		name  string
+		doc   *openapi3.T
+		oauth bool // the authorization server's document
+	}{{"openapi.yaml", docs.api, false}, {"oauth.yaml", docs.oauth, true}} {
+		for path, item := range d.doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				if other, ok := inSpec[op.OperationID]; ok {
+					problems = append(problems, fmt.Sprintf("operation %q is in both %s and %s", op.OperationID, other, d.name))
+				}
+				inSpec[op.OperationID] = d.name
+				entry, ok := table[op.OperationID]
+				answered := entry.answer != nil && !entry.oauth
+				if d.oauth {
+					answered = entry.oauth
+				}
+				if !ok || !answered {
+					problems = append(problems, fmt.Sprintf("%s has operation %q (%s %s), which the mock does not answer", d.name, op.OperationID, method, path))
+				}
 			}
 		}
 	}
 	for id := range table {
-		if !inSpec[id] {
-			problems = append(problems, fmt.Sprintf("the mock answers operation %q, which openapi.yaml does not have", id))
+		if inSpec[id] == "" {
+			problems = append(problems, fmt.Sprintf("the mock answers operation %q, which neither openapi.yaml nor oauth.yaml has", id))
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
 	slices.Sort(problems)
-	return fmt.Errorf("the mock's operations do not match openapi.yaml: %s", strings.Join(problems, "; "))
+	return fmt.Errorf("the mock's operations do not match openapi.yaml and oauth.yaml: %s", strings.Join(problems, "; "))
 }
 
 // render builds the resource renderer for a request from its parsed parameters; a value,

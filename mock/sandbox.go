@@ -186,7 +186,7 @@ func (h *Sandbox) requests(f JournalFilter) (entries iter.Seq[JournalEntry], evi
 		return nil, 0, inputError(err)
 	}
 	if f.OperationID != "" && !slices.Contains(h.srv.operationIDs(), f.OperationID) {
-		return nil, 0, &InputError{Field: "operationId", Reason: fmt.Sprintf("%q is not an operation of openapi.yaml", clip.String(f.OperationID))}
+		return nil, 0, &InputError{Field: "operationId", Reason: fmt.Sprintf("%q is not an operation of openapi.yaml or oauth.yaml", clip.String(f.OperationID))}
 	}
 	entries, evicted = h.box().journal.Entries(f)
 	return entries, evicted, nil

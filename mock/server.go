@@ -28,23 +28,24 @@ import (
 
 // Server is one mock API: its seed state, its sandboxes and their settings.
 type Server struct {
-	opts       Options
-	validator  *validation.Validator
-	responses  *documented
-	operations map[string]operation // the dispatch table, checked against openapi.yaml
-	errors     map[string]fixtures.ErrorResponse
-	cursors    query.Cursors
-	lenient    lenient      // the sloppy request forms the real API reads as canonical ones
-	seed       *store.Store // never written; every sandbox starts as a clone of it
-	creatorID  int64        // the user who creates stages made through the API
-	initial    Settings
-	main       *sandbox // the default sandbox, used without X-Mock-Sandbox
-	named      *sandboxes
-	journals   *journal.Pool  // the byte budget all sandboxes' journals share
-	states     *budget.Budget // what named sandboxes' records hold beyond the seed, together
-	faultBytes *budget.Budget // what all sandboxes' fault rules hold together
-	limiter    *rateLimiter   // the rate-limit buckets all sandboxes share
-	oauth      *oauth.Server  // issues the tokens /oauth/token answers with, and checks them
+	opts        Options
+	validator   *validation.Validator // openapi.yaml's: the API's routes, requests and answers
+	oauthRoutes *validation.Validator // oauth.yaml's: the authorization server's routes
+	responses   *documented
+	operations  map[string]operation // the dispatch table, checked against openapi.yaml and oauth.yaml
+	errors      map[string]fixtures.ErrorResponse
+	cursors     query.Cursors
+	lenient     lenient      // the sloppy request forms the real API reads as canonical ones
+	seed        *store.Store // never written; every sandbox starts as a clone of it
+	creatorID   int64        // the user who creates stages made through the API
+	initial     Settings
+	main        *sandbox // the default sandbox, used without X-Mock-Sandbox
+	named       *sandboxes
+	journals    *journal.Pool  // the byte budget all sandboxes' journals share
+	states      *budget.Budget // what named sandboxes' records hold beyond the seed, together
+	faultBytes  *budget.Budget // what all sandboxes' fault rules hold together
+	limiter     *rateLimiter   // the rate-limit buckets all sandboxes share
+	oauth       *oauth.Server  // issues the tokens /oauth/token answers with, and checks them
 	// anyTokenScopes are the scopes of any token when Options.Tokens is nil; shared by
 	// every such request, read only.
 	anyTokenScopes []oppstages.Scope
@@ -68,18 +69,26 @@ type Server struct {
 
 // New builds a server from opts: it loads the fixtures and error fixtures, generates extra
 // stages, loads the state file when there is one, and prepares validation against the
-// embedded contract. It fails when the contract has an operation the mock does not answer,
-// or the mock answers one the contract lacks.
+// embedded contract, openapi.yaml for the API and oauth.yaml for the authorization server.
+// It fails when the contract has an operation the mock does not answer, or the mock
+// answers one the contract lacks.
 func New(opts Options) (*Server, error) {
-	doc, err := oppstages.Spec()
+	api, err := oppstages.Spec()
 	if err != nil {
 		return nil, err
 	}
-	return newServer(opts, doc, operations())
+	oauthDoc, err := oppstages.OAuthSpec()
+	if err != nil {
+		return nil, err
+	}
+	return newServer(opts, documents{api: api, oauth: oauthDoc}, operations())
 }
 
-// newServer is New on the contract doc with the dispatch table ops.
-func newServer(opts Options, doc *openapi3.T, ops map[string]operation) (*Server, error) {
+// documents are the contract's: the API's and the authorization server's.
+type documents struct{ api, oauth *openapi3.T }
+
+// newServer is New on the contract docs with the dispatch table ops.
+func newServer(opts Options, docs documents, ops map[string]operation) (*Server, error) {
 	systemClock := opts.Clock == nil
 	opts = opts.withDefaults()
 	if err := opts.settings().check(); err != nil {
@@ -88,14 +97,18 @@ func newServer(opts Options, doc *openapi3.T, ops map[string]operation) (*Server
 	if opts.TokenTTL < time.Second {
 		return nil, fmt.Errorf("options: TokenTTL must be at least one second, not %s", opts.TokenTTL)
 	}
-	if err := checkOperations(doc, ops); err != nil {
+	if err := checkOperations(docs, ops); err != nil {
 		return nil, err
 	}
-	v, err := validation.New(doc)
+	v, err := validation.New(docs.api)
 	if err != nil {
 		return nil, err
 	}
-	blank, err := oppstages.BlankParameters(doc)
+	oauthRoutes, err := validation.New(docs.oauth)
+	if err != nil {
+		return nil, err
+	}
+	blank, err := oppstages.BlankParameters(docs.api)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +125,8 @@ func newServer(opts Options, doc *openapi3.T, ops map[string]operation) (*Server
 		opts:           opts,
 		systemClock:    systemClock,
 		validator:      v,
-		responses:      indexResponses(doc),
+		oauthRoutes:    oauthRoutes,
+		responses:      indexResponses(docs.api, docs.oauth),
 		operations:     ops,
 		errors:         errorFixtures,
 		cursors:        query.NewCursors(cursorKey(opts.Seed)),

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -30,14 +31,8 @@ const (
 	oapiCodegenPkg = "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2.8.2"
 )
 
-//go:embed testdata/dredd-hooks.js testdata/spectral.yaml testdata/roundtrip
+//go:embed testdata/roundtrip
 var files embed.FS
-
-// outcome is what one tool said: whether it passed, and its counts in a few words.
-type outcome struct {
-	ok     bool
-	counts string
-}
 
 type tool struct {
 	name string
@@ -45,8 +40,10 @@ type tool struct {
 }
 
 var tools = []tool{
-	{"dredd", runDredd},
-	{"specmatic", runSpecmatic},
+	{"dredd openapi.yaml", runDreddAPI},
+	{"dredd oauth.yaml", runDreddOAuth},
+	{"specmatic openapi.yaml", runSpecmaticAPI},
+	{"specmatic oauth.yaml", runSpecmaticOAuth},
 	{"prism-proxy", runPrismProxy},
 	{"spectral", runSpectral},
 	{"redocly", runRedocly},
@@ -54,6 +51,14 @@ var tools = []tool{
 	{"admin-spectral", runAdminSpectral},
 	{"admin-redocly", runAdminRedocly},
 	{"admin-oapi-codegen", runAdminOapiCodegen},
+}
+
+// passIf is pass when ok, else fail.
+func passIf(ok bool) verdict {
+	if ok {
+		return pass
+	}
+	return fail
 }
 
 // writeFile copies an embedded file into the scratch directory and returns its path.
@@ -69,90 +74,153 @@ func (e *env) writeFile(name string) (string, error) {
 	return path, os.WriteFile(path, data, 0o644)
 }
 
-// runDredd runs Dredd with the hooks that un-skip every documented error answer. Dredd
-// reads a path parameter's example only from the single `example` member, which OpenAPI
-// 3.0 forbids beside the named `examples` the spec uses, so Dredd gets a copy in which each
-// named path-parameter example is also the single one (dreddDocument).
-func runDredd(ctx context.Context, e *env) (outcome, error) {
+// dreddHooks shape each of oauth.yaml's transactions to earn the answer it expects.
+const dreddHooks = "examples/dredd-hooks.js"
+
+// dreddAPIWhy is why Dredd cannot run openapi.yaml.
+const dreddAPIWhy = "Dredd 14 takes a parameter's value only from its single `example`, and rejects the whole " +
+	"document when a required one has none; openapi.yaml gives its path parameters named `examples`, the form " +
+	"Specmatic pairs a scenario's parameters, body and answer by (OpenAPI 3.0 allows one of the two per parameter). " +
+	"With single examples Dredd would still compile no transaction for the operations whose query parameters have " +
+	"brackets, page[size] or fields[user] (apiaryio/dredd#1908), and cover only GET / and DELETE."
+
+// runDreddAPI runs Dredd on openapi.yaml as its documentation says:
+// dredd openapi.yaml URL/api/v2 --header "Authorization: Bearer T". It rejects the document
+// before sending anything, which is a failure as documented; should it run, it must pass.
+func runDreddAPI(ctx context.Context, e *env) (outcome, error) {
+	const name = "dredd openapi.yaml"
 	if err := need("npx", "Dredd is fetched through npx (Node.js)"); err != nil {
 		return outcome{}, err
 	}
-	raw, err := os.ReadFile(e.spec)
-	if err != nil {
-		return outcome{}, err
-	}
-	doc, err := dreddDocument(raw)
-	if err != nil {
-		return outcome{}, err
-	}
-	specPath := filepath.Join(e.dir, "openapi.dredd.json")
-	if err := os.WriteFile(specPath, doc, 0o644); err != nil {
-		return outcome{}, err
-	}
-	hooks, err := e.writeFile("dredd-hooks.js")
-	if err != nil {
-		return outcome{}, err
-	}
-	m, err := startMock("", oauthAtRoot)
+	m, err := e.startMock(ctx, name)
 	if err != nil {
 		return outcome{}, err
 	}
 	defer m.Close()
-	out, err := e.exec(ctx, "dredd", e.dir, nil, "npx", "--yes", dreddPkg, specPath, m.URL+"/api/v2",
-		"--hookfiles", hooks, "--header", "Authorization: Bearer any-token")
+	out, err := e.exec(ctx, name, e.repo, nil, "npx", "--yes", dreddPkg, apiDoc, m.URL+"/api/v2", "--header", "Authorization: Bearer any-token")
+	return judgeDreddAPI(out.all, err)
+}
+
+// judgeDreddAPI judges Dredd's run on openapi.yaml from its output and exit: rejected for
+// want of single examples, and nothing run, is the failure documented; a run must pass;
+// anything else fails.
+func judgeDreddAPI(out string, runErr error) (outcome, error) {
+	if c, err := parseDredd(out); err == nil && c.total > 0 {
+		return outcome{
+			verdict: passIf(runErr == nil && c.failing == 0 && c.errors == 0 && c.skipped == 0),
+			counts:  c.String(),
+		}, nil
+	}
+	rejected := dreddNoExample.FindAllString(out, -1)
+	if len(rejected) == 0 || runErr == nil {
+		return outcome{counts: "neither a summary nor the documented rejection"}, fmt.Errorf("exit %d", exitCode(runErr))
+	}
+	return outcome{
+		verdict: failedAsDocumented,
+		counts:  fmt.Sprintf("Dredd rejected the document with %d errors like %q; no transaction ran", len(rejected), rejected[0]),
+		why:     dreddAPIWhy,
+	}, nil
+}
+
+// runDreddOAuth runs Dredd on oauth.yaml with the committed hooks, as its documentation
+// says: dredd oauth.yaml URL --hookfiles=examples/dredd-hooks.js. Every transaction must
+// pass, none skipped.
+func runDreddOAuth(ctx context.Context, e *env) (outcome, error) {
+	const name = "dredd oauth.yaml"
+	if err := need("npx", "Dredd is fetched through npx (Node.js)"); err != nil {
+		return outcome{}, err
+	}
+	m, err := e.startMock(ctx, name)
+	if err != nil {
+		return outcome{}, err
+	}
+	defer m.Close()
+	out, err := e.exec(ctx, name, e.repo, nil, "npx", "--yes", dreddPkg, oauthDoc, m.URL, "--hookfiles="+dreddHooks)
 	c, perr := parseDredd(out.all)
 	if perr != nil {
 		return outcome{counts: "no summary"}, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
 	}
-	counts := fmt.Sprintf("%d transactions: %d passed, %d failed, %d errors, %d skipped", c.total, c.passing, c.failing, c.errors, c.skipped)
-	if ops := operationCount(raw); c.operations < ops {
-		// Dredd 14 silently compiles no transaction for an operation whose query parameter
-		// names have brackets (page[size], filter[name]); say so rather than hide it.
-		counts += fmt.Sprintf("; Dredd compiled %d of %d operations, none with bracketed query parameters", c.operations, ops)
-	}
 	return outcome{
-		ok:     err == nil && c.total > 0 && c.failing == 0 && c.errors == 0 && c.skipped == 0,
-		counts: counts,
+		verdict: passIf(err == nil && c.total > 0 && c.failing == 0 && c.errors == 0 && c.skipped == 0),
+		counts:  c.String(),
 	}, nil
 }
 
-// specmaticFilter leaves out the one answer no example can earn on its own: a token
-// exchange needs a code that a previous call to /oauth/authorize issued (Dredd's hook makes
-// that call; Specmatic has no hooks).
-const specmaticFilter = "!(PATH='/oauth/token' && STATUS='200')"
-
-// runSpecmatic runs Specmatic's contract tests from the named examples, one request
-// combination per operation.
-func runSpecmatic(ctx context.Context, e *env) (outcome, error) {
+// specmatic runs Specmatic's contract tests on doc as its documentation says:
+// specmatic test DOC --testBaseURL URL, against a fresh mock (the tests write), from a
+// directory of its own, below which Specmatic writes its reports. npx specmatic exits 0
+// whether tests fail or not, so the counts come from its summary.
+func (e *env) specmatic(ctx context.Context, name, doc, basePath string) (specmaticCounts, error) {
 	if err := need("npx", "Specmatic is fetched through npx (Node.js)"); err != nil {
-		return outcome{}, err
+		return specmaticCounts{}, err
 	}
 	if err := need("java", "Specmatic runs on Java 17 or later"); err != nil {
-		return outcome{}, err
+		return specmaticCounts{}, err
 	}
-	m, err := startMock("", oauthAtRoot)
+	m, err := e.startMock(ctx, name)
 	if err != nil {
-		return outcome{}, err
+		return specmaticCounts{}, err
 	}
 	defer m.Close()
-	work := filepath.Join(e.dir, "specmatic") // Specmatic writes its reports below the working directory
+	work := filepath.Join(e.dir, logName(name))
 	if err := os.MkdirAll(work, 0o755); err != nil {
-		return outcome{}, err
+		return specmaticCounts{}, err
 	}
-	out, err := e.exec(ctx, "specmatic", work, []string{"MAX_TEST_REQUEST_COMBINATIONS=1"},
-		"npx", "--yes", specmaticPkg, "test", e.spec, "--testBaseURL", m.URL+"/api/v2", "--filter", specmaticFilter)
+	out, err := e.exec(ctx, name, work, nil, "npx", "--yes", specmaticPkg, "test", filepath.Join(e.repo, doc), "--testBaseURL", m.URL+basePath)
 	c, perr := parseSpecmatic(out.all)
 	if perr != nil {
-		return outcome{counts: "no summary"}, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
+		return c, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
 	}
-	return outcome{
-		ok:     err == nil && c.run > 0 && c.failures == 0 && c.errors == 0,
-		counts: fmt.Sprintf("%d tests: %d passed, %d failed, %d errors; left out: the token exchange's 200, which needs a code from an earlier call", c.run, c.successes, c.failures, c.errors),
-	}, nil
+	if err != nil {
+		return c, fmt.Errorf("exit %d", exitCode(err))
+	}
+	return c, nil
 }
 
-// runPrismProxy puts Prism, validating both directions, between the contract suite (full
-// mode) and a mock. Prism serves the document's paths at its root, so a hop in front of
+// runSpecmaticAPI runs Specmatic on openapi.yaml, below /api/v2: every named example
+// scenario must pass.
+func runSpecmaticAPI(ctx context.Context, e *env) (outcome, error) {
+	c, err := e.specmatic(ctx, "specmatic openapi.yaml", apiDoc, "/api/v2")
+	if err != nil {
+		return outcome{counts: "no summary"}, err
+	}
+	return outcome{verdict: passIf(c.run > 0 && c.failures == 0 && c.errors == 0 && c.wip == 0), counts: c.String()}, nil
+}
+
+// tokenExchange is the one scenario of oauth.yaml Specmatic cannot pass.
+const tokenExchange = "POST /oauth/token -> 200"
+
+// specmaticOAuthWhy is why Specmatic cannot pass oauth.yaml.
+const specmaticOAuthWhy = "the token exchange's 200 needs a code that GET /oauth/authorize has just issued " +
+	"(or, for a refresh, a refresh token an exchange issued); Specmatic sends each named example as it is, with " +
+	"no hook to make that call first, so the example's code is one nobody issued and the answer is 400 " +
+	"invalid_grant. Dredd runs the exchange with its hooks. Specmatic also skips GET /oauth/authorize, whose " +
+	"parameters carry the single examples Dredd needs, not the named ones Specmatic reads."
+
+// runSpecmaticOAuth runs Specmatic on oauth.yaml, at the root. Its error scenarios must
+// pass; the token exchange's 200 fails, as documented, and nothing else may.
+func runSpecmaticOAuth(ctx context.Context, e *env) (outcome, error) {
+	c, err := e.specmatic(ctx, "specmatic oauth.yaml", oauthDoc, "")
+	if err != nil {
+		return outcome{counts: "no summary"}, err
+	}
+	return judgeSpecmaticOAuth(c), nil
+}
+
+// judgeSpecmaticOAuth judges Specmatic's run on oauth.yaml: failures of the token
+// exchange's 200 alone, beside scenarios that passed, are the failure documented.
+func judgeSpecmaticOAuth(c specmaticCounts) outcome {
+	switch {
+	case c.run > 0 && c.failures == 0 && c.errors == 0 && c.wip == 0:
+		return outcome{verdict: pass, counts: c.String()}
+	case c.successes > 0 && c.errors == 0 && c.wip == 0 && c.failures > 0 && c.failedOnly(tokenExchange):
+		return outcome{verdict: failedAsDocumented, counts: c.String() + "; every failure is " + tokenExchange, why: specmaticOAuthWhy}
+	}
+	return outcome{verdict: fail, counts: c.String()}
+}
+
+// runPrismProxy puts Prism, validating both directions with openapi.yaml, between the
+// contract suite (full mode) and a mock. Prism serves the document's paths at its root, so a hop in front of
 // it strips /api/v2; the mock's links point at that hop, so that every link the suite
 // follows goes through Prism too. Prism 5.16 never answers a request whose body is not
 // JSON, so the hop sends those few (the suite's malformed-JSON case) straight to the mock
@@ -172,13 +240,13 @@ func runPrismProxy(ctx context.Context, e *env) (outcome, error) {
 		return outcome{}, err
 	}
 	defer front.Close()
-	m, err := startMock(front.URL, nil)
+	m, err := e.startMock(ctx, "prism-proxy", "-base-url", front.URL)
 	if err != nil {
 		return outcome{}, err
 	}
 	defer m.Close()
 	hop.mock = m.URL
-	stop, err := e.start("prism-proxy", "npx", "--yes", prismPkg, "proxy", e.spec, m.URL+"/api/v2",
+	stop, err := e.start("prism-proxy", "npx", "--yes", prismPkg, "proxy", filepath.Join(e.repo, apiDoc), m.URL+"/api/v2",
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port))
 	if err != nil {
 		return outcome{}, err
@@ -202,10 +270,29 @@ func runPrismProxy(ctx context.Context, e *env) (outcome, error) {
 		f.Close()
 	}
 	return outcome{
-		ok: report.OK() && report.Passed > 0 && st.responseViolations == 0,
+		verdict: passIf(report.OK() && report.Passed > 0 && st.responseViolations == 0),
 		counts: fmt.Sprintf("%d contract checks: %d passed, %d failed, %d skipped; %d exchanges through Prism (%d request violations, %d response violations), %d requests sent around it (non-JSON bodies, trailing slashes)",
 			len(report.Results), report.Passed, report.Failed, report.Skipped, st.proxied, st.requestViolations, st.responseViolations, st.bypassed),
 	}, nil
+}
+
+// hopServer is the hop in front of Prism, served in this process.
+type hopServer struct {
+	URL string
+	srv *http.Server
+}
+
+func (h *hopServer) Close() { h.srv.Close() }
+
+// startHandler serves h on a free loopback port.
+func startHandler(h http.Handler) (*hopServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return &hopServer{URL: "http://" + ln.Addr().String(), srv: srv}, nil
 }
 
 // prismHop forwards to Prism with the API prefix stripped, or straight to the mock when the
@@ -292,41 +379,56 @@ func (h *prismHop) stats() hopStats {
 	return hopStats{h.proxied, h.bypassed, h.requestViolations, h.responseViolations, append([]string(nil), h.violations...)}
 }
 
-// runSpectral lints with Spectral's built-in OpenAPI ruleset.
+// lintDocs are the documents of the API and its authorization server, linted together.
+var lintDocs = []string{apiDoc, oauthDoc}
+
+// runSpectral lints openapi.yaml and oauth.yaml with Spectral's built-in OpenAPI rules, as
+// .spectral.yaml at the repository's root asks, from there: spectral lint openapi.yaml
+// oauth.yaml.
 func runSpectral(ctx context.Context, e *env) (outcome, error) {
+	return e.spectral(ctx, "spectral", lintDocs...)
+}
+
+// spectral runs spectral lint on docs from the repository's root, where it reads its
+// ruleset, .spectral.yaml; zero errors and zero warnings pass.
+func (e *env) spectral(ctx context.Context, name string, docs ...string) (outcome, error) {
 	if err := need("npx", "Spectral is fetched through npx (Node.js)"); err != nil {
 		return outcome{}, err
 	}
-	rules, err := e.writeFile("spectral.yaml")
-	if err != nil {
-		return outcome{}, err
-	}
-	out, err := e.exec(ctx, "spectral", e.dir, nil, "npx", "--yes", spectralPkg, "lint", "--ruleset", rules, "--format", "json", e.spec)
+	args := append([]string{"--yes", spectralPkg, "lint", "--format", "json"}, docs...)
+	out, err := e.exec(ctx, name, e.repo, nil, "npx", args...)
 	c, perr := parseSpectral(out.stdout)
 	if perr != nil {
 		return outcome{counts: "no results"}, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
 	}
 	return outcome{
-		ok:     err == nil && c.errors == 0 && c.warnings == 0,
-		counts: fmt.Sprintf("%d errors, %d warnings, %d infos, %d hints", c.errors, c.warnings, c.infos, c.hints),
+		verdict: passIf(err == nil && c.errors == 0 && c.warnings == 0),
+		counts:  fmt.Sprintf("%s: %d errors, %d warnings, %d infos, %d hints", strings.Join(docs, ", "), c.errors, c.warnings, c.infos, c.hints),
 	}, nil
 }
 
-// runRedocly lints with Redocly's recommended rules; problems listed, with a reason, in
-// .redocly.lint-ignore.yaml count as ignored.
+// runRedocly lints openapi.yaml and oauth.yaml with Redocly's recommended rules, from the
+// repository's root: redocly lint openapi.yaml oauth.yaml.
 func runRedocly(ctx context.Context, e *env) (outcome, error) {
+	return e.redocly(ctx, "redocly", lintDocs...)
+}
+
+// redocly runs redocly lint on docs from the repository's root, where it reads
+// .redocly.lint-ignore.yaml: the problems listed there, each with its reason, count as
+// ignored; zero errors and zero warnings pass.
+func (e *env) redocly(ctx context.Context, name string, docs ...string) (outcome, error) {
 	if err := need("npx", "Redocly is fetched through npx (Node.js)"); err != nil {
 		return outcome{}, err
 	}
-	// From the document's directory, so that Redocly reads .redocly.lint-ignore.yaml there.
-	out, err := e.exec(ctx, "redocly", filepath.Dir(e.spec), nil, "npx", "--yes", redoclyPkg, "lint", "--format=json", e.spec)
+	args := append([]string{"--yes", redoclyPkg, "lint", "--format=json"}, docs...)
+	out, err := e.exec(ctx, name, e.repo, nil, "npx", args...)
 	c, perr := parseRedocly(out.stdout)
 	if perr != nil {
 		return outcome{counts: "no totals"}, fmt.Errorf("%w (exit %d)", perr, exitCode(err))
 	}
 	return outcome{
-		ok:     err == nil && c.errors == 0 && c.warnings == 0,
-		counts: fmt.Sprintf("%d errors, %d warnings, %d ignored", c.errors, c.warnings, c.ignored),
+		verdict: passIf(err == nil && c.errors == 0 && c.warnings == 0),
+		counts:  fmt.Sprintf("%s: %d errors, %d warnings, %d ignored", strings.Join(docs, ", "), c.errors, c.warnings, c.ignored),
 	}, nil
 }
 
@@ -351,7 +453,7 @@ func runOapiCodegen(ctx context.Context, e *env) (outcome, error) {
 		what string
 		args []string
 	}{
-		{"generate", []string{"run", oapiCodegenPkg, "-config", "oapi-codegen.yaml", e.spec}},
+		{"generate", []string{"run", oapiCodegenPkg, "-config", "oapi-codegen.yaml", filepath.Join(e.repo, apiDoc)}},
 		{"resolve", []string{"mod", "tidy"}},
 		{"build", []string{"build", "-o", "roundtrip", "."}},
 	}
@@ -360,7 +462,7 @@ func runOapiCodegen(ctx context.Context, e *env) (outcome, error) {
 			return outcome{counts: s.what + " failed"}, err
 		}
 	}
-	m, err := startMock("", nil)
+	m, err := e.startMock(ctx, "oapi-codegen")
 	if err != nil {
 		return outcome{}, err
 	}
@@ -370,5 +472,5 @@ func runOapiCodegen(ctx context.Context, e *env) (outcome, error) {
 		return outcome{counts: "generated and built; the round trip failed"}, err
 	}
 	n := strings.Count("\n"+out.stdout, "\nok ")
-	return outcome{ok: true, counts: fmt.Sprintf("client generated and built; %d exchanges round-tripped", n)}, nil
+	return outcome{verdict: pass, counts: fmt.Sprintf("client generated and built; %d exchanges round-tripped", n)}, nil
 }

@@ -65,14 +65,34 @@ func TestServerPath(t *testing.T) {
 // Each path is compared where a client sends it: under its own servers, or else the
 // document's.
 func TestParsePutsPathsUnderTheirServers(t *testing.T) {
-	doc, err := Parse("openapi.yaml", oppstages.SpecYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths := doc.info.Spec.Paths.InMatchingOrder()
-	for _, want := range []string{"/api/v2/opportunityStages", "/api/v2/opportunityStages/{id}", "/oauth/token", "/oauth/authorize"} {
-		if !slices.Contains(paths, want) {
-			t.Errorf("no path %s in %v", want, paths)
+	own := `openapi: 3.0.3
+info: {title: t, version: "1"}
+servers: [{url: /api/v2}]
+paths:
+  /stages:
+    get: {responses: {'200': {description: Stages.}}}
+  /oauth/token:
+    servers: [{url: /}]
+    post: {responses: {'200': {description: A token.}}}
+`
+	for _, tt := range []struct {
+		name string
+		doc  []byte
+		want []string
+	}{
+		{"openapi.yaml", oppstages.SpecYAML, []string{"/api/v2/opportunityStages", "/api/v2/opportunityStages/{id}"}},
+		{"oauth.yaml", oppstages.OAuthYAML, []string{"/oauth/token", "/oauth/authorize"}},
+		{"a path with a server of its own", []byte(own), []string{"/api/v2/stages", "/oauth/token"}},
+	} {
+		doc, err := Parse(tt.name, tt.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := doc.info.Spec.Paths.InMatchingOrder()
+		for _, want := range tt.want {
+			if !slices.Contains(paths, want) {
+				t.Errorf("%s: no path %s in %v", tt.name, want, paths)
+			}
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package apitest drives an API handler in tests and checks every response it gets
-// against openapi.yaml, or admin.yaml for the admin API under /__admin/: status documented
-// for the operation, headers, media type and body schema. A response that breaks its
-// document fails the test that received it.
+// against openapi.yaml, oauth.yaml for the authorization server under /oauth/, or
+// admin.yaml for the admin API under /__admin/: status documented for the operation,
+// headers, media type and body schema. A response that breaks its document fails the test
+// that received it.
 package apitest
 
 import (
@@ -30,9 +31,10 @@ const Token = "test-token"
 type Client struct {
 	t          testing.TB
 	handler    http.Handler
-	validator  *validation.Validator
-	doc        *openapi3.T
+	validator  *validation.Validator // openapi.yaml's
 	errorDoc   *openapi3.Schema
+	oauth      *validation.Validator // oauth.yaml's
+	oauthDoc   *openapi3.T
 	oauthError *openapi3.Schema
 	admin      *adminValidator
 }
@@ -48,12 +50,20 @@ func New(t testing.TB, h http.Handler) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	oauthDoc, err := oppstages.OAuthSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oauth, err := validation.New(oauthDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	admin, err := newAdminValidator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Client{t: t, handler: h, validator: v, doc: doc, errorDoc: doc.Components.Schemas["ErrorDocument"].Value,
-		oauthError: doc.Components.Schemas["OAuthError"].Value, admin: admin}
+	return &Client{t: t, handler: h, validator: v, errorDoc: doc.Components.Schemas["ErrorDocument"].Value,
+		oauth: oauth, oauthDoc: oauthDoc, oauthError: oauthDoc.Components.Schemas["OAuthError"].Value, admin: admin}
 }
 
 // Response is a received response with its body decoded when it is JSON.
@@ -118,9 +128,8 @@ func (c *Client) Do(req Request) *Response {
 	check := httptest.NewRequest(req.Method, req.Target, nil)
 	check.Header = r.Header.Clone()
 	check.Host = r.Host
-	document := "openapi.yaml"
+	document := c.documentFor(check)
 	if isAdmin(check) {
-		document = "admin.yaml"
 		if req.Body != "" {
 			check = httptest.NewRequest(req.Method, req.Target, strings.NewReader(req.Body))
 			check.Header, check.Host = r.Header.Clone(), r.Host
@@ -137,16 +146,39 @@ func isAdmin(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/__admin/")
 }
 
+// documentFor names the document a response to r is held to.
+func (c *Client) documentFor(r *http.Request) string {
+	switch {
+	case isAdmin(r):
+		return "admin.yaml"
+	case c.isOAuth(validation.CanonicalRequest(r)):
+		return "oauth.yaml"
+	}
+	return "openapi.yaml"
+}
+
+// isOAuth reports whether r is for an operation of oauth.yaml.
+func (c *Client) isOAuth(r *http.Request) bool {
+	m, err := c.oauth.Route(r)
+	c.oauth.Release(m)
+	return err == nil
+}
+
 // Validate checks a response to r against admin.yaml when r is for the admin API, r.Body
-// being the body sent (see adminValidator.validate), and otherwise against openapi.yaml.
-// A request that matches no operation of openapi.yaml must get a JSON:API error: 404,
-// 429, or 400 for a bad mock control header; or, on an authorization server path, a 405
-// (see methodNotAllowed).
+// being the body sent (see adminValidator.validate), against oauth.yaml when r is for an
+// operation of the authorization server, and otherwise against openapi.yaml. A request
+// that matches no operation of either must get a JSON:API error: 404, 429, or 400 for a
+// bad mock control header; or, on an authorization server path, a 405 (see
+// methodNotAllowed).
 func (c *Client) Validate(r *http.Request, resp *Response) error {
 	if isAdmin(r) {
 		return c.admin.validate(r, resp)
 	}
-	r = validation.CanonicalRequest(r) // answered as the path openapi.yaml names
+	r = validation.CanonicalRequest(r) // answered as the path the documents name
+	if match, err := c.oauth.Route(r); err == nil {
+		defer c.oauth.Release(match)
+		return c.oauth.Response(context.Background(), r, match, resp.Status, resp.Header, bytes.Clone(resp.Body))
+	}
 	match, rerr := c.validator.Route(r)
 	if rerr != nil && resp.Status == http.StatusMethodNotAllowed {
 		return c.methodNotAllowed(r, resp)
@@ -167,14 +199,15 @@ func (c *Client) Validate(r *http.Request, resp *Response) error {
 		}
 		return c.errorDoc.VisitJSON(v)
 	}
+	defer c.validator.Release(match)
 	return c.validator.Response(context.Background(), r, match, resp.Status, resp.Header, bytes.Clone(resp.Body))
 }
 
-// methodNotAllowed checks a 405: only an authorization server path openapi.yaml has may
-// answer it, for a method it has no operation for, with Allow naming the methods it has
-// and the authorization server's error document.
+// methodNotAllowed checks a 405: only a path oauth.yaml has may answer it, for a method it
+// has no operation for, with Allow naming the methods it has and the authorization
+// server's error document.
 func (c *Client) methodNotAllowed(r *http.Request, resp *Response) error {
-	item := c.doc.Paths.Value(r.URL.Path)
+	item := c.oauthDoc.Paths.Value(r.URL.Path)
 	if !strings.HasPrefix(r.URL.Path, "/oauth/") || item == nil || item.GetOperation(r.Method) != nil {
 		return &unexpected{"405 for " + r.Method + " " + r.URL.Path}
 	}

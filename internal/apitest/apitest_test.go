@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// A 405 passes only from an authorization server path, for a method openapi.yaml has no
+// A 405 passes only from an authorization server path, for a method oauth.yaml has no
 // operation for, with Allow naming the path's methods and an OAuth error document.
 func TestValidateMethodNotAllowed(t *testing.T) {
 	c := New(t, http.NotFoundHandler())
@@ -21,7 +21,7 @@ func TestValidateMethodNotAllowed(t *testing.T) {
 		{"wrong Allow", http.MethodGet, "/oauth/token", "GET, POST", oauthBody, false},
 		{"no Allow", http.MethodPut, "/oauth/token", "", oauthBody, false},
 		{"a method the path has", http.MethodPost, "/oauth/token", "POST", oauthBody, false},
-		{"a path openapi.yaml lacks", http.MethodGet, "/oauth/revoke", "POST", oauthBody, false},
+		{"a path oauth.yaml lacks", http.MethodGet, "/oauth/revoke", "POST", oauthBody, false},
 		{"an API path", http.MethodPut, "/api/v2/opportunityStages", "GET, POST", oauthBody, false},
 		{"not an OAuth error", http.MethodGet, "/oauth/token", "POST", `{"errors":[]}`, false},
 	}
@@ -36,6 +36,49 @@ func TestValidateMethodNotAllowed(t *testing.T) {
 				t.Errorf("Validate = %v, want ok %v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// The authorization server's answers are held to oauth.yaml: its statuses, its headers
+// (Location on the redirect, Cache-Control on token answers) and its RFC 6749 documents.
+func TestValidateOAuth(t *testing.T) {
+	c := New(t, http.NotFoundHandler())
+	token := `{"access_token":"a.b.c","token_type":"bearer","expires_in":7200,"refresh_token":"r","scope":"opportunityStages.all","created_at":1767225600}`
+	invalidGrant := `{"error":"invalid_grant","error_description":"The authorization code is unknown."}`
+	jsonNoStore := http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}
+	tests := []struct {
+		name, method, target string
+		status               int
+		header               http.Header
+		body                 string
+		ok                   bool
+	}{
+		{"a token", http.MethodPost, "/oauth/token", 200, jsonNoStore, token, true},
+		{"a token at a trailing slash", http.MethodPost, "/oauth/token/", 200, jsonNoStore, token, true},
+		{"a token that may be cached", http.MethodPost, "/oauth/token", 200, http.Header{"Content-Type": {"application/json"}}, token, false},
+		{"a token without its refresh token", http.MethodPost, "/oauth/token", 200, jsonNoStore, strings.Replace(token, `"refresh_token":"r",`, "", 1), false},
+		{"an OAuth error", http.MethodPost, "/oauth/token", 400, jsonNoStore, invalidGrant, true},
+		{"a JSON:API error", http.MethodPost, "/oauth/token", 400, jsonNoStore, `{"errors":[{"id":"badRequest","title":"Bad Request","detail":"x"}]}`, false},
+		{"an undocumented status", http.MethodPost, "/oauth/token", 404, jsonNoStore, invalidGrant, false},
+		{"the redirect", http.MethodGet, "/oauth/authorize?client_id=a&redirect_uri=http://x/cb&response_type=code", 302, http.Header{"Location": {"http://x/cb?code=c"}}, "", true},
+		{"a redirect nowhere", http.MethodGet, "/oauth/authorize?client_id=a&redirect_uri=http://x/cb&response_type=code", 302, http.Header{}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			if got := c.documentFor(r); got != "oauth.yaml" {
+				t.Errorf("held to %s, want oauth.yaml", got)
+			}
+			err := c.Validate(r, &Response{Status: tt.status, Header: tt.header, Body: []byte(tt.body)})
+			if (err == nil) != tt.ok {
+				t.Errorf("Validate = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+	for target, want := range map[string]string{"/api/v2/opportunityStages": "openapi.yaml", "/oauth/revoke": "openapi.yaml", "/__admin/health": "admin.yaml"} {
+		if got := c.documentFor(httptest.NewRequest(http.MethodGet, target, nil)); got != want {
+			t.Errorf("GET %s is held to %s, want %s", target, got, want)
+		}
 	}
 }
 

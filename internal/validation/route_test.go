@@ -10,11 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// The plain router must decide every request it answers exactly as gorillamux does.
+// The plain router must decide every request it answers exactly as gorillamux does, for
+// openapi.yaml's routes below /api/v2 and oauth.yaml's at the root.
 func FuzzPlainRouterAgreesWithGorillamux(f *testing.F) {
-	v := newValidator(f)
-	if v.plain == nil {
-		f.Fatal("openapi.yaml's routes are plain, but the plain router is off")
+	validators := map[string]*Validator{"openapi.yaml": newValidator(f), "oauth.yaml": newOAuthValidator(f)}
+	for name, v := range validators {
+		if v.plain == nil {
+			f.Fatalf("%s's routes are plain, but the plain router is off", name)
+		}
 	}
 	for _, seed := range []struct{ method, path string }{
 		{"GET", "/api/v2/opportunityStages"},
@@ -42,24 +45,26 @@ func FuzzPlainRouterAgreesWithGorillamux(f *testing.F) {
 		if err != nil || u.Path == "" && u.RawPath == "" && path != "" {
 			return
 		}
-		r := &http.Request{Method: method, URL: &url.URL{Path: u.Path, RawPath: u.RawPath}, Header: http.Header{}, Host: "example.com"}
-		fast, decided := v.plain.find(r, v.newMatch)
-		if !decided {
-			return
-		}
-		route, params, rerr := v.router.FindRoute(r)
-		switch {
-		case fast == nil && rerr == nil:
-			t.Fatalf("%s %q: plain router found no route, gorillamux found %s %s", method, path, route.Method, route.Path)
-		case fast != nil && rerr != nil:
-			t.Fatalf("%s %q: plain router found %s, gorillamux: %v", method, path, fast.Route.Path, rerr)
-		case fast != nil:
-			if fast.Route.Path != route.Path || fast.Route.Method != route.Method || fast.Route.Operation != route.Operation ||
-				fast.Route.PathItem != route.PathItem || fast.Route.Server != route.Server {
-				t.Fatalf("%s %q: plain router found %s %s, gorillamux %s %s", method, path, fast.Route.Method, fast.Route.Path, route.Method, route.Path)
+		for name, v := range validators {
+			r := &http.Request{Method: method, URL: &url.URL{Path: u.Path, RawPath: u.RawPath}, Header: http.Header{}, Host: "example.com"}
+			fast, decided := v.plain.find(r, v.newMatch)
+			if !decided {
+				continue
 			}
-			if diff := cmp.Diff(params, fast.PathParams, cmpopts.EquateEmpty()); diff != "" { // nil for a path without parameters
-				t.Fatalf("%s %q: path parameters (-gorillamux +plain):\n%s", method, path, diff)
+			route, params, rerr := v.router.FindRoute(r)
+			switch {
+			case fast == nil && rerr == nil:
+				t.Fatalf("%s: %s %q: plain router found no route, gorillamux found %s %s", name, method, path, route.Method, route.Path)
+			case fast != nil && rerr != nil:
+				t.Fatalf("%s: %s %q: plain router found %s, gorillamux: %v", name, method, path, fast.Route.Path, rerr)
+			case fast != nil:
+				if fast.Route.Path != route.Path || fast.Route.Method != route.Method || fast.Route.Operation != route.Operation ||
+					fast.Route.PathItem != route.PathItem || fast.Route.Server != route.Server {
+					t.Fatalf("%s: %s %q: plain router found %s %s, gorillamux %s %s", name, method, path, fast.Route.Method, fast.Route.Path, route.Method, route.Path)
+				}
+				if diff := cmp.Diff(params, fast.PathParams, cmpopts.EquateEmpty()); diff != "" { // nil for a path without parameters
+					t.Fatalf("%s: %s %q: path parameters (-gorillamux +plain):\n%s", name, method, path, diff)
+				}
 			}
 		}
 	})

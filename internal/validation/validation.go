@@ -1,6 +1,7 @@
-// Package validation matches requests to the operations of openapi.yaml and checks
-// requests and responses against it with kin-openapi, turning its findings into the
-// vendor's JSON:API errors rather than kin-openapi's text.
+// Package validation matches requests to the operations of openapi.yaml (or of
+// oauth.yaml, for the authorization server) and checks requests and responses against it
+// with kin-openapi, turning its findings into the vendor's JSON:API errors rather than
+// kin-openapi's text.
 package validation
 
 import (

@@ -38,6 +38,20 @@ func newValidator(t testing.TB) *Validator {
 	return v
 }
 
+// newOAuthValidator validates against oauth.yaml, the authorization server's document.
+func newOAuthValidator(t testing.TB) *Validator {
+	t.Helper()
+	doc, err := oppstages.OAuthSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func TestRouteAndScopes(t *testing.T) {
 	v := newValidator(t)
 	tests := []struct {
@@ -65,6 +79,36 @@ func TestRouteAndScopes(t *testing.T) {
 		if _, err := v.Route(httptest.NewRequest(bad.method, bad.target, nil)); err == nil || err.Code != oppstages.CodeRouteNotFound {
 			t.Errorf("%s %s: %v, want routeNotFound", bad.method, bad.target, err)
 		}
+	}
+}
+
+// The authorization server's routes are oauth.yaml's, at the root and with no token
+// required; openapi.yaml has none of them, and oauth.yaml none of the API's.
+func TestAuthorizationServerRoutes(t *testing.T) {
+	api, oauth := newValidator(t), newOAuthValidator(t)
+	for _, tt := range []struct{ method, target, op string }{
+		{"GET", "/oauth/authorize", "authorize"},
+		{"POST", "/oauth/token", "createToken"},
+	} {
+		m, err := oauth.Route(httptest.NewRequest(tt.method, tt.target, nil))
+		if err != nil {
+			t.Fatalf("oauth.yaml: %s %s: %v", tt.method, tt.target, err)
+		}
+		if m.OperationID() != tt.op {
+			t.Errorf("oauth.yaml: %s %s: operation %s, want %s", tt.method, tt.target, m.OperationID(), tt.op)
+		}
+		if got := m.RequiredScopes(); len(got) != 0 {
+			t.Errorf("oauth.yaml: %s: scopes %v, want none (security: [])", tt.op, got)
+		}
+		if _, err := api.Route(httptest.NewRequest(tt.method, tt.target, nil)); err == nil || err.Code != oppstages.CodeRouteNotFound {
+			t.Errorf("openapi.yaml: %s %s: %v, want routeNotFound", tt.method, tt.target, err)
+		}
+		if _, err := api.Route(httptest.NewRequest(tt.method, "/api/v2"+tt.target, nil)); err == nil {
+			t.Errorf("openapi.yaml routes %s /api/v2%s", tt.method, tt.target)
+		}
+	}
+	if _, err := oauth.Route(httptest.NewRequest("GET", "/api/v2/opportunityStages", nil)); err == nil {
+		t.Error("oauth.yaml routes the API's GET /api/v2/opportunityStages")
 	}
 }
 
