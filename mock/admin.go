@@ -117,6 +117,11 @@ func (s *Server) admin(r *http.Request) response {
 	return adminError(http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path) // also for a path ServeMux would redirect to its clean form
 }
 
+// isAdminPath reports whether path is the admin API's: /__admin itself or below it.
+func isAdminPath(path string) bool {
+	return path == "/__admin" || strings.HasPrefix(path, "/__admin/")
+}
+
 // withoutTrailingSlash is r with one trailing slash dropped from its path, which the admin
 // API reads as the path without it.
 func withoutTrailingSlash(r *http.Request) *http.Request {

@@ -97,6 +97,7 @@ func TestEveryAdminOperationConforms(t *testing.T) {
 		{"getDashboardAsset", c, apitest.Request{Method: "GET", Target: "/__admin/ui/nope.js"}, 404},
 		{"", c, apitest.Request{Method: "POST", Target: "/__admin/ui/"}, 405},
 		{"", c, apitest.Request{Method: "GET", Target: "/__admin/nope"}, 404},
+		{"", c, apitest.Request{Method: "GET", Target: "/__admin"}, 404},
 		{"", c, apitest.Request{Method: "PUT", Target: "/__admin/health"}, 0}, // 404 or 405, as long as it conforms
 	}
 	exercised := map[string]bool{}

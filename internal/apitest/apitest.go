@@ -91,7 +91,7 @@ func (c *Client) Do(req Request) *Response {
 		body = strings.NewReader(req.Body)
 	}
 	r := httptest.NewRequest(req.Method, req.Target, body)
-	if strings.HasPrefix(r.URL.Path, "/__admin/") && r.URL.Host == "" {
+	if isAdmin(r) && r.URL.Host == "" {
 		r.Host = "localhost" // as a script on this machine calls the admin API
 	}
 	switch req.Token {
@@ -134,7 +134,7 @@ func (c *Client) Do(req Request) *Response {
 
 // isAdmin reports whether r is for the admin API, the dashboard included.
 func isAdmin(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/__admin/")
+	return r.URL.Path == "/__admin" || strings.HasPrefix(r.URL.Path, "/__admin/")
 }
 
 // Validate checks a response to r against admin.yaml when r is for the admin API, r.Body
