@@ -99,7 +99,11 @@ func (s *Server) admin(r *http.Request) response {
 			return resp
 		}
 	}
-	box, err := s.Sandbox(r.Header.Get("X-Mock-Sandbox"))
+	name, ok := sandboxHeader(r)
+	if !ok {
+		return adminFailure(&InputError{Field: "X-Mock-Sandbox", Reason: "sent more than once with different values; send it once"})
+	}
+	box, err := s.Sandbox(name)
 	if err != nil {
 		return adminFailure(err)
 	}
