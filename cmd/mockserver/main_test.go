@@ -40,7 +40,7 @@ func start(t *testing.T, args []string, env map[string]string) (addr string, std
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, stdout, io.Discard, ready)
+		done <- run(ctx, args, environList(env), stdout, io.Discard, ready)
 	}()
 	select {
 	case addr = <-ready:
@@ -153,7 +153,7 @@ func TestBadFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard, nil)
+			err := run(context.Background(), tt.args, environList(tt.env), io.Discard, io.Discard, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to mention %q", err, tt.want)
 			}
@@ -381,5 +381,34 @@ func TestRequestLogRedactsCredentials(t *testing.T) {
 		if strings.Contains(out, matrix) {
 			t.Errorf("%s: the log shows the path's access_token:\n%s", format, out)
 		}
+	}
+}
+
+// environList is env as os.Environ lists it, KEY=value.
+func environList(env map[string]string) []string {
+	var list []string
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	return list
+}
+
+// A MOCKSERVER_ variable that names no flag (a typo such as MOCKSERVER_ADR) gets one
+// warning line at start-up, naming it; the ones that name a flag, and other variables,
+// get none.
+func TestUnknownEnvironmentVariablesAreWarnedOf(t *testing.T) {
+	env := map[string]string{"MOCKSERVER_ADR": "x", "MOCKSERVER_SEED": "2", "MOCKSERVER_QUIT": "", "HOME": "/nowhere", "MOCKSERVERX": "y"}
+	_, stdout, stop := start(t, []string{"-addr", "127.0.0.1:0"}, env)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "names no flag") {
+			warned = append(warned, line)
+		}
+	}
+	if len(warned) != 2 || !strings.Contains(warned[0], "MOCKSERVER_ADR") || !strings.Contains(warned[1], "MOCKSERVER_QUIT") {
+		t.Errorf("warnings %q; want one for MOCKSERVER_ADR and one for MOCKSERVER_QUIT, in that order\n%s", warned, stdout)
 	}
 }
