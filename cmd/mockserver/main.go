@@ -194,9 +194,9 @@ func parseFlags(args []string, environ []string, stdout io.Writer) (config, erro
 // readAdminToken reads the admin token from the first line of a file, so that it stays
 // out of the process list, where every local user can read a command line.
 func readAdminToken(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := mock.ReadSmallFile(path)
 	if err != nil {
-		return "", fmt.Errorf("-admin-token-file: %w", err)
+		return "", fmt.Errorf("-admin-token-file %s: %v", path, cause(err))
 	}
 	line, _, _ := strings.Cut(string(data), "\n")
 	token := strings.TrimSpace(line)
@@ -221,9 +221,9 @@ func loadTokens(path string) (map[string][]oppstages.Scope, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := mock.ReadSmallFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read tokens: %w", err)
+		return nil, fmt.Errorf("-tokens %s: %v", path, cause(err))
 	}
 	var tokens map[string][]oppstages.Scope
 	if err := json.Unmarshal(data, &tokens); err != nil {

@@ -125,6 +125,10 @@ func TestEnvironmentAndTokens(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
+	emptyFile := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -134,7 +138,7 @@ func TestBadFlags(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, nil, "flag provided but not defined"},
 		{"bad log format", []string{"-log-format", "xml"}, nil, "-log-format"},
 		{"bad env", nil, map[string]string{"MOCKSERVER_SEED": "abc"}, "MOCKSERVER_SEED"},
-		{"missing tokens file", []string{"-tokens", "/does/not/exist"}, nil, "read tokens"},
+		{"missing tokens file", []string{"-tokens", "/does/not/exist"}, nil, "-tokens /does/not/exist"},
 		{"missing fixtures", []string{"-addr", "127.0.0.1:0", "-fixtures", "/does/not/exist"}, nil, "fixture"},
 		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
 		{"bad latency", []string{"-latency", "slow"}, nil, "-latency"},
@@ -147,7 +151,7 @@ func TestBadFlags(t *testing.T) {
 		{"relative upstream", []string{"-addr", "127.0.0.1:0", "-upstream", "api.outreach.io"}, nil, `upstream "api.outreach.io" must start with http://`},
 		{"bad cors origin", []string{"-addr", "127.0.0.1:0", "-cors", "localhost:3000"}, nil, "CORS origin"},
 		{"missing admin token file", []string{"-admin-token-file", "/does/not/exist"}, nil, "-admin-token-file"},
-		{"empty admin token file", []string{"-admin-token-file", os.DevNull}, nil, "first line is empty"},
+		{"empty admin token file", []string{"-admin-token-file", emptyFile}, nil, "first line is empty"},
 		{"admin token twice", []string{"-admin-token", "a", "-admin-token-file", os.DevNull}, nil, "not both"},
 		{"no connections", []string{"-max-conns", "0"}, nil, "-max-conns"},
 	}
