@@ -15,6 +15,9 @@ import (
 	"github.com/oppstages/oppstages/internal/query"
 )
 
+// adminChallenge is the WWW-Authenticate of the admin API's 401: the scheme it takes.
+const adminChallenge = `Bearer realm="oppstages admin"`
+
 // adminRoute is one endpoint of the admin API: its http.ServeMux pattern and its answer,
 // which decodes the request, calls the Sandbox method of the same name and encodes what
 // that returns, so that HTTP and Go share one implementation and one set of rules.
@@ -91,10 +94,16 @@ func (s *Server) admin(r *http.Request) response {
 	if s.opts.AdminToken != "" {
 		got := bearerToken(r)
 		if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminToken)) != 1 {
-			return adminError(http.StatusUnauthorized, "the admin API needs Authorization: Bearer <admin token>")
+			resp := adminError(http.StatusUnauthorized, "the admin API needs Authorization: Bearer <admin token>")
+			resp.header = http.Header{"Www-Authenticate": {adminChallenge}} // RFC 6750 section 3
+			return resp
 		}
 	}
-	box, err := s.Sandbox(r.Header.Get("X-Mock-Sandbox"))
+	name, ok := sandboxHeader(r)
+	if !ok {
+		return adminFailure(&InputError{Field: "X-Mock-Sandbox", Reason: "sent more than once with different values; send it once"})
+	}
+	box, err := s.Sandbox(name)
 	if err != nil {
 		return adminFailure(err)
 	}
@@ -110,6 +119,11 @@ func (s *Server) admin(r *http.Request) response {
 		return resp
 	}
 	return adminError(http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path) // also for a path ServeMux would redirect to its clean form
+}
+
+// isAdminPath reports whether path is the admin API's: /__admin itself or below it.
+func isAdminPath(path string) bool {
+	return path == "/__admin" || strings.HasPrefix(path, "/__admin/")
 }
 
 // withoutTrailingSlash is r with one trailing slash dropped from its path, which the admin

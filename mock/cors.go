@@ -61,7 +61,7 @@ func (s *Server) withCORS(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || strings.HasPrefix(r.URL.Path, "/__admin/") {
+		if origin == "" || isAdminPath(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

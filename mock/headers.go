@@ -3,7 +3,6 @@ package mock
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/oppstages/oppstages"
@@ -26,7 +25,7 @@ func headerBytes(r *http.Request) int {
 // plain-text 431 before the mock sees the request.)
 func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request, start time.Time) {
 	detail := fmt.Sprintf("The request headers must not exceed %d bytes.", s.opts.MaxHeaderBytes)
-	if strings.HasPrefix(r.URL.Path, "/__admin/") {
+	if isAdminPath(r.URL.Path) {
 		resp := adminError(http.StatusRequestHeaderFieldsTooLarge, detail)
 		resp.write(w)
 		s.logRequest(r, resp.status, start, time.Since(start), "")

@@ -331,11 +331,13 @@ func TestStateFileWritesAreAtomic(t *testing.T) {
 
 func TestAdminToken(t *testing.T) {
 	_, c := newServer(t, mock.Options{AdminToken: "secret"})
-	if r := c.Do(apitest.Request{Method: "GET", Target: "/__admin/health", Token: "-"}); r.Status != 401 {
-		t.Errorf("no admin token: %d", r.Status)
-	}
-	if r := c.Do(apitest.Request{Method: "GET", Target: "/__admin/health", Token: "wrong"}); r.Status != 401 {
-		t.Errorf("wrong admin token: %d", r.Status)
+	// RFC 6750 section 3: a 401 for a Bearer-protected resource says which scheme it takes.
+	const challenge = `Bearer realm="oppstages admin"`
+	for _, token := range []string{"-", "wrong"} {
+		r := c.Do(apitest.Request{Method: "GET", Target: "/__admin/health", Token: token})
+		if r.Status != 401 || r.Header.Get("WWW-Authenticate") != challenge {
+			t.Errorf("admin token %q: %d with WWW-Authenticate %q, want 401 with %q", token, r.Status, r.Header.Get("WWW-Authenticate"), challenge)
+		}
 	}
 	if r := c.Do(apitest.Request{Method: "GET", Target: "/__admin/health", Token: "secret"}); r.Status != 200 || r.JSON["status"] != "ok" {
 		t.Errorf("admin token: %d %s", r.Status, r.Body)

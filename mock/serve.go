@@ -33,7 +33,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, sent *http.Request) {
 		s.logRequest(sent, sw.status, start, time.Since(start), "")
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/__admin/") {
+	if isAdminPath(r.URL.Path) {
 		resp := s.admin(r)
 		resp.write(w)
 		s.logRequest(sent, resp.status, start, time.Since(start), "")

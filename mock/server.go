@@ -231,11 +231,30 @@ func (s *Server) Close() error {
 
 // sandboxFor picks the sandbox a request names with X-Mock-Sandbox.
 func (s *Server) sandboxFor(r *http.Request) (*sandbox, *oppstages.Error) {
-	name := r.Header.Get("X-Mock-Sandbox")
+	name, ok := sandboxHeader(r)
+	if !ok {
+		return nil, oppstages.Errorf(oppstages.CodeMockBadHeader, "%s", conflictingSandboxes)
+	}
 	if name == "" {
 		return s.main, nil
 	}
 	return s.named.get(name, s.newSandbox)
+}
+
+// conflictingSandboxes is the refusal of a request that names two sandboxes.
+const conflictingSandboxes = "X-Mock-Sandbox is sent more than once with different values; send it once."
+
+// sandboxHeader is the sandbox a request names with X-Mock-Sandbox, "" for the default
+// one. The header may repeat one name; ok is false when it names two, so that a request
+// is not run in whichever of them a proxy happened to put first.
+func sandboxHeader(r *http.Request) (name string, ok bool) {
+	values := r.Header.Values("X-Mock-Sandbox")
+	for _, v := range values[min(1, len(values)):] {
+		if v != values[0] {
+			return "", false
+		}
+	}
+	return r.Header.Get("X-Mock-Sandbox"), true
 }
 
 func (s *Server) baseURL(r *http.Request) string {

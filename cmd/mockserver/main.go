@@ -1,7 +1,8 @@
 // Command mockserver runs the oppstages mock of the Outreach opportunity stages API.
 //
 // Every flag can also be set through the environment as MOCKSERVER_<FLAG>, upper case with
-// "-" as "_" (for example MOCKSERVER_BASE_URL); a flag on the command line wins.
+// "-" as "_" (for example MOCKSERVER_BASE_URL); a flag on the command line wins. A
+// MOCKSERVER_ variable that names no flag is ignored with a warning at start-up.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -32,7 +34,7 @@ func main() {
 		<-ready
 		collectLessOften(os.Getenv) // once serving: start-up, which makes the most garbage, runs at the default
 	}()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, ready); err != nil {
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr, ready); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // -h printed the usage
 		}
@@ -60,11 +62,37 @@ type config struct {
 
 	// https.
 	tlsCert, tlsKey, tlsGenerate string
+
+	// unknownEnv are the MOCKSERVER_ variables of the environment that name no flag.
+	unknownEnv []string
 }
 
-// parseFlags reads the command line and the environment; -h prints the usage to stdout.
-func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
+// envPrefix begins the name of every environment variable that sets a flag.
+const envPrefix = "MOCKSERVER_"
+
+// envName is the environment variable that sets the flag called name.
+func envName(name string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// environMap reads environ, as os.Environ lists it (KEY=value), into a map; a name listed
+// twice keeps its first value, as os.Getenv reads it.
+func environMap(environ []string) map[string]string {
+	env := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, seen := env[k]; !seen {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// parseFlags reads the command line and the environment (environ, as os.Environ lists it);
+// -h prints the usage to stdout.
+func parseFlags(args []string, environ []string, stdout io.Writer) (config, error) {
 	var c config
+	env := environMap(environ)
 	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a mistake is one line, which main prints
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
@@ -107,17 +135,25 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var envErr error
+	named := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) {
-		env := "MOCKSERVER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(env); v != "" && !set[f.Name] && envErr == nil {
+		name := envName(f.Name)
+		named[name] = true
+		if v := env[name]; v != "" && !set[f.Name] && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
 			}
 		}
 	})
 	if envErr != nil {
 		return config{}, envErr
 	}
+	for name := range env {
+		if strings.HasPrefix(name, envPrefix) && !named[name] {
+			c.unknownEnv = append(c.unknownEnv, name)
+		}
+	}
+	slices.Sort(c.unknownEnv)
 	if c.adminTokenFile != "" {
 		if c.adminToken != "" {
 			return config{}, fmt.Errorf("give the admin token once: -admin-token or -admin-token-file, not both")
@@ -158,9 +194,9 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 // readAdminToken reads the admin token from the first line of a file, so that it stays
 // out of the process list, where every local user can read a command line.
 func readAdminToken(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := mock.ReadSmallFile(path)
 	if err != nil {
-		return "", fmt.Errorf("-admin-token-file: %w", err)
+		return "", fmt.Errorf("-admin-token-file %s: %v", path, cause(err))
 	}
 	line, _, _ := strings.Cut(string(data), "\n")
 	token := strings.TrimSpace(line)
@@ -185,9 +221,9 @@ func loadTokens(path string) (map[string][]oppstages.Scope, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := mock.ReadSmallFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read tokens: %w", err)
+		return nil, fmt.Errorf("-tokens %s: %v", path, cause(err))
 	}
 	var tokens map[string][]oppstages.Scope
 	if err := json.Unmarshal(data, &tokens); err != nil {
@@ -198,8 +234,8 @@ func loadTokens(path string) (map[string][]oppstages.Scope, error) {
 
 // run starts the server and blocks until ctx is done, then drains requests and returns.
 // When ready is not nil it receives the listening address once the server accepts.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
-	c, err := parseFlags(args, getenv, stdout)
+func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer, ready chan<- string) error {
+	c, err := parseFlags(args, environ, stdout)
 	if err != nil {
 		return err
 	}
@@ -294,6 +330,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TLSConfig:         tlsConf,
 	}
 	logger.Info(startupLine(listenURL, c.baseURL, srv.Len(), c.seed, adminAccess(c, adminOpen)))
+	for _, name := range c.unknownEnv {
+		logger.Warn(name + " names no flag and is ignored; mockserver -h lists the flags, each settable as " + envPrefix + "<FLAG>")
+	}
 	if tlsLine != "" {
 		logger.Info(tlsLine)
 	}

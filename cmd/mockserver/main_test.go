@@ -40,7 +40,7 @@ func start(t *testing.T, args []string, env map[string]string) (addr string, std
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, stdout, io.Discard, ready)
+		done <- run(ctx, args, environList(env), stdout, io.Discard, ready)
 	}()
 	select {
 	case addr = <-ready:
@@ -125,6 +125,10 @@ func TestEnvironmentAndTokens(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
+	emptyFile := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -134,7 +138,7 @@ func TestBadFlags(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, nil, "flag provided but not defined"},
 		{"bad log format", []string{"-log-format", "xml"}, nil, "-log-format"},
 		{"bad env", nil, map[string]string{"MOCKSERVER_SEED": "abc"}, "MOCKSERVER_SEED"},
-		{"missing tokens file", []string{"-tokens", "/does/not/exist"}, nil, "read tokens"},
+		{"missing tokens file", []string{"-tokens", "/does/not/exist"}, nil, "-tokens /does/not/exist"},
 		{"missing fixtures", []string{"-addr", "127.0.0.1:0", "-fixtures", "/does/not/exist"}, nil, "fixture"},
 		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
 		{"bad latency", []string{"-latency", "slow"}, nil, "-latency"},
@@ -147,13 +151,13 @@ func TestBadFlags(t *testing.T) {
 		{"relative upstream", []string{"-addr", "127.0.0.1:0", "-upstream", "api.outreach.io"}, nil, `upstream "api.outreach.io" must start with http://`},
 		{"bad cors origin", []string{"-addr", "127.0.0.1:0", "-cors", "localhost:3000"}, nil, "CORS origin"},
 		{"missing admin token file", []string{"-admin-token-file", "/does/not/exist"}, nil, "-admin-token-file"},
-		{"empty admin token file", []string{"-admin-token-file", os.DevNull}, nil, "first line is empty"},
+		{"empty admin token file", []string{"-admin-token-file", emptyFile}, nil, "first line is empty"},
 		{"admin token twice", []string{"-admin-token", "a", "-admin-token-file", os.DevNull}, nil, "not both"},
 		{"no connections", []string{"-max-conns", "0"}, nil, "-max-conns"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard, nil)
+			err := run(context.Background(), tt.args, environList(tt.env), io.Discard, io.Discard, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to mention %q", err, tt.want)
 			}
@@ -381,5 +385,34 @@ func TestRequestLogRedactsCredentials(t *testing.T) {
 		if strings.Contains(out, matrix) {
 			t.Errorf("%s: the log shows the path's access_token:\n%s", format, out)
 		}
+	}
+}
+
+// environList is env as os.Environ lists it, KEY=value.
+func environList(env map[string]string) []string {
+	var list []string
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	return list
+}
+
+// A MOCKSERVER_ variable that names no flag (a typo such as MOCKSERVER_ADR) gets one
+// warning line at start-up, naming it; the ones that name a flag, and other variables,
+// get none.
+func TestUnknownEnvironmentVariablesAreWarnedOf(t *testing.T) {
+	env := map[string]string{"MOCKSERVER_ADR": "x", "MOCKSERVER_SEED": "2", "MOCKSERVER_QUIT": "", "HOME": "/nowhere", "MOCKSERVERX": "y"}
+	_, stdout, stop := start(t, []string{"-addr", "127.0.0.1:0"}, env)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "names no flag") {
+			warned = append(warned, line)
+		}
+	}
+	if len(warned) != 2 || !strings.Contains(warned[0], "MOCKSERVER_ADR") || !strings.Contains(warned[1], "MOCKSERVER_QUIT") {
+		t.Errorf("warnings %q; want one for MOCKSERVER_ADR and one for MOCKSERVER_QUIT, in that order\n%s", warned, stdout)
 	}
 }

@@ -24,7 +24,11 @@ func checkFixtures(dir string) error {
 		return fmt.Errorf("-fixtures %s: cannot read the directory: %v", dir, cause(err))
 	}
 	for _, name := range []string{"stages.json", "users.json"} {
-		f, err := os.Open(filepath.Join(dir, name))
+		path := filepath.Join(dir, name)
+		if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() { // a FIFO would block the open, a device never end
+			return fmt.Errorf("-fixtures %s: %s is not a regular file (%s)", dir, name, info.Mode().Type())
+		}
+		f, err := os.Open(path)
 		if err != nil {
 			return fmt.Errorf("-fixtures %s: cannot read %s (a fixtures directory holds stages.json and users.json): %v", dir, name, cause(err))
 		}

@@ -174,7 +174,7 @@ func startErr(t *testing.T, args []string, env map[string]string) error {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, io.Discard, io.Discard, ready) }()
+	go func() { done <- run(ctx, args, environList(env), io.Discard, io.Discard, ready) }()
 	select {
 	case err := <-done:
 		if err == nil {

@@ -7,13 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/oppstages/oppstages/internal/devcert"
+	"github.com/oppstages/oppstages/mock"
 )
 
 // addTLSFlags defines the flags that make the server speak https.
@@ -77,11 +77,11 @@ func tlsHosts(c config) []string {
 
 // loadPair reads a PEM certificate and key, naming the file that cannot be used.
 func loadPair(certFile, keyFile string) (tls.Certificate, error) {
-	certPEM, err := os.ReadFile(certFile)
+	certPEM, err := mock.ReadSmallFile(certFile)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("-tls-cert %s: %v", certFile, cause(err))
 	}
-	keyPEM, err := os.ReadFile(keyFile)
+	keyPEM, err := mock.ReadSmallFile(keyFile)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("-tls-key %s: %v", keyFile, cause(err))
 	}

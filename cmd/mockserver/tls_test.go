@@ -194,11 +194,19 @@ func TestTLSFlagMistakes(t *testing.T) {
 	if err := os.WriteFile(aFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		want []string
 	}{
+		{"generate in a directory others can write", []string{"-tls-generate", shared}, []string{"-tls-generate " + shared, "written by other users"}},
 		{"cert without key", []string{"-tls-cert", certFile}, []string{"-tls-cert and -tls-key go together"}},
 		{"key without cert", []string{"-tls-key", keyFile}, []string{"-tls-cert and -tls-key go together"}},
 		{"generate and a pair", []string{"-tls-generate", dir, "-tls-cert", certFile, "-tls-key", keyFile}, []string{"-tls-generate", "not both"}},

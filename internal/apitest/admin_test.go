@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,6 +97,7 @@ func TestEveryAdminOperationConforms(t *testing.T) {
 		{"getDashboardAsset", c, apitest.Request{Method: "GET", Target: "/__admin/ui/nope.js"}, 404},
 		{"", c, apitest.Request{Method: "POST", Target: "/__admin/ui/"}, 405},
 		{"", c, apitest.Request{Method: "GET", Target: "/__admin/nope"}, 404},
+		{"", c, apitest.Request{Method: "GET", Target: "/__admin"}, 404},
 		{"", c, apitest.Request{Method: "PUT", Target: "/__admin/health"}, 0}, // 404 or 405, as long as it conforms
 	}
 	exercised := map[string]bool{}
@@ -142,5 +145,46 @@ func dropConnection(t *testing.T, srv *mock.Server) {
 	}
 	if log, _ := box.Requests(mock.JournalFilter{}); !slices.ContainsFunc(log.Requests, func(e mock.JournalEntry) bool { return e.Status == 0 }) {
 		t.Fatal("the journal has no dropped connection")
+	}
+}
+
+// What admin.yaml says another method gets on a path ("Any other method ... is a 405",
+// "(405 otherwise)") is what the mock answers: each such operation's path, called with a
+// method admin.yaml does not give it, gets the status the description names.
+func TestAdminDescriptionsSayWhatOtherMethodsGet(t *testing.T) {
+	srv, err := mock.New(mock.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := apitest.New(t, srv.Handler())
+	doc, err := oppstages.AdminSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := regexp.MustCompile(`(?i)other(?: method[^.]*?|wise)\D*\b([45]\d\d)\b`)
+	checked := 0
+	for path, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			m := claim.FindStringSubmatch(op.Description)
+			if m == nil {
+				continue
+			}
+			want, _ := strconv.Atoi(m[1])
+			method := ""
+			for _, candidate := range []string{"PATCH", "PUT", "POST", "DELETE"} {
+				if item.GetOperation(candidate) == nil {
+					method = candidate
+					break
+				}
+			}
+			target := "/__admin" + strings.NewReplacer("{id}", "1", "{asset}", "app.js").Replace(path)
+			if r := c.Do(apitest.Request{Method: method, Target: target}); r.Status != want {
+				t.Errorf("%s %s: %d, but admin.yaml says another method gets %d (%q)", method, target, r.Status, want, m[0])
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no description of admin.yaml says what another method gets; the pattern finds nothing")
 	}
 }

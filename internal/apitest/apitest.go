@@ -101,7 +101,7 @@ func (c *Client) Do(req Request) *Response {
 		body = strings.NewReader(req.Body)
 	}
 	r := httptest.NewRequest(req.Method, req.Target, body)
-	if strings.HasPrefix(r.URL.Path, "/__admin/") && r.URL.Host == "" {
+	if isAdmin(r) && r.URL.Host == "" {
 		r.Host = "localhost" // as a script on this machine calls the admin API
 	}
 	switch req.Token {
@@ -143,7 +143,7 @@ func (c *Client) Do(req Request) *Response {
 
 // isAdmin reports whether r is for the admin API, the dashboard included.
 func isAdmin(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/__admin/")
+	return r.URL.Path == "/__admin" || strings.HasPrefix(r.URL.Path, "/__admin/")
 }
 
 // documentFor names the document a response to r is held to.

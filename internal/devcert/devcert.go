@@ -7,6 +7,11 @@
 // The CA's private key is never written anywhere: it signs the one server certificate and
 // is dropped, so a client that trusts ca.pem trusts that certificate and nothing else that
 // anyone could make later. Making a new pair makes a new CA too.
+//
+// A key that another user could read, or that another user owns, is not reused: the pair
+// is made again, its key readable by its owner only. A directory that other users may
+// write to, or that another user owns, is refused, since whoever can put files there could
+// plant a key of their choosing.
 package devcert
 
 import (
@@ -29,6 +34,7 @@ import (
 	"time"
 
 	"github.com/oppstages/oppstages/internal/atomicfile"
+	"github.com/oppstages/oppstages/internal/smallfile"
 )
 
 // The files in the directory.
@@ -64,6 +70,9 @@ func Ensure(dir string, hosts []string, now time.Time) (Pair, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Pair{}, fmt.Errorf("make directory %s: %w", dir, cause(err))
 	}
+	if err := checkDir(dir); err != nil {
+		return Pair{}, err
+	}
 	pair, why := load(dir, hosts, now)
 	if why == "" {
 		return pair, nil
@@ -76,16 +85,56 @@ func Ensure(dir string, hosts []string, now time.Time) (Pair, error) {
 	return pair, nil
 }
 
+// ErrUnsafeDir is the refusal of a directory that others could plant a key in.
+var ErrUnsafeDir = errors.New("other users could put a key of their choosing there")
+
+// checkDir refuses a directory that other users may write to, or that another user owns.
+func checkDir(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("directory %s: %w", dir, cause(err))
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if perm := info.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("directory %s may be written by other users (mode %04o): %w; chmod go-w it, or name another", dir, perm, ErrUnsafeDir)
+	}
+	if ownedByOther(info) {
+		return fmt.Errorf("directory %s belongs to another user: %w; name a directory of your own", dir, ErrUnsafeDir)
+	}
+	return nil
+}
+
+// keyExposed says why the kept key must not be served any more: other users may read it,
+// or another user owns it. It is empty when the key is its owner's alone.
+func keyExposed(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "" // reading it says what is wrong
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Sprintf("%s could be read by other users (mode %04o)", KeyFile, perm)
+	}
+	if ownedByOther(info) {
+		return fmt.Sprintf("%s belongs to another user", KeyFile)
+	}
+	return ""
+}
+
 // load reads the kept pair and checks it; the reason is empty when it can be used.
 func load(dir string, hosts []string, now time.Time) (Pair, string) {
-	certPEM, err := os.ReadFile(filepath.Join(dir, CertFile))
+	certPEM, err := smallfile.Read(filepath.Join(dir, CertFile), smallfile.Limit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Pair{}, "none was kept"
 	}
 	if err != nil {
 		return Pair{}, fmt.Sprintf("%s could not be read: %v", CertFile, cause(err))
 	}
-	keyPEM, err := os.ReadFile(filepath.Join(dir, KeyFile))
+	if why := keyExposed(filepath.Join(dir, KeyFile)); why != "" {
+		return Pair{}, why
+	}
+	keyPEM, err := smallfile.Read(filepath.Join(dir, KeyFile), smallfile.Limit)
 	if err != nil {
 		return Pair{}, fmt.Sprintf("%s could not be read: %v", KeyFile, cause(err))
 	}
@@ -94,7 +143,7 @@ func load(dir string, hosts []string, now time.Time) (Pair, string) {
 		return Pair{}, fmt.Sprintf("%s and %s are no pair: %v", CertFile, KeyFile, err)
 	}
 	leaf := cert.Leaf
-	caPEM, err := os.ReadFile(filepath.Join(dir, CAFile))
+	caPEM, err := smallfile.Read(filepath.Join(dir, CAFile), smallfile.Limit)
 	if err != nil {
 		return Pair{}, fmt.Sprintf("%s could not be read: %v", CAFile, cause(err))
 	}

@@ -47,10 +47,15 @@ func Decode(doc []byte, fallback *store.Store) (*store.Store, error) {
 // whose data is an array of opportunityStage resources and whose included, if any, holds
 // users. Without it null, {} or {"data":null} would read as no stages at all, and a user
 // in data would be taken for one, so that a malformed document wiped the sandbox.
-// {"data":[]} is a state with no stages, and empties it.
+// {"data":[]} is a state with no stages, and empties it. A document that is no JSON at
+// all (cut short, say) is refused as such, with the byte where it breaks.
 func checkShape(doc []byte) error {
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &top); err != nil || top == nil {
+	err := json.Unmarshal(doc, &top)
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return fmt.Errorf("the state is not well-formed JSON: %v, at byte %d of %d", se, se.Offset, len(doc))
+	}
+	if err != nil || top == nil {
 		return errors.New(`the state must be a JSON object with a "data" array of opportunityStage resources ({"data":[]} for none)`)
 	}
 	raw, ok := top["data"]
