@@ -47,5 +47,6 @@
 // through internal/clientreport), answers in JSON (adminjson.go) and only to the callers
 // admincaller.go lets in; sandboxes.go holds each sandbox's state; statefile.go
 // keeps the default sandbox in the -state file (through internal/statefile); data.go
-// holds the typed data API; errors.go holds the errors the Sandbox methods return.
+// holds the typed data API; errors.go holds the errors the Sandbox methods return;
+// smallfile.go reads the small files a command's flags name.
 package mock
