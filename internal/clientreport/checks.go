@@ -92,7 +92,7 @@ func errorSummary(e *journal.Entry) string {
 // has passed, from when the answer was sent to the next request's arrival.
 func retryAfter(v *view) Check {
 	j := judge{name: RetryAfter,
-		rule: "sends nothing with the same credential until Retry-After has passed, counted from when the answer was sent",
+		rule: "sends nothing with the same credential until Retry-After has passed, counted from when the answer was sent (or, when the same answer gave an earlier X-RateLimit-Reset, until then)",
 		none: "no answer carried Retry-After",
 		passed: func(n int) string {
 			return fmt.Sprintf("%s carried Retry-After, and the client waited for each", plural(n, "answer"))
@@ -111,6 +111,14 @@ func retryAfter(v *view) Check {
 		if !ok {
 			j.cannot(e, fmt.Sprintf("its Retry-After %q is neither seconds nor an HTTP date", clip(value)))
 			continue
+		}
+		// Retry-After is whole seconds from when the answer was sent, rounded up; the same
+		// answer's X-RateLimit-Reset may name an earlier moment, and a client that waits
+		// for either is not early.
+		if reset, err := strconv.ParseInt(strings.TrimSpace(e.ResponseHeaders.Get("X-RateLimit-Reset")), 10, 64); err == nil && reset >= 0 {
+			if r := time.Unix(reset, 0); r.Before(until) {
+				until = r
+			}
 		}
 		j.judging(e.ID)
 		if next := firstAfter(v.byCredential[e.Credential], e, sent, until); next != nil {

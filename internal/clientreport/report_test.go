@@ -361,6 +361,14 @@ func TestEdges(t *testing.T) {
 			req("GET", stages, status(429), header("Retry-After", "1"), answeredAt(2*time.Second)),
 			req("GET", stages, at(2500*time.Millisecond)),
 		), Fail, "came 0.5 s after"},
+		{"waited for the same answer's earlier X-RateLimit-Reset", RetryAfter, entries(
+			req("GET", stages, status(429), header("Retry-After", "2"), header("X-RateLimit-Reset", unix(2*time.Second)), answeredAt(888*time.Millisecond)),
+			req("GET", stages, at(2*time.Second)),
+		), Pass, ""},
+		{"came before both Retry-After and X-RateLimit-Reset", RetryAfter, entries(
+			req("GET", stages, status(429), header("Retry-After", "2"), header("X-RateLimit-Reset", unix(2*time.Second)), answeredAt(888*time.Millisecond)),
+			req("GET", stages, at(1999*time.Millisecond)),
+		), Fail, "came 1.111 s after"},
 		{"a Retry-After that is no time", RetryAfter, entries(
 			req("GET", stages, status(429), header("Retry-After", "soon")),
 			req("GET", stages, at(100*time.Millisecond)),
