@@ -124,15 +124,23 @@ func anyLeft(rules []mock.FaultRule) bool {
 }
 
 // A naive client that meets the gauntlet (it sends again at once whatever failed, its
-// create included, and keeps its expired token) fails the checks of those flaws.
+// create included, keeps its expired token a while, then refreshes it and creates again
+// without looking) fails the checks of those flaws.
 func TestNaiveClientFailsTheGauntlet(t *testing.T) {
 	c := servedMock(t, mock.Options{Generate: 20})
-	c.authorize()
+	granted := c.authorize()
 	c.runGauntlet()
 	body := `{"data":{"type":"opportunityStage","attributes":{"name":"Closed won","order":7}}}`
-	for range 6 {
-		if r := c.do("POST", stages, "application/vnd.api+json", body); r.err == nil && r.status == http.StatusCreated {
+	unauthorized := 0
+	for range 8 {
+		r := c.do("POST", stages, "application/vnd.api+json", body)
+		if r.err == nil && r.status == http.StatusCreated {
 			break
+		}
+		if r.err == nil && r.status == http.StatusUnauthorized {
+			if unauthorized++; unauthorized == 2 {
+				c.refresh(granted.refresh, http.StatusOK)
+			}
 		}
 	}
 	c.get(stages)

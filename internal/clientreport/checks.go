@@ -92,7 +92,7 @@ func errorSummary(e *journal.Entry) string {
 // has passed, from when the answer was sent to the next request's arrival.
 func retryAfter(v *view) Check {
 	j := judge{name: RetryAfter,
-		rule: "sends nothing with the same credential until Retry-After has passed, counted from when the answer was sent",
+		rule: "sends nothing with the same credential until Retry-After has passed, counted from when the answer was sent (or, when the same answer gave an earlier X-RateLimit-Reset, until then)",
 		none: "no answer carried Retry-After",
 		passed: func(n int) string {
 			return fmt.Sprintf("%s carried Retry-After, and the client waited for each", plural(n, "answer"))
@@ -111,6 +111,14 @@ func retryAfter(v *view) Check {
 		if !ok {
 			j.cannot(e, fmt.Sprintf("its Retry-After %q is neither seconds nor an HTTP date", clip(value)))
 			continue
+		}
+		// Retry-After is whole seconds from when the answer was sent, rounded up; the same
+		// answer's X-RateLimit-Reset may name an earlier moment, and a client that waits
+		// for either is not early.
+		if reset, err := strconv.ParseInt(strings.TrimSpace(e.ResponseHeaders.Get("X-RateLimit-Reset")), 10, 64); err == nil && reset >= 0 {
+			if r := time.Unix(reset, 0); r.Before(until) {
+				until = r
+			}
 		}
 		j.judging(e.ID)
 		if next := firstAfter(v.byCredential[e.Credential], e, sent, until); next != nil {
@@ -351,13 +359,18 @@ func refreshTokenReuse(v *view) Check {
 }
 
 // noDuplicateCreate: after a create carried out whose answer was lost, no second create
-// with the same credential and the same attributes.
+// carried out with the same credential (or a token refreshed from it) and the same
+// attributes, unless the client looked first: a successful GET of the collection or of
+// one of its records, with such a credential, between the lost answer and the second
+// create. What the look found is not
+// read (someone may have deleted the record meanwhile), so a client that looked is never
+// failed.
 func noDuplicateCreate(v *view) Check {
 	j := judge{name: NoDuplicateCreate,
 		rule: "whose create lost its answer looks first (with a request that would find the record) and creates it again only when it is not there",
 		none: "no create was carried out with its answer lost",
 		passed: func(n int) string {
-			return fmt.Sprintf("the client had %s carried out with the answer lost, and did not create it again", plural(n, "create"))
+			return fmt.Sprintf("the client had %s carried out with the answer lost, and did not create it again without looking first", plural(n, "create"))
 		}}
 	for _, e := range v.window {
 		if e.Dropped != journal.DroppedAfter || e.Method != http.MethodPost {
@@ -380,20 +393,51 @@ func noDuplicateCreate(v *view) Check {
 		}
 		j.judging(e.ID)
 		var again []int64
-		for _, x := range after(v.byCredential[e.Credential], e, answered(e), time.Time{}) {
-			if x.Method != http.MethodPost || x.Path != e.Path {
-				continue
+		for _, x := range after(v.sameClient(e.Credential), e, answered(e), time.Time{}) {
+			if looks(x, e.Path) {
+				j.arose = append(j.arose, x.ID)
+				break // from here on, what it creates it creates knowingly
 			}
-			if r, ok := resource(x); ok && r == created {
-				again = append(again, x.ID)
+			if x.Method == http.MethodPost && x.Path == e.Path && carriedOut(x) {
+				if r, ok := resource(x); ok && r == created {
+					again = append(again, x.ID)
+				}
 			}
 		}
 		if len(again) > 0 {
-			j.fail(fmt.Sprintf("request %d created again, with the same attributes, what %s had created (its answer was lost, its record stored)",
+			j.fail(fmt.Sprintf("request %d created again, with the same attributes and without looking first, what %s had created (its answer was lost, its record stored)",
 				again[0], request(e)), append([]int64{e.ID}, again...)...)
 		}
 	}
 	return j.check(v)
+}
+
+// sameClient are the window's entries, in arrival order, whose credential is of the same
+// lineage as credential: that token, or one refreshed from it or it from.
+func (v *view) sameClient(credential string) []*journal.Entry {
+	lineage := v.client(credential)
+	var out []*journal.Entry
+	for _, x := range v.window {
+		if x.Credential != "" && v.client(x.Credential) == lineage {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// looks says x is a successful read of the collection at path or of one of its records:
+// a request that would have found a record created there.
+func looks(x *journal.Entry, path string) bool {
+	return x.Method == http.MethodGet && x.Status >= 200 && x.Status < 300 && !dropped(x) &&
+		(x.Path == path || strings.HasPrefix(x.Path, path+"/") && !strings.Contains(x.Path[len(path)+1:], "/"))
+}
+
+// carriedOut says the request was carried out: answered 2xx, or its 2xx answer lost.
+func carriedOut(x *journal.Entry) bool {
+	if dropped(x) {
+		return x.Dropped == journal.DroppedAfter && x.LostStatus >= 200 && x.LostStatus < 300
+	}
+	return x.Status >= 200 && x.Status < 300
 }
 
 // resource is the type and attributes of the resource a create sent, in a canonical form

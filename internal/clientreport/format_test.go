@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestReportJSON(t *testing.T) {
 // The JUnit report has one test case per check, a failure for a fail and a skip for an
 // unexercised check, and validates against the schema the contract command's report does.
 func TestJUnit(t *testing.T) {
-	r := New(Input{Entries: scenarios[1].flawed})
+	r := New(Input{Entries: scenarios[1].flawed, Evicted: 4})
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, r, "client-report sandbox ci-1"); err != nil {
 		t.Fatal(err)
@@ -69,6 +70,11 @@ func TestJUnit(t *testing.T) {
 	}
 	if suite.Name != "client-report sandbox ci-1" || suite.Tests != len(Names) || suite.Failures != r.Failed || suite.Skipped != r.Unexercised {
 		t.Errorf("suite %q: tests %d, failures %d, skipped %d; report %+v", suite.Name, suite.Tests, suite.Failures, suite.Skipped, r)
+	}
+	want := []junit.Property{{Name: "passed", Value: strconv.Itoa(r.Passed)}, {Name: "failed", Value: "1"},
+		{Name: "unexercised", Value: strconv.Itoa(r.Unexercised)}, {Name: "evicted", Value: "4"}}
+	if diff := cmp.Diff(want, suite.Properties); diff != "" {
+		t.Errorf("properties (-want +got):\n%s", diff)
 	}
 	for i, c := range suite.Cases {
 		check := r.Checks[i]

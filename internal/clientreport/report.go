@@ -130,6 +130,18 @@ type view struct {
 	heldFrom int64
 	evicted  int
 	since    time.Time
+	// lineage maps the hash of a token to the first token of its authorization: the
+	// tokens one grant issued, and those issued by exchanging its refresh token, are one
+	// client's. A credential it does not name is its own lineage.
+	lineage map[string]string
+}
+
+// client is the lineage of a credential: the same for every token of one authorization.
+func (v *view) client(credential string) string {
+	if first, ok := v.lineage[credential]; ok {
+		return first
+	}
+	return credential
 }
 
 func newView(in Input) *view {
@@ -151,11 +163,36 @@ func newView(in Input) *view {
 			v.byFingerprint[e.Fingerprint] = append(v.byFingerprint[e.Fingerprint], e)
 		}
 	}
+	v.lineage = lineages(v.all)
 	if len(v.all) > 0 {
 		v.heldFrom = v.all[0].ID
 	}
 	v.unheld = in.Evicted > 0 || v.heldFrom > 1
 	return v
+}
+
+// lineages links the tokens of each authorization: a token request issues tokens (an
+// access token and a refresh token), and one that exchanged a refresh token continues the
+// lineage that token belongs to. Each token maps to its lineage's first token.
+func lineages(all []*journal.Entry) map[string]string {
+	root := map[string]string{}
+	for _, e := range all {
+		if len(e.Issued) == 0 {
+			continue
+		}
+		first := e.Issued[0]
+		if e.GrantType == "refresh_token" && e.Grant != "" {
+			if r, ok := root[e.Grant]; ok {
+				first = r
+			}
+		}
+		for _, t := range e.Issued {
+			if _, ok := root[t]; !ok {
+				root[t] = first
+			}
+		}
+	}
+	return root
 }
 
 // byArrival orders entries by when their requests arrived, then by id.

@@ -315,7 +315,7 @@ func TestFailureDetails(t *testing.T) {
 		NoPointlessRetry:  "request 2 sent request 1 (POST /api/v2/opportunityStages) again unchanged after its 422",
 		ExpiredToken:      "request 2 (GET /api/v2/opportunityStages/1) presented again the token that request 1 was answered 401 for (expired or revoked)",
 		RefreshTokenReuse: "request 2 presented a refresh token that request 1 had already exchanged",
-		NoDuplicateCreate: "request 2 created again, with the same attributes, what request 1 (POST /api/v2/opportunityStages) had created (its answer was lost, its record stored)",
+		NoDuplicateCreate: "request 2 created again, with the same attributes and without looking first, what request 1 (POST /api/v2/opportunityStages) had created (its answer was lost, its record stored)",
 		OpaqueCursors:     "request 2 (GET /api/v2/opportunityStages) sent a page cursor that no earlier answer's links issued",
 	}
 	for _, sc := range scenarios {
@@ -361,6 +361,14 @@ func TestEdges(t *testing.T) {
 			req("GET", stages, status(429), header("Retry-After", "1"), answeredAt(2*time.Second)),
 			req("GET", stages, at(2500*time.Millisecond)),
 		), Fail, "came 0.5 s after"},
+		{"waited for the same answer's earlier X-RateLimit-Reset", RetryAfter, entries(
+			req("GET", stages, status(429), header("Retry-After", "2"), header("X-RateLimit-Reset", unix(2*time.Second)), answeredAt(888*time.Millisecond)),
+			req("GET", stages, at(2*time.Second)),
+		), Pass, ""},
+		{"came before both Retry-After and X-RateLimit-Reset", RetryAfter, entries(
+			req("GET", stages, status(429), header("Retry-After", "2"), header("X-RateLimit-Reset", unix(2*time.Second)), answeredAt(888*time.Millisecond)),
+			req("GET", stages, at(1999*time.Millisecond)),
+		), Fail, "came 1.111 s after"},
 		{"a Retry-After that is no time", RetryAfter, entries(
 			req("GET", stages, status(429), header("Retry-After", "soon")),
 			req("GET", stages, at(100*time.Millisecond)),
@@ -446,6 +454,49 @@ func TestEdges(t *testing.T) {
 		{"a second create with another credential", NoDuplicateCreate, entries(
 			req("POST", stages, body(createBody), droppedAfter(201)),
 			req("POST", stages, at(time.Second), body(createBody), as(tokenB), status(201)),
+		), Pass, ""},
+		{"looked first, found nothing (deleted meanwhile), created again", NoDuplicateCreate, entries(
+			req("POST", stages, body(createBody), droppedAfter(201)),
+			req("GET", stages, at(time.Second), query("filter%5Bname%5D=Won")),
+			req("POST", stages, at(2*time.Second), body(createBody), status(201)),
+		), Pass, "without looking first"},
+		{"looked at one record first, then created again", NoDuplicateCreate, entries(
+			req("POST", stages, body(createBody), droppedAfter(201)),
+			req("GET", stages+"/7", at(time.Second), status(200)),
+			req("POST", stages, at(2*time.Second), body(createBody), status(201)),
+		), Pass, ""},
+		{"a look that failed is no look", NoDuplicateCreate, entries(
+			req("POST", stages, body(createBody), droppedAfter(201)),
+			req("GET", stages, at(time.Second), status(503)),
+			req("POST", stages, at(2*time.Second), body(createBody), status(201)),
+		), Fail, "request 3 created again"},
+		{"a second create refused created nothing", NoDuplicateCreate, entries(
+			req("POST", stages, body(createBody), droppedAfter(201)),
+			req("POST", stages, at(time.Second), body(createBody), status(503), injected()),
+			req("POST", stages, at(2*time.Second), body(createBody), status(401)),
+		), Pass, ""},
+		{"a refused second create, then one carried out", NoDuplicateCreate, entries(
+			req("POST", stages, body(createBody), droppedAfter(201)),
+			req("POST", stages, at(time.Second), body(createBody), status(503), injected()),
+			req("POST", stages, at(2*time.Second), body(createBody), droppedAfter(201)),
+		), Fail, "request 3 created again"},
+		{"a second create with the token a refresh gave", NoDuplicateCreate, entries(
+			req("POST", "/oauth/token", as(client), func(e *journal.Entry) {
+				e.GrantType, e.Grant, e.Issued = "authorization_code", "code-1", []string{tokenA, "r1"}
+			}),
+			req("POST", stages, at(time.Second), body(createBody), droppedAfter(201)),
+			req("POST", "/oauth/token", at(2*time.Second), refresh("r1"), func(e *journal.Entry) { e.Issued = []string{tokenB, "r2"} }),
+			req("POST", stages, at(3*time.Second), body(createBody), as(tokenB), status(201)),
+		), Fail, "request 4 created again"},
+		{"a second create with a token of another authorization", NoDuplicateCreate, entries(
+			req("POST", "/oauth/token", as(client), func(e *journal.Entry) {
+				e.GrantType, e.Grant, e.Issued = "authorization_code", "code-1", []string{tokenA, "r1"}
+			}),
+			req("POST", stages, at(time.Second), body(createBody), droppedAfter(201)),
+			req("POST", "/oauth/token", at(2*time.Second), as(client), func(e *journal.Entry) {
+				e.GrantType, e.Grant, e.Issued = "authorization_code", "code-2", []string{tokenB, "r2"}
+			}),
+			req("POST", stages, at(3*time.Second), body(createBody), as(tokenB), status(201)),
 		), Pass, ""},
 		{"a lost answer whose outcome is not recorded", NoDuplicateCreate, entries(
 			req("POST", stages, body(createBody), droppedAfter(0)),
@@ -637,5 +688,17 @@ func BenchmarkReport(b *testing.B) {
 				New(Input{Entries: list})
 			}
 		})
+	}
+}
+
+// A client that looked before creating again passes, and the entries show the look.
+func TestDuplicateCreateListsTheLook(t *testing.T) {
+	got, _ := New(Input{Entries: entries(
+		req("POST", stages, body(createBody), droppedAfter(201)),
+		req("GET", stages, at(time.Second)),
+		req("POST", stages, at(2*time.Second), body(createBody), status(201)),
+	)}).Check(NoDuplicateCreate)
+	if got.Verdict != Pass || !cmp.Equal(got.Entries, []int64{1, 2}) {
+		t.Errorf("%s %v: %s", got.Verdict, got.Entries, got.Detail)
 	}
 }

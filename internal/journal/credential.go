@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -51,14 +52,40 @@ func (h *hasher) hash(v string) string {
 	return h.done()
 }
 
-// hashRequest is the keyed hash of a request's parts.
-func (h *hasher) hashRequest(method, path, rawQuery string, body []byte, credential string) string {
+// hashRequest is the keyed hash of a request's parts: its method, path, query, body,
+// credential, and the headers that decide its answer (decisive), given as a flat list of
+// names and values.
+func (h *hasher) hashRequest(method, path, rawQuery string, body []byte, credential string, header []string) string {
 	b := appendPart(h.buf[:0], method)
 	b = appendPart(b, path)
 	b = appendPart(b, rawQuery)
 	b = appendPart(b, body)
-	h.buf = appendPart(b, credential)
+	b = appendPart(b, credential)
+	for _, kv := range decisive(header) {
+		b = appendPart(b, kv)
+	}
+	h.buf = b
 	return h.done()
+}
+
+// decisive are the request headers that may decide an answer, besides the credential:
+// Content-Type, Content-Encoding, Accept, Prefer, and the mock's own X-Mock-* headers
+// (X-Mock-Sandbox, X-Mock-Delay, ...). It returns them as "name: value" (name in
+// canonical form), sorted, so that their order makes no difference. Headers that only
+// describe the client or the moment (User-Agent, Date, tracing) are left out: a request
+// sent again with only those changed is the same request.
+func decisive(header []string) []string {
+	var out []string
+	for i := 0; i+1 < len(header); i += 2 {
+		name := http.CanonicalHeaderKey(header[i])
+		switch {
+		case name == "Content-Type", name == "Content-Encoding", name == "Accept", name == "Prefer",
+			strings.HasPrefix(name, "X-Mock-"):
+			out = append(out, name+": "+header[i+1])
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // appendPart appends a part, prefixed with its length so that no two lists of parts

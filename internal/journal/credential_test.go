@@ -130,7 +130,7 @@ func TestReportFieldsKept(t *testing.T) {
 }
 
 // Two entries have the same fingerprint when they sent the same method, path, query,
-// body and credential, and none when their body was not kept whole.
+// body, credential and decisive headers (not User-Agent, tracing), and none when their body was not kept whole.
 func TestFingerprint(t *testing.T) {
 	base := Exchange{Method: "POST", Path: "/api/v2/opportunityStages", RawQuery: "a=1", Credential: "token-1234567",
 		RequestHeader: http.Header{"Authorization": {"Bearer token-1234567"}}, RequestBody: []byte(`{"data":{"attributes":{"name":"A"}}}`)}
@@ -147,6 +147,18 @@ func TestFingerprint(t *testing.T) {
 		{"the same request later, other headers", with(func(x *Exchange) {
 			x.Time = x.Time.Add(time.Hour)
 			x.RequestHeader = http.Header{"Authorization": {"Bearer token-1234567"}, "X-Trace": {"2"}}
+		}), true},
+		{"another Content-Type", with(func(x *Exchange) {
+			x.RequestHeader = http.Header{"Authorization": {"Bearer token-1234567"}, "Content-Type": {"text/plain"}}
+		}), false},
+		{"a Prefer", with(func(x *Exchange) {
+			x.RequestHeader = http.Header{"Authorization": {"Bearer token-1234567"}, "Prefer": {"status=500"}}
+		}), false},
+		{"an X-Mock-Delay", with(func(x *Exchange) {
+			x.RequestHeader = http.Header{"Authorization": {"Bearer token-1234567"}, "X-Mock-Delay": {"soon"}}
+		}), false},
+		{"another User-Agent", with(func(x *Exchange) {
+			x.RequestHeader = http.Header{"Authorization": {"Bearer token-1234567"}, "User-Agent": {"other/2"}}
 		}), true},
 		{"another method", with(func(x *Exchange) { x.Method = "PUT" }), false},
 		{"another path", with(func(x *Exchange) { x.Path = "/api/v2/opportunityStages/1" }), false},

@@ -67,8 +67,9 @@ type Entry struct {
 	// only on the contract's routes (when OperationID is set).
 	Forwarded bool `json:"forwarded,omitempty"`
 
-	// Fingerprint is a keyed hash of the request as sent: its method, path, query, body and
-	// credential. Two entries with the same fingerprint sent the same request. Empty when
+	// Fingerprint is a keyed hash of the request as sent: its method, path, query, body,
+	// credential, and the headers that may decide its answer (Content-Type,
+	// Content-Encoding, Accept, Prefer, X-Mock-*). Two entries with the same fingerprint sent the same request. Empty when
 	// the body was not kept whole, so that requests that may differ never compare equal.
 	// It is for comparing entries in one process, and not written out.
 	Fingerprint string `json:"-"`

@@ -258,7 +258,7 @@ func (rec *record) hashInto(e *Entry, h *hasher) {
 		if path == "" {
 			path = rec.entry.Path
 		}
-		e.Fingerprint = h.hashRequest(rec.entry.Method, path, rec.rawQuery, rec.requestBody, rec.credential)
+		e.Fingerprint = h.hashRequest(rec.entry.Method, path, rec.rawQuery, rec.requestBody, rec.credential, rec.requestHeader)
 	}
 }
 
