@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,7 @@ func (h *Sandbox) SaveClientReport(path string) (ClientReport, error) {
 		err = enc.Encode(report)
 	}
 	if err == nil {
-		err = atomicfile.Write(path, b.Bytes())
+		err = atomicfile.WriteMode(path, b.Bytes(), 0o644) // hashes and paths, no secret: a CI step run as another user reads it
 	}
 	if err != nil {
 		return ClientReport{}, fmt.Errorf("client report: %w", err)
@@ -141,7 +142,13 @@ func reportSuiteName(sandbox string) string {
 }
 
 // adminGauntlet answers POST /__admin/gauntlet with the rules it added.
-func (s *Server) adminGauntlet(box *Sandbox, _ *http.Request) response {
+func (s *Server) adminGauntlet(box *Sandbox, r *http.Request) response {
+	if r.URL.RawQuery != "" {
+		return adminFailure(&InputError{Field: "query", Reason: "the gauntlet takes no parameters"})
+	}
+	if body, err := io.ReadAll(io.LimitReader(r.Body, 1)); err != nil || len(body) > 0 {
+		return adminFailure(&InputError{Field: "body", Reason: "the gauntlet takes no body"})
+	}
 	rules, err := box.Gauntlet()
 	if err != nil {
 		return adminFailure(err)

@@ -127,6 +127,14 @@ func TestGauntletArmsEveryProvocation(t *testing.T) {
 	}
 
 	full, fc := newServer(t, mock.Options{MaxFaults: 3})
+	for _, req := range []apitest.Request{
+		{Method: "POST", Target: "/__admin/gauntlet?times=3"},
+		{Method: "POST", Target: "/__admin/gauntlet", Body: `{"times":3}`},
+	} {
+		if r := c.Do(req); r.Status != http.StatusBadRequest {
+			t.Errorf("gauntlet %s %q: %d %s, want 400: it takes neither parameters nor a body", req.Target, req.Body, r.Status, r.Body)
+		}
+	}
 	if r := fc.Do(apitest.Request{Method: "POST", Target: "/__admin/gauntlet"}); r.Status != http.StatusBadRequest {
 		t.Errorf("gauntlet without room: %d %s, want 400", r.Status, r.Body)
 	}
@@ -152,6 +160,9 @@ func TestSaveClientReport(t *testing.T) {
 		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v (%v), want 0644: a CI step run as another user reads the report", name, info.Mode().Perm(), err)
 		}
 		if strings.HasSuffix(name, ".XML") {
 			if err := junit.Validate(got); err != nil || !strings.Contains(string(got), `failures="1"`) {

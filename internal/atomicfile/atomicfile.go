@@ -10,9 +10,14 @@ import (
 	"path/filepath"
 )
 
-// Write replaces path with data: it writes a temporary file beside it, syncs it, renames
-// it over path and syncs the directory where the platform allows.
-func Write(path string, data []byte) (err error) {
+// Write replaces path with data, readable and writable by its owner only: it writes a
+// temporary file beside it, syncs it, renames it over path and syncs the directory where
+// the platform allows.
+func Write(path string, data []byte) error { return WriteMode(path, data, 0o600) }
+
+// WriteMode is Write for a file that others may read as perm allows: a report a CI step
+// run as another user reads, say. Nothing that holds a secret is written with it.
+func WriteMode(path string, data []byte, perm fs.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -25,6 +30,9 @@ func Write(path string, data []byte) (err error) {
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {

@@ -23,6 +23,14 @@ func TestWriteReplacesWholeAndLeavesNoTemporaryFile(t *testing.T) {
 	if err := Write(filepath.Join(dir, "missing", "f.json"), []byte("x")); err == nil {
 		t.Error("no error for a missing directory")
 	}
+	for path, perm := range map[string]os.FileMode{path: 0o600, filepath.Join(dir, "report.json"): 0o644} {
+		if err := WriteMode(path, []byte("x"), perm); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != perm {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode().Perm(), perm)
+		}
+	}
 }
 
 // Resolve follows every link to the file it names, whether that file exists yet or not,
