@@ -85,6 +85,8 @@ func TestCompatRefusesBadInput(t *testing.T) {
 		{"not OpenAPI", []string{pairs + "base.yaml", pairs + "not-openapi.yaml"}, "not an OpenAPI document"},
 		{"invalid OpenAPI", []string{pairs + "base.yaml", pairs + "invalid-openapi.yaml"}, "invalid OpenAPI document: invalid paths"},
 		{"a reference to another file", []string{pairs + "base.yaml", pairs + "external-ref.yaml"}, `disallowed external reference: "responses.yaml#/StageList"`},
+		{"an alias bomb", []string{pairs + "base.yaml", "testdata/alias-bomb.yaml"}, "NEW testdata/alias-bomb.yaml: its aliases add more than 100000 YAML nodes to it"},
+		{"two YAML documents", []string{pairs + "base.yaml", "testdata/two-documents.yaml"}, "NEW testdata/two-documents.yaml: more than one YAML document"},
 		{"empty stdin", []string{"-", pairs + "base.yaml"}, "OLD stdin: empty"},
 		{"stdin twice", []string{"-", "-"}, "only one of OLD and NEW can be -"},
 		{"one document", []string{pairs + "base.yaml"}, `got ["` + pairs + `base.yaml"]; usage: contract compat OLD NEW`},

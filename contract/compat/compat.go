@@ -47,8 +47,12 @@ type Document struct {
 }
 
 // Parse reads an OpenAPI document, YAML or JSON; name says where it came from in errors.
-// It refuses what is no valid OpenAPI document, and $refs to other files.
+// It refuses what is no valid OpenAPI document, $refs to other files, a YAML stream of more
+// than one document, and YAML whose aliases add more than a hundred thousand nodes to it.
 func Parse(name string, data []byte) (*Document, error) {
+	if err := checkExpansion(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	// A loader per document: a loader caches what it read by name.
 	loader := openapi3.NewLoader()
 	loader.IncludeOrigin = true // the line of each change, for Change.Line
