@@ -68,6 +68,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"no target", nil, 2, "contract: -target is required"},
 		{"help", []string{"-h"}, 0, "-target string"},
+		{"help names compat", []string{"-h"}, 0, "contract compat OLD NEW"},
 		{"bad flag", []string{"-nope"}, 2, ""},
 		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2, ""},
 		{"no cases", []string{"-target", broken.URL, "-cases", "0"}, 2, ""},
