@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -222,7 +223,7 @@ func Compare(old, new *Document) (Report, error) {
 		change := Change{
 			Level:     levelOf(c.GetLevel()),
 			Operation: strings.TrimSpace(c.GetOperation() + " " + c.GetPath()),
-			Text:      c.GetUncolorizedText(words),
+			Text:      uncounted(c, c.GetUncolorizedText(words)),
 			Rule:      c.GetId(),
 			Side:      sides[c.GetId()],
 			Args:      c.GetArgs(),
@@ -237,6 +238,21 @@ func Compare(old, new *Document) (Report, error) {
 	}
 	slices.SortStableFunc(report.Changes, func(a, b Change) int { return cmp.Compare(b.Level, a.Level) })
 	return report, nil
+}
+
+// uncounted rewrites "and N more" in the text of a change to a schema that many
+// properties reach, when oasdiff's count of them overflowed and stopped at the largest
+// int: the number would be no count at all.
+func uncounted(c checker.Change, text string) string {
+	shared, ok := c.(interface{ GetSharedSchema() *checker.SharedSchema })
+	if !ok {
+		return text
+	}
+	s := shared.GetSharedSchema()
+	if s == nil || s.Count != math.MaxInt {
+		return text
+	}
+	return strings.Replace(text, fmt.Sprintf(" and %d more", s.Count-len(s.Properties)), " and more", 1)
 }
 
 func levelOf(l checker.Level) Level {
