@@ -8,8 +8,8 @@
 // followed by how many failures rest only on inferred facts and how many checks were
 // skipped, when any. It exits 0 when
 // every check passes or is skipped, 1 when any fails (on inferred facts too) or a created
-// record could not be deleted, and 2 when the target cannot be reached or the flags are
-// wrong.
+// record could not be deleted, and 2 when the target cannot be reached, the flags are
+// wrong or -run leaves no check to run.
 //
 //	contract compat OLD NEW
 //
