@@ -152,6 +152,8 @@ var (
 	ErrUnreachable = errors.New("target unreachable")
 	// ErrRefused: the target does not accept the token, so no check could say anything.
 	ErrRefused = errors.New("token refused")
+	// ErrNoCheck: Config.Run matches the name of no check, as a typo would.
+	ErrNoCheck = errors.New("no check matches -run")
 )
 
 // Run checks the target. The error is for a run that could not start (bad config, a
@@ -176,6 +178,9 @@ func run(ctx context.Context, cfg Config, wrap around) (Report, error) {
 		if filter, err = regexp.Compile(cfg.Run); err != nil {
 			return Report{}, fmt.Errorf("-run: %w", err)
 		}
+	}
+	if err := s.anyCheckMatches(filter, cfg.Run); err != nil {
+		return Report{}, err
 	}
 	if err := s.preflight(ctx); err != nil {
 		return Report{}, err
@@ -218,6 +223,25 @@ func run(ctx context.Context, cfg Config, wrap around) (Report, error) {
 	report.Leftovers = s.cleanup()
 	report.Duration = time.Since(start)
 	return report, nil
+}
+
+// anyCheckMatches returns ErrNoCheck when filter, the regular expression expr, leaves
+// no check to run in the session's mode.
+func (s *session) anyCheckMatches(filter *regexp.Regexp, expr string) error {
+	writes := false
+	for _, c := range s.checks() {
+		if !filter.MatchString(c.name) {
+			continue
+		}
+		if !c.writes || s.mode == Full {
+			return nil
+		}
+		writes = true
+	}
+	if writes {
+		return fmt.Errorf("%w %s in %s mode: the checks it matches write, and only -mode %s runs them", ErrNoCheck, expr, s.mode, Full)
+	}
+	return fmt.Errorf("%w %s", ErrNoCheck, expr)
 }
 
 // loadSpec loads the spec to check against, and the name messages give it. The servers

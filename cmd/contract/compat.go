@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +19,8 @@ const maxDocument = 32 << 20
 // breaking ones first, then "N breaking, N other", and exits 1 when any change breaks
 // clients, 0 when none does and 2 on unreadable input or wrong usage. OLD or NEW may be
 // "-" for stdin, or a path that is a pipe, such as bash's <(git show main:openapi.yaml).
-func runCompat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// When ctx ends first (SIGINT or SIGTERM), it says so and exits 2 at once.
+func runCompat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	const usage = "usage: contract compat OLD NEW, two OpenAPI documents (YAML or JSON files; one may be - for stdin)"
 	fs := flag.NewFlagSet("contract compat", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // every refusal is one line, below
@@ -26,7 +28,7 @@ func runCompat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprintf(stderr, "contract compat: %s\n", usage)
-		return 2
+		return 0 // -h asked for the usage, and got it
 	case err != nil:
 		fmt.Fprintf(stderr, "contract compat: %v; %s\n", err, usage)
 		return 2
@@ -39,21 +41,22 @@ func runCompat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "contract compat: only one of OLD and NEW can be - (stdin)")
 		return 2
 	}
-	oldDoc, err := readDocument(oldPath, stdin)
-	if err != nil {
-		fmt.Fprintf(stderr, "contract compat: OLD %s\n", oneLine(err))
+	// The comparison runs aside, so that a signal ends it at once: oasdiff takes time
+	// that grows with the square of the number of paths, and cannot be told to stop.
+	done := make(chan comparison, 1)
+	go func() { done <- compareFiles(oldPath, newPath, stdin) }()
+	var result comparison
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, "contract compat: interrupted before the comparison ended")
+		return 2
+	case result = <-done:
+	}
+	if result.err != "" {
+		fmt.Fprintf(stderr, "contract compat: %s\n", result.err)
 		return 2
 	}
-	newDoc, err := readDocument(newPath, stdin)
-	if err != nil {
-		fmt.Fprintf(stderr, "contract compat: NEW %s\n", oneLine(err))
-		return 2
-	}
-	report, err := compat.Compare(oldDoc, newDoc)
-	if err != nil {
-		fmt.Fprintf(stderr, "contract compat: %s\n", oneLine(err))
-		return 2
-	}
+	report := result.report
 	for _, c := range report.Changes {
 		fmt.Fprintln(stdout, c)
 	}
@@ -62,6 +65,29 @@ func runCompat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// comparison is what compareFiles found: a report, or the one-line reason it has none.
+type comparison struct {
+	report compat.Report
+	err    string
+}
+
+// compareFiles reads, parses and compares the documents at oldPath and newPath.
+func compareFiles(oldPath, newPath string, stdin io.Reader) comparison {
+	oldDoc, err := readDocument(oldPath, stdin)
+	if err != nil {
+		return comparison{err: "OLD " + oneLine(err)}
+	}
+	newDoc, err := readDocument(newPath, stdin)
+	if err != nil {
+		return comparison{err: "NEW " + oneLine(err)}
+	}
+	report, err := compat.Compare(oldDoc, newDoc)
+	if err != nil {
+		return comparison{err: oneLine(err)}
+	}
+	return comparison{report: report}
 }
 
 // readDocument reads and parses the document at path, or stdin for "-". It reads to the

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -85,12 +86,13 @@ func TestCompatRefusesBadInput(t *testing.T) {
 		{"not OpenAPI", []string{pairs + "base.yaml", pairs + "not-openapi.yaml"}, "not an OpenAPI document"},
 		{"invalid OpenAPI", []string{pairs + "base.yaml", pairs + "invalid-openapi.yaml"}, "invalid OpenAPI document: invalid paths"},
 		{"a reference to another file", []string{pairs + "base.yaml", pairs + "external-ref.yaml"}, `disallowed external reference: "responses.yaml#/StageList"`},
+		{"an alias bomb", []string{pairs + "base.yaml", "testdata/alias-bomb.yaml"}, "NEW testdata/alias-bomb.yaml: its aliases add more than 100000 YAML nodes to it"},
+		{"two YAML documents", []string{pairs + "base.yaml", "testdata/two-documents.yaml"}, "NEW testdata/two-documents.yaml: more than one YAML document"},
 		{"empty stdin", []string{"-", pairs + "base.yaml"}, "OLD stdin: empty"},
 		{"stdin twice", []string{"-", "-"}, "only one of OLD and NEW can be -"},
 		{"one document", []string{pairs + "base.yaml"}, `got ["` + pairs + `base.yaml"]; usage: contract compat OLD NEW`},
 		{"three documents", []string{"a", "b", "c"}, `got ["a" "b" "c"]; usage: contract compat OLD NEW`},
 		{"a flag", []string{"-x", "a", "b"}, "flag provided but not defined: -x; usage: contract compat OLD NEW"},
-		{"help", []string{"-h"}, "contract compat: usage: contract compat OLD NEW"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +109,41 @@ func TestCompatRefusesBadInput(t *testing.T) {
 				t.Errorf("stderr %q, want one line with %q", msg, tt.want)
 			}
 		})
+	}
+}
+
+// -h asks for the usage: it gets it on stderr, and exit 0.
+func TestCompatHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"compat", "-h"}, nil, &stdout, &stderr)
+	if code != 0 || stdout.Len() > 0 || !strings.HasPrefix(stderr.String(), "contract compat: usage: contract compat OLD NEW") {
+		t.Errorf("exit %d; stdout %q; stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// A signal ends a comparison at once, however long it would take: exit 2, and a line
+// that says it was interrupted.
+func TestCompatInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	// A pipe that is never written: reading it would wait for ever without the signal.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, []string{"compat", "-", pairs + "base.yaml"}, r, &stdout, &stderr) }()
+	var code int
+	select {
+	case code = <-exit:
+	case <-time.After(time.Minute):
+		t.Fatal("still comparing a minute after the signal")
+	}
+	if code != 2 || stdout.Len() > 0 || stderr.String() != "contract compat: interrupted before the comparison ended\n" {
+		t.Errorf("exit %d; stdout %q; stderr %q", code, stdout.String(), stderr.String())
 	}
 }
 

@@ -8,14 +8,15 @@
 // followed by how many failures rest only on inferred facts and how many checks were
 // skipped, when any. It exits 0 when
 // every check passes or is skipped, 1 when any fails (on inferred facts too) or a created
-// record could not be deleted, and 2 when the target cannot be reached or the flags are
-// wrong.
+// record could not be deleted, and 2 when the target cannot be reached, the flags are
+// wrong or -run leaves no check to run.
 //
 //	contract compat OLD NEW
 //
 // compares two versions of an OpenAPI document (files, or - for stdin): a line per change,
 // breaking ones first, then "N breaking, N other". It exits 1 when any change breaks
-// clients, 0 when none does, and 2 on unreadable or invalid input.
+// clients, 0 when none does, and 2 on unreadable or invalid input, or when SIGINT or
+// SIGTERM ends the comparison.
 package main
 
 import (
@@ -39,10 +40,18 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "compat" {
-		return runCompat(args[1:], stdin, stdout, stderr)
+		return runCompat(ctx, args[1:], stdin, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: contract -target URL [flags]   check a server against openapi.yaml
+       contract compat OLD NEW        list the changes from one version of an OpenAPI document to the next (contract compat -h)
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
 	var cfg contract.Config
 	var mode, junitPath, jsonPath, specPath string
 	fs.StringVar(&cfg.Target, "target", "", "server root, e.g. https://api.outreach.io or http://127.0.0.1:8080 (required)")

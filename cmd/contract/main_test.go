@@ -68,6 +68,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"no target", nil, 2, "contract: -target is required"},
 		{"help", []string{"-h"}, 0, "-target string"},
+		{"help names compat", []string{"-h"}, 0, "contract compat OLD NEW"},
 		{"bad flag", []string{"-nope"}, 2, ""},
 		{"bad mode", []string{"-target", broken.URL, "-mode", "sometimes"}, 2, ""},
 		{"no cases", []string{"-target", broken.URL, "-cases", "0"}, 2, ""},
@@ -75,6 +76,9 @@ func TestExitCodes(t *testing.T) {
 		{"missing spec", []string{"-target", broken.URL, "-spec", "/does/not/exist"}, 2, ""},
 		{"failing checks", []string{"-target", broken.URL, "-run", "^list/conforms$", "-token", "t"}, 1, ""},
 		{"no token", []string{"-target", broken.URL}, 2, ""},
+		{"a -run that matches no check", []string{"-target", broken.URL, "-token", "t", "-run", "^lsit/"}, 2, "contract: no check matches -run ^lsit/\n"},
+		{"a -run that matches only writes, read-only", []string{"-target", broken.URL, "-token", "t", "-run", "^errors/over-long-name$"}, 2,
+			"contract: no check matches -run ^errors/over-long-name$ in readonly mode: the checks it matches write, and only -mode full runs them\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

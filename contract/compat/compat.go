@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -47,8 +48,12 @@ type Document struct {
 }
 
 // Parse reads an OpenAPI document, YAML or JSON; name says where it came from in errors.
-// It refuses what is no valid OpenAPI document, and $refs to other files.
+// It refuses what is no valid OpenAPI document, $refs to other files, a YAML stream of more
+// than one document, and YAML whose aliases add more than a hundred thousand nodes to it.
 func Parse(name string, data []byte) (*Document, error) {
+	if err := checkExpansion(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	// A loader per document: a loader caches what it read by name.
 	loader := openapi3.NewLoader()
 	loader.IncludeOrigin = true // the line of each change, for Change.Line
@@ -62,7 +67,7 @@ func Parse(name string, data []byte) (*Document, error) {
 	if doc.OpenAPI == "" {
 		return nil, fmt.Errorf("%s: not an OpenAPI document (no openapi member)", name)
 	}
-	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
+	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation(), openapi3.DisableSchemaPatternValidation()); err != nil {
 		return nil, fmt.Errorf("%s: invalid OpenAPI document: %w", name, err)
 	}
 	if err := mountOnServers(doc); err != nil {
@@ -218,7 +223,7 @@ func Compare(old, new *Document) (Report, error) {
 		change := Change{
 			Level:     levelOf(c.GetLevel()),
 			Operation: strings.TrimSpace(c.GetOperation() + " " + c.GetPath()),
-			Text:      c.GetUncolorizedText(words),
+			Text:      uncounted(c, c.GetUncolorizedText(words)),
 			Rule:      c.GetId(),
 			Side:      sides[c.GetId()],
 			Args:      c.GetArgs(),
@@ -233,6 +238,21 @@ func Compare(old, new *Document) (Report, error) {
 	}
 	slices.SortStableFunc(report.Changes, func(a, b Change) int { return cmp.Compare(b.Level, a.Level) })
 	return report, nil
+}
+
+// uncounted rewrites "and N more" in the text of a change to a schema that many
+// properties reach, when oasdiff's count of them overflowed and stopped at the largest
+// int: the number would be no count at all.
+func uncounted(c checker.Change, text string) string {
+	shared, ok := c.(interface{ GetSharedSchema() *checker.SharedSchema })
+	if !ok {
+		return text
+	}
+	s := shared.GetSharedSchema()
+	if s == nil || s.Count != math.MaxInt {
+		return text
+	}
+	return strings.Replace(text, fmt.Sprintf(" and %d more", s.Count-len(s.Properties)), " and more", 1)
 }
 
 func levelOf(l checker.Level) Level {

@@ -176,3 +176,17 @@ func TestCompareWantsTwoDocuments(t *testing.T) {
 		t.Error("no error for a missing document")
 	}
 }
+
+// Patterns are ECMA-262 regular expressions, lookahead and lookbehind included, which
+// Go's regexp does not compile: such documents are valid, and a changed pattern is still
+// a change.
+func TestComparesPatternsGoCannotCompile(t *testing.T) {
+	report := compareFiles(t, "testdata/lookahead-pattern.yaml", "testdata/lookbehind-pattern.yaml")
+	want := "WARN GET /a: changed the pattern of the `query` request parameter `q` from `^(?=.*[a-z]).+$` to `^(?<!x).+$`"
+	if len(report.Changes) != 1 || report.Changes[0].String() != want {
+		t.Errorf("changes %v, want %q", report.Changes, want)
+	}
+	if got := compareFiles(t, "testdata/lookahead-pattern.yaml", "testdata/lookahead-pattern.yaml"); len(got.Changes) != 0 {
+		t.Errorf("a document against itself: %v", got.Changes)
+	}
+}
