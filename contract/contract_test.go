@@ -7,8 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oppstages/oppstages/contract"
@@ -174,6 +176,43 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 	}
 	if m.Len() != 8 || len(report.Leftovers) != 0 {
 		t.Errorf("after an interrupted run: %d stages (want 8), leftovers %v", m.Len(), report.Leftovers)
+	}
+}
+
+// A create whose answer never came (the run was interrupted while the target stored it)
+// is looked for and deleted too: the target kept the record though the run saw no id.
+func TestInterruptedCreateIsFoundAndDeleted(t *testing.T) {
+	m, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stored sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			m.Handler().ServeHTTP(w, r)
+			return
+		}
+		// Store the first create, then keep its answer back until the run gives up.
+		first := false
+		stored.Do(func() { first = true })
+		if !first {
+			m.Handler().ServeHTTP(w, r)
+			return
+		}
+		m.Handler().ServeHTTP(httptest.NewRecorder(), r)
+		cancel()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	cfg := contract.Config{Target: srv.URL, Token: "t", Mode: contract.Full, Client: srv.Client(), Run: "^create/round-trip$"}
+	report, err := contract.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Len() != 8 || len(report.Leftovers) != 0 {
+		t.Errorf("after a create whose answer never came: %d stages (want 8), leftovers %v", m.Len(), report.Leftovers)
 	}
 }
 

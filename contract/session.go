@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,8 @@ type session struct {
 	mu      sync.Mutex
 	created map[int64]bool // records made by this run and not yet deleted
 	made    map[int64]bool // every record made by this run, deleted or not
+
+	unanswered []unansweredCreate // creates sent that got no answer, for the clean-up to look for
 
 	current *Result   // the check that is running
 	faults  []Problem // contract violations seen by the current check
@@ -120,6 +123,7 @@ func (s *session) do(ctx context.Context, req request) (*reply, error) {
 	resp, err := s.client.Do(r)
 	if err != nil {
 		s.record(exchange)
+		s.noteUnanswered(req, sent)
 		return nil, fmt.Errorf("%s %s got no answer: %w", req.method, url, err)
 	}
 	defer resp.Body.Close()
@@ -309,7 +313,14 @@ func (s *session) cleanup() []string {
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var left []string
+	left := s.cleanUnanswered(ctx)
+	s.mu.Lock()
+	for id := range s.created {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id) // found by cleanUnanswered and not deleted
+		}
+	}
+	s.mu.Unlock()
 	for _, id := range ids {
 		rep, err := s.do(ctx, request{method: http.MethodDelete, path: fmt.Sprintf("/opportunityStages/%d", id)})
 		switch {
