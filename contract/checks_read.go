@@ -205,14 +205,23 @@ func filterCheck(pick filterCase) func(context.Context, *session) error {
 		if err != nil {
 			return err
 		}
-		param, value, match, ok := pick(all, rand.New(rand.NewPCG(s.cfg.Seed, 11)))
-		if !ok {
-			return skipped{"the target holds no records this filter can be checked on"}
-		}
+		// A draw that selects every record shows nothing; the seed's generator draws again,
+		// a few times, for one that leaves some out.
+		rng := rand.New(rand.NewPCG(s.cfg.Seed, 11))
+		var param, value string
 		var want []resource
-		for _, r := range all {
-			if match(r) {
-				want = append(want, r)
+		for draw := 0; draw < 16 && (draw == 0 || len(want) == len(all)); draw++ {
+			var match func(resource) bool
+			var ok bool
+			param, value, match, ok = pick(all, rng)
+			if !ok {
+				return skipped{"the target holds no records this filter can be checked on"}
+			}
+			want = want[:0]
+			for _, r := range all {
+				if match(r) {
+					want = append(want, r)
+				}
 			}
 		}
 		if len(want) == len(all) {

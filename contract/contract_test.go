@@ -216,6 +216,28 @@ func TestInterruptedCreateIsFoundAndDeleted(t *testing.T) {
 	}
 }
 
+// Every seed draws filters that leave some of the default pipeline out, so no seed loses
+// a filter check to a draw that selects everything.
+func TestFilterChecksRunOnEverySeed(t *testing.T) {
+	m, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	for seed := uint64(1); seed <= 20; seed++ {
+		report, err := contract.Run(t.Context(), contract.Config{Target: srv.URL, Token: "t", Client: srv.Client(), Seed: seed, Run: "^list/filter"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range report.Results {
+			if !res.Passed {
+				t.Errorf("seed %d: %s: passed %v, skipped %v: %s%s", seed, res.Name, res.Passed, res.Skipped, res.SkipReason, res.Failure)
+			}
+		}
+	}
+}
+
 func TestReportFormats(t *testing.T) {
 	report := contract.Report{Target: "http://x", Mode: contract.Full, Passed: 1, Failed: 1, Skipped: 1, Results: []contract.Result{
 		{Name: "a/ok", Passed: true},
