@@ -213,17 +213,7 @@ func (s *session) foreignLinks(rep *reply) []string {
 		}
 	}
 	visit("the document's", rep.doc["links"])
-	resources := []any{}
-	switch data := rep.doc["data"].(type) {
-	case map[string]any:
-		resources = append(resources, data)
-	case []any:
-		resources = append(resources, data...)
-	}
-	if inc, ok := rep.doc["included"].([]any); ok {
-		resources = append(resources, inc...)
-	}
-	for _, v := range resources {
+	for _, v := range rep.resources() {
 		r, ok := v.(map[string]any)
 		if !ok {
 			continue

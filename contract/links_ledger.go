@@ -88,17 +88,7 @@ func (s *session) remember(req request, rep *reply) {
 			add(link, seenLink{where: fmt.Sprintf("the document's links.%s in %s", name, from)})
 		}
 	}
-	var resources []any
-	switch data := rep.doc["data"].(type) {
-	case map[string]any:
-		resources = append(resources, data)
-	case []any:
-		resources = append(resources, data...)
-	}
-	if inc, ok := rep.doc["included"].([]any); ok {
-		resources = append(resources, inc...)
-	}
-	for _, v := range resources {
+	for _, v := range rep.resources() {
 		r, err := asResource(v)
 		if err != nil {
 			continue

@@ -53,6 +53,22 @@ func (rep *reply) one() (resource, error) {
 }
 
 // many decodes the data member of a document that holds a list of resources.
+// resources are the resource objects a document holds, as decoded: its data, one or many,
+// then its included.
+func (rep *reply) resources() []any {
+	var out []any
+	switch data := rep.doc["data"].(type) {
+	case map[string]any:
+		out = append(out, data)
+	case []any:
+		out = append(out, data...)
+	}
+	if inc, ok := rep.doc["included"].([]any); ok {
+		out = append(out, inc...)
+	}
+	return out
+}
+
 func (rep *reply) many() ([]resource, error) {
 	if rep.doc == nil {
 		return nil, fmt.Errorf("answer %d has no JSON:API document", rep.status)
