@@ -9,6 +9,7 @@ import (
 
 	"github.com/oppstages/oppstages/internal/clip"
 	"github.com/oppstages/oppstages/internal/journal"
+	"github.com/oppstages/oppstages/internal/statefile"
 	"github.com/oppstages/oppstages/internal/store"
 )
 
@@ -114,13 +115,13 @@ func (h *Sandbox) Reset() error { return h.srv.resetSandbox(h.box()) }
 func (h *Sandbox) State() []byte {
 	base := h.srv.opts.BaseURL
 	if base == "" {
-		base = stateBaseURL
+		base = statefile.LinkBase
 	}
 	return h.exportState(base)
 }
 
 func (h *Sandbox) exportState(baseURL string) []byte {
-	return encodeState(h.box().store(), baseURL)
+	return statefile.Encode(h.box().store(), baseURL)
 }
 
 // ReplaceState replaces the sandbox's records with a document in the format of State.
@@ -129,7 +130,7 @@ func (h *Sandbox) exportState(baseURL string) []byte {
 // error is a state file that could not be written.
 func (h *Sandbox) ReplaceState(doc []byte) error {
 	box := h.box()
-	st, err := decodeState(doc, box.store())
+	st, err := statefile.Decode(doc, box.store()) // the state document is what the -state file holds
 	if err != nil {
 		return &InputError{Field: "state", Reason: err.Error()}
 	}

@@ -58,14 +58,3 @@ func openDurableState(opts Options, seed *store.Store) (*store.Store, *statefile
 	}
 	return st, file, nil
 }
-
-// The state document is also what GET and PUT /__admin/state carry.
-
-func encodeState(st *store.Store, baseURL string) []byte { return statefile.Encode(st, baseURL) }
-
-func decodeState(doc []byte, fallback *store.Store) (*store.Store, error) {
-	return statefile.Decode(doc, fallback)
-}
-
-// stateBaseURL is the base of links in state documents when Options.BaseURL is empty.
-const stateBaseURL = statefile.LinkBase
