@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"container/list"
 	"sync"
 	"time"
 )
@@ -16,11 +17,11 @@ const maxRateBuckets = 100_000
 type rateLimiter struct {
 	mu       sync.Mutex
 	capacity int
-	buckets  map[bucketKey]*bucket
-	// newest and oldest are the ends of the buckets' use order: a bucket moves to the
-	// newest end whenever it counts a request, and the oldest goes beyond capacity.
-	newest, oldest *bucket
-	epochs         uint64 // the last epoch handed out
+	buckets  map[bucketKey]*list.Element
+	// used orders the buckets by use, the most recent at the front: a bucket moves there
+	// whenever it counts a request, and the one at the back goes beyond capacity.
+	used   *list.List
+	epochs uint64 // the last epoch handed out
 }
 
 // bucketKey names a bucket: a token's digest within one epoch of one sandbox.
@@ -30,14 +31,13 @@ type bucketKey struct {
 }
 
 type bucket struct {
-	key          bucketKey
-	reset        time.Time
-	used         int
-	newer, older *bucket
+	key   bucketKey
+	reset time.Time
+	used  int
 }
 
 func newRateLimiter(capacity int) *rateLimiter {
-	return &rateLimiter{capacity: max(capacity, 1), buckets: map[bucketKey]*bucket{}}
+	return &rateLimiter{capacity: max(capacity, 1), buckets: map[bucketKey]*list.Element{}, used: list.New()}
 }
 
 // len is the number of buckets held, for all sandboxes together.
@@ -48,56 +48,28 @@ func (l *rateLimiter) len() int {
 }
 
 // use returns the key's bucket for the window that holds now, made afresh when there is
-// none or its window is over, and moves it to the newest end. Called with l.mu held.
+// none or its window is over, and moves it to the front of the use order. Called with
+// l.mu held.
 func (l *rateLimiter) use(key bucketKey, now time.Time, window time.Duration) *bucket {
-	b := l.buckets[key]
-	switch {
-	case b == nil:
+	e := l.buckets[key]
+	if e == nil {
 		if len(l.buckets) >= l.capacity {
-			l.drop(l.oldest)
+			l.drop(l.used.Back())
 		}
-		b = &bucket{key: key}
-		l.buckets[key] = b
-		l.pushNewest(b)
-	case b != l.newest:
-		l.unlink(b)
-		l.pushNewest(b)
+		e = l.used.PushFront(&bucket{key: key})
+		l.buckets[key] = e
+	} else {
+		l.used.MoveToFront(e)
 	}
+	b := e.Value.(*bucket)
 	if !now.Before(b.reset) {
 		b.reset, b.used = now.Truncate(window).Add(window), 0
 	}
 	return b
 }
 
-// drop forgets the bucket. Called with l.mu held.
-func (l *rateLimiter) drop(b *bucket) {
-	l.unlink(b)
-	delete(l.buckets, b.key)
-}
-
-// unlink takes the bucket out of the use order. Called with l.mu held.
-func (l *rateLimiter) unlink(b *bucket) {
-	if b.newer != nil {
-		b.newer.older = b.older
-	} else {
-		l.newest = b.older
-	}
-	if b.older != nil {
-		b.older.newer = b.newer
-	} else {
-		l.oldest = b.newer
-	}
-	b.newer, b.older = nil, nil
-}
-
-// pushNewest puts an unlinked bucket at the newest end of the use order. Called with l.mu
-// held.
-func (l *rateLimiter) pushNewest(b *bucket) {
-	b.older = l.newest
-	if l.newest != nil {
-		l.newest.newer = b
-	} else {
-		l.oldest = b
-	}
-	l.newest = b
+// drop forgets the bucket of e. Called with l.mu held.
+func (l *rateLimiter) drop(e *list.Element) {
+	l.used.Remove(e)
+	delete(l.buckets, e.Value.(*bucket).key)
 }

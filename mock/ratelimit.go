@@ -199,8 +199,8 @@ func (sc *rateScope) resetAt(c credential, now time.Time) (limit int, reset time
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if c.valid {
-		if b := l.buckets[bucketKey{epoch: sc.epoch, digest: c.digest}]; b != nil && now.Before(b.reset) {
-			return sc.limit, b.reset
+		if e := l.buckets[bucketKey{epoch: sc.epoch, digest: c.digest}]; e != nil && now.Before(e.Value.(*bucket).reset) {
+			return sc.limit, e.Value.(*bucket).reset
 		}
 	}
 	return sc.limit, now.Truncate(sc.window).Add(sc.window)
